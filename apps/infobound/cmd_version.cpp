@@ -1,0 +1,18 @@
+// `infobound version`: the version and the environment numbers depend on.
+#include <cstdio>
+
+#include "command.hpp"
+#include "infobound/core/blas.hpp"
+#include "infobound/core/version.hpp"
+
+namespace infobound::cli {
+namespace {
+int run_version(int, char**) {
+  const BlasInfo blas = detect_blas();
+  std::printf("infobound %s\nblas: %s%s\n", kVersion, blas.library_path.empty() ? "(not loaded)" : blas.library_path.c_str(),
+              (blas.library_path.empty() || blas.optimised) ? "" : " (reference BLAS: slow)");
+  return 0;
+}
+const Register registered{{"version", "print the version and the BLAS in use", run_version}};
+}  // namespace
+}  // namespace infobound::cli
