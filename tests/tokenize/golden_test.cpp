@@ -12,7 +12,10 @@ using testing::GoldenCase;
 
 std::string describe(const std::vector<int64_t>& ids) {
   std::string out = "[";
-  for (std::size_t i = 0; i < ids.size(); ++i) out += (i ? "," : "") + std::to_string(ids[i]);
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i > 0) out += ',';
+    out += std::to_string(ids[i]);
+  }
   return out + "]";
 }
 

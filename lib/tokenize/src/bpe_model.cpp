@@ -44,6 +44,35 @@ struct LaterMerge {
 
 }  // namespace
 
+void MergeTable::reserve(std::size_t count) {
+  std::size_t capacity = 16;
+  while (capacity < count * 2) capacity *= 2;
+  std::vector<Entry> old = std::move(slots_);
+  slots_.assign(capacity, Entry{});
+  mask_ = capacity - 1;
+  size_ = 0;
+  for (const Entry& entry : old) {
+    if (entry.key != kEmpty) insert_or_assign(entry.key, entry.rank, entry.new_id);
+  }
+}
+
+void MergeTable::insert_or_assign(uint64_t key, uint32_t rank, uint32_t new_id) {
+  if ((size_ + 1) * 2 > slots_.size()) reserve(size_ + 1);
+  for (uint64_t slot = mix(key) & mask_;; slot = (slot + 1) & mask_) {
+    Entry& entry = slots_[slot];
+    if (entry.key == key) {
+      entry.rank = rank;
+      entry.new_id = new_id;
+      return;
+    }
+    if (entry.key == kEmpty) {
+      entry = Entry{key, rank, new_id};
+      ++size_;
+      return;
+    }
+  }
+}
+
 std::unique_ptr<BpeModel> BpeModel::from_json(const Json& model, const std::string& where) {
   auto bpe = std::make_unique<BpeModel>();
   bpe->where_ = where;
@@ -97,7 +126,12 @@ std::unique_ptr<BpeModel> BpeModel::from_json(const Json& model, const std::stri
     const uint32_t right_id = id_of(right);
     const uint32_t new_id = id_of(left + right.substr(prefix_length));
     // A repeated pair takes its last rank, as the reference's map construction does.
-    bpe->merges_[pair_key(left_id, right_id)] = Merge{static_cast<uint32_t>(rank), new_id};
+    bpe->merges_.insert_or_assign(pair_key(left_id, right_id), static_cast<uint32_t>(rank), new_id);
+  }
+  bpe->bmp_char_ids_.assign(0x10000, -1);
+  for (const auto& [token, id] : bpe->vocab_) {
+    const char32_t cp = utf8::single_code_point(token);
+    if (cp < 0x10000) bpe->bmp_char_ids_[cp] = static_cast<int32_t>(id);
   }
   return bpe;
 }
@@ -136,13 +170,25 @@ void BpeModel::initial_symbols(std::string_view word, std::vector<Symbol>& symbo
       if (is_last && end_of_word_suffix_) decorated += *end_of_word_suffix_;
       unit = decorated;
     }
+    int64_t id = -1;
+    if (unit.size() == length) {  // undecorated: one character
+      std::size_t at = pos;
+      const char32_t cp = utf8::next(word, at);
+      if (cp < 0x10000) {
+        id = bmp_char_ids_[cp];
+      } else if (const auto it = vocab_.find(unit); it != vocab_.end()) {
+        id = it->second;
+      }
+    } else if (const auto it = vocab_.find(unit); it != vocab_.end()) {
+      id = it->second;
+    }
     pos += length;
-    if (const auto it = vocab_.find(unit); it != vocab_.end()) {
+    if (id >= 0) {
       if (has_pending_unk) {
         add(pending_unk_id, pending_unk_length);
         has_pending_unk = false;
       }
-      add(it->second, static_cast<uint32_t>(length));
+      add(static_cast<uint32_t>(id), static_cast<uint32_t>(length));
       continue;
     }
     if (byte_fallback_) {
@@ -181,10 +227,8 @@ void BpeModel::initial_symbols(std::string_view word, std::vector<Symbol>& symbo
 
 void BpeModel::merge_all(std::vector<Symbol>& symbols) const {
   std::priority_queue<QueuedMerge, std::vector<QueuedMerge>, LaterMerge> queue;
-  const auto lookup = [this](uint32_t left, uint32_t right) -> const Merge* {
-    const auto it = merges_.find(pair_key(left, right));
-    return it == merges_.end() ? nullptr : &it->second;
-  };
+  using Merge = MergeTable::Entry;
+  const auto lookup = [this](uint32_t left, uint32_t right) { return merges_.find(pair_key(left, right)); };
   for (std::size_t i = 0; i + 1 < symbols.size(); ++i) {
     if (const Merge* m = lookup(symbols[i].id, symbols[i + 1].id)) {
       queue.push({m->rank, m->new_id, static_cast<int32_t>(i)});

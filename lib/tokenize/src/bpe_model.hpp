@@ -20,6 +20,38 @@ struct StringHash {
 };
 using TokenIds = std::unordered_map<std::string, uint32_t, StringHash, std::equal_to<>>;
 
+// Merge rules by token-id pair: an open-addressing table, since looking pairs up is the inner
+// loop of BPE.
+class MergeTable {
+ public:
+  struct Entry {
+    uint64_t key = kEmpty;
+    uint32_t rank = 0;
+    uint32_t new_id = 0;
+  };
+  void reserve(std::size_t count);
+  void insert_or_assign(uint64_t key, uint32_t rank, uint32_t new_id);
+  const Entry* find(uint64_t key) const {
+    for (uint64_t slot = mix(key) & mask_;; slot = (slot + 1) & mask_) {
+      const Entry& entry = slots_[slot];
+      if (entry.key == key) return &entry;
+      if (entry.key == kEmpty) return nullptr;
+    }
+  }
+
+ private:
+  static constexpr uint64_t kEmpty = ~uint64_t{0};
+  static uint64_t mix(uint64_t k) {
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdULL;
+    k ^= k >> 33;
+    return k;
+  }
+  std::vector<Entry> slots_{Entry{}};
+  uint64_t mask_ = 0;
+  std::size_t size_ = 0;
+};
+
 class BpeModel {
  public:
   // `model` is the "model" object of the file; `where` names the file.
@@ -34,10 +66,6 @@ class BpeModel {
   const TokenIds& vocab() const { return vocab_; }
 
  private:
-  struct Merge {
-    uint32_t rank;
-    uint32_t new_id;
-  };
   struct Symbol {
     uint32_t id;
     int32_t prev;
@@ -53,7 +81,10 @@ class BpeModel {
   std::string where_;
   TokenIds vocab_;
   std::vector<const std::string*> id_to_token_;
-  std::unordered_map<uint64_t, Merge> merges_;
+  MergeTable merges_;
+  // Ids of the one-character tokens of the Basic Multilingual Plane (-1: not in the vocabulary),
+  // so that splitting a word into characters needs no string hashing.
+  std::vector<int32_t> bmp_char_ids_;
   std::optional<std::string> unk_token_;
   std::optional<std::string> continuing_subword_prefix_;
   std::optional<std::string> end_of_word_suffix_;
