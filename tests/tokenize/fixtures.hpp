@@ -5,10 +5,13 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "infobound/tokenize/tokenizer.hpp"
 
 namespace infobound::tokenize::testing {
 
@@ -18,6 +21,14 @@ inline std::filesystem::path tokenizer_fixture(const std::string& name) { return
 inline const std::vector<std::string>& fixture_tokenizers() {
   static const std::vector<std::string> names{"gpt2", "pythia", "smollm2", "olmo2", "qwen2.5", "qwen3", "mistral"};
   return names;
+}
+
+// Fixture tokenizers load once per test binary (the large ones take a second each).
+inline Tokenizer cached_tokenizer(const std::string& name) {
+  static std::map<std::string, Tokenizer> loaded;
+  const auto it = loaded.find(name);
+  if (it != loaded.end()) return it->second;
+  return loaded.emplace(name, Tokenizer::from_file(tokenizer_fixture(name) / "tokenizer.json")).first->second;
 }
 
 struct GoldenCase {

@@ -24,7 +24,7 @@ class GoldenCases : public ::testing::TestWithParam<std::string> {};
 TEST_P(GoldenCases, IdsMatchTheReferenceLibrary) {
   const auto dir = testing::tokenizer_fixture(GetParam());
   INFOBOUND_REQUIRE_FIXTURE(dir / "cases.jsonl");
-  const Tokenizer tokenizer = Tokenizer::from_file(dir / "tokenizer.json");
+  const Tokenizer tokenizer = testing::cached_tokenizer(GetParam());
   const std::vector<GoldenCase> cases = testing::read_cases(dir / "cases.jsonl");
   ASSERT_EQ(cases.size(), 206u);
   int with_special = 0, without_special = 0, mismatches = 0;

@@ -1,6 +1,8 @@
 // Malformed or unsupported tokenizer.json files are refused with an error a user can act on.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -13,7 +15,8 @@ namespace infobound::tokenize {
 namespace {
 
 std::filesystem::path write_file(const std::string& name, const std::string& text) {
-  const auto dir = std::filesystem::temp_directory_path() / "infobound_tokenize_tests";
+  // One folder per process: ctest may run these tests in parallel.
+  const auto dir = std::filesystem::temp_directory_path() / ("infobound_tokenize_tests_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const auto path = dir / name;
   std::ofstream(path, std::ios::binary) << text;
