@@ -60,7 +60,8 @@ TEST_P(RoundTrip, SaveThenLoadGivesIdenticalLogits) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, RoundTrip,
-                         ::testing::Values("gpt_neox", "llama", "olmo2", "qwen2", "gemma", "gemma2", "gpt2"));
+                         ::testing::Values("gpt_neox", "llama", "olmo2", "qwen2", "gemma", "gemma2", "gpt2"),
+                         [](const auto& info) { return info.param; });
 
 TEST(FromConfig, ParametersCarryHfNamesAndHfInitialisation) {
   const auto model = models::CausalLM::from_config(tiny_config("llama"));
@@ -105,6 +106,7 @@ TEST_P(Training, OneAdamStepLowersTheLossOnARepeatedBatch) {
   EXPECT_TRUE(at::allclose(logits_of(*model, ids, mask), logits_of(*models::CausalLM::load(dir), ids, mask), 0, 0));
 }
 
-INSTANTIATE_TEST_SUITE_P(Families, Training, ::testing::Values("gpt_neox", "llama"));
+INSTANTIATE_TEST_SUITE_P(Families, Training, ::testing::Values("gpt_neox", "llama"),
+                         [](const auto& info) { return info.param; });
 
 }  // namespace
