@@ -234,7 +234,7 @@ std::vector<MatchRow> match_records(const std::vector<Observation>& observations
     }
 
     std::optional<std::size_t> chosen;
-    if (record.checkpoint) {
+    if (record.checkpoint && !is_final_checkpoint(*record.checkpoint)) {
       for (const std::size_t o : candidates)
         if (observations[o].checkpoint == *record.checkpoint) chosen = o;
       if (chosen) rule += ", same checkpoint";
