@@ -24,14 +24,16 @@ void normalise_log_row(double* row, int64_t n) {
   for (int64_t t = 0; t < n; ++t) row[t] -= log_norm;
 }
 
-// The quantities every IB step derives from the encoder.
+// The quantities every IB step derives from the encoder. p(y|t) is stored y-major, [n_y][T],
+// so that the sparse rows of p(y|x) meet contiguous runs over t (vectorised axpy loops).
 struct Decoder {
   std::vector<double> p_t;        // [T]
-  std::vector<double> p_y_t;      // [T * n_y], p(y|t)
-  std::vector<double> log_p_y_t;  // [T * n_y]
+  std::vector<double> p_y_t;      // [n_y * T], p(y|t)
+  std::vector<double> log_p_y_t;  // [n_y * T]
 };
 
-void decode(const JointDistribution& joint, int64_t n_clusters, const std::vector<double>& log_encoder, Decoder& d) {
+// `encoder` is p(t|x) [n_x * T] (linear, not log).
+void decode(const JointDistribution& joint, int64_t n_clusters, const std::vector<double>& encoder, Decoder& d) {
   const int64_t T = n_clusters, n_y = joint.n_y;
   d.p_t.assign(T, 0.0);
   d.p_y_t.assign(static_cast<std::size_t>(T * n_y), 0.0);
@@ -39,24 +41,25 @@ void decode(const JointDistribution& joint, int64_t n_clusters, const std::vecto
   for (int64_t x = 0; x < joint.n_x(); ++x) {
     const double px = joint.p_x[x];
     if (px == 0) continue;
-    for (int64_t t = 0; t < T; ++t) q[t] = px * std::exp(log_encoder[x * T + t]);
     for (int64_t t = 0; t < T; ++t) {
-      if (q[t] == 0) continue;
+      q[t] = px * encoder[x * T + t];
       d.p_t[t] += q[t];
-      double* row = &d.p_y_t[t * n_y];
-      for (int64_t e = joint.row_begin[x]; e < joint.row_begin[x + 1]; ++e) row[joint.y[e]] += q[t] * joint.p_y_given_x[e];
+    }
+    for (int64_t e = joint.row_begin[x]; e < joint.row_begin[x + 1]; ++e) {
+      const double w = joint.p_y_given_x[e];
+      double* row = &d.p_y_t[static_cast<int64_t>(joint.y[e]) * T];
+      for (int64_t t = 0; t < T; ++t) row[t] += w * q[t];
     }
   }
+  std::vector<double> inverse(T);
+  for (int64_t t = 0; t < T; ++t) inverse[t] = d.p_t[t] > 0 ? 1.0 / d.p_t[t] : 0.0;
   d.log_p_y_t.resize(d.p_y_t.size());
-  for (int64_t t = 0; t < T; ++t) {
-    double* row = &d.p_y_t[t * n_y];
-    double* log_row = &d.log_p_y_t[t * n_y];
-    const double inv = d.p_t[t] > 0 ? 1.0 / d.p_t[t] : 0.0;
-    for (int64_t y = 0; y < n_y; ++y) {
-      row[y] *= inv;
-      log_row[y] = row[y] > 0 ? std::log(row[y]) : kNegInf;
+  for (int64_t y = 0; y < n_y; ++y)
+    for (int64_t t = 0; t < T; ++t) {
+      double& p = d.p_y_t[y * T + t];
+      p *= inverse[t];
+      d.log_p_y_t[y * T + t] = p > 0 ? std::log(p) : kNegInf;
     }
-  }
 }
 
 double encoder_information(const JointDistribution& joint, int64_t T, const std::vector<double>& log_encoder,
@@ -76,26 +79,31 @@ double encoder_information(const JointDistribution& joint, int64_t T, const std:
 
 double relevant_information(const JointDistribution& joint, int64_t T, const Decoder& d, const std::vector<double>& p_y) {
   double i_ty = 0;
-  const int64_t n_y = joint.n_y;
-  for (int64_t t = 0; t < T; ++t) {
-    if (d.p_t[t] <= 0) continue;
-    double kl = 0;
-    for (int64_t y = 0; y < n_y; ++y) {
-      const double p = d.p_y_t[t * n_y + y];
-      if (p > 0) kl += p * (d.log_p_y_t[t * n_y + y] - std::log(p_y[y]));
+  for (int64_t y = 0; y < joint.n_y; ++y) {
+    if (!(p_y[y] > 0)) continue;
+    const double log_p_y = std::log(p_y[y]);
+    for (int64_t t = 0; t < T; ++t) {
+      const double p = d.p_y_t[y * T + t];
+      if (p > 0) i_ty += d.p_t[t] * p * (d.log_p_y_t[y * T + t] - log_p_y);
     }
-    i_ty += d.p_t[t] * kl;
   }
   return std::max(i_ty, 0.0);
 }
 
-
-// Multiplicative noise on p(t|x), so that identical clusters (a fixed point) can separate.
+// Before each beta: a small floor on every p(t|x), so clusters that emptied at a smaller beta
+// (their p(t) = 0 is a fixed point) can be used again, and multiplicative noise, so that
+// identical clusters (also a fixed point) can separate once beta passes their critical value.
 void perturb(std::vector<double>& log_encoder, int64_t n_x, int64_t T, double amount, std::mt19937_64& rng) {
+  const double floor = std::log(amount * 1e-2 / static_cast<double>(T));
+  const double keep = std::log1p(-amount * 1e-2);
   for (int64_t x = 0; x < n_x; ++x) {
     double* row = &log_encoder[x * T];
-    for (int64_t t = 0; t < T; ++t)
-      if (row[t] != kNegInf) row[t] += std::log1p(amount * (2 * uniform01(rng) - 1));
+    for (int64_t t = 0; t < T; ++t) {
+      const double a = row[t] + keep, b = floor;  // log((1 - e) q + e / T)
+      const double hi = std::max(a, b);
+      row[t] = hi + std::log1p(std::exp(std::min(a, b) - hi));
+      row[t] += std::log1p(amount * (2 * uniform01(rng) - 1));
+    }
     normalise_log_row(row, T);
   }
 }
@@ -172,12 +180,7 @@ void refine_hard_clustering(const JointDistribution& joint, int64_t T, std::vect
 IbPoint evaluate_hard(const JointDistribution& joint, int64_t T, const std::vector<int32_t>& assignment) {
   std::vector<double> log_encoder(assignment.size() * T, kNegInf);
   for (std::size_t x = 0; x < assignment.size(); ++x) log_encoder[x * T + assignment[x]] = 0.0;
-  Decoder d;
-  decode(joint, T, log_encoder, d);
-  IbPoint point;
-  point.i_xt = encoder_information(joint, T, log_encoder, d.p_t);
-  point.i_ty = relevant_information(joint, T, d, joint.marginal_y());
-  return point;
+  return evaluate_encoder(joint, T, log_encoder);
 }
 
 // A hard encoder with a little mass on every cluster, so annealing down from it can move.
@@ -194,7 +197,9 @@ void soften(const std::vector<int32_t>& assignment, int64_t T, std::vector<doubl
 
 IbPoint evaluate_encoder(const JointDistribution& joint, int64_t n_clusters, const std::vector<double>& log_encoder) {
   Decoder d;
-  decode(joint, n_clusters, log_encoder, d);
+  std::vector<double> encoder(log_encoder.size());
+  for (std::size_t i = 0; i < encoder.size(); ++i) encoder[i] = std::exp(log_encoder[i]);
+  decode(joint, n_clusters, encoder, d);
   IbPoint point;
   point.i_xt = encoder_information(joint, n_clusters, log_encoder, d.p_t);
   point.i_ty = relevant_information(joint, n_clusters, d, joint.marginal_y());
@@ -211,30 +216,43 @@ IbPoint iterate_ib(const JointDistribution& joint, double beta, int64_t n_cluste
       neg_entropy[x] += joint.p_y_given_x[e] * std::log(joint.p_y_given_x[e]);
 
   Decoder d;
-  std::vector<double> row(T), log_p_t(T);
+  std::vector<double> row(T), log_p_t(T), cross(T);
+  std::vector<double> encoder(log_encoder.size());
+  for (std::size_t i = 0; i < encoder.size(); ++i) encoder[i] = std::exp(log_encoder[i]);
   int64_t iteration = 0;
   for (; iteration < max_iterations; ++iteration) {
-    decode(joint, T, log_encoder, d);
+    decode(joint, T, encoder, d);
     for (int64_t t = 0; t < T; ++t) log_p_t[t] = d.p_t[t] > 0 ? std::log(d.p_t[t]) : kNegInf;
     double change = 0;
     for (int64_t x = 0; x < joint.n_x(); ++x) {
-      for (int64_t t = 0; t < T; ++t) {
-        if (log_p_t[t] == kNegInf) {
-          row[t] = kNegInf;
-          continue;
-        }
-        const double* log_row = &d.log_p_y_t[t * joint.n_y];
-        double cross = 0;
-        for (int64_t e = joint.row_begin[x]; e < joint.row_begin[x + 1]; ++e)
-          cross += joint.p_y_given_x[e] * log_row[joint.y[e]];
-        const double kl = neg_entropy[x] - cross;  // +inf when t misses a token x is followed by
-        row[t] = std::isinf(kl) ? kNegInf : log_p_t[t] - beta * kl;
+      // cross[t] = sum_y p(y|x) ln p(y|t); -inf when t misses a token x is followed by.
+      std::fill(cross.begin(), cross.end(), 0.0);
+      for (int64_t e = joint.row_begin[x]; e < joint.row_begin[x + 1]; ++e) {
+        const double w = joint.p_y_given_x[e];
+        const double* log_row = &d.log_p_y_t[static_cast<int64_t>(joint.y[e]) * T];
+        for (int64_t t = 0; t < T; ++t) cross[t] += w * log_row[t];
       }
-      normalise_log_row(row.data(), T);
-      double* old = &log_encoder[x * T];
       for (int64_t t = 0; t < T; ++t) {
-        change = std::max(change, std::abs(std::exp(row[t]) - std::exp(old[t])));
-        old[t] = row[t];
+        const double kl = neg_entropy[x] - cross[t];
+        row[t] = (log_p_t[t] == kNegInf || std::isinf(kl)) ? kNegInf : log_p_t[t] - beta * kl;
+      }
+      // Normalise in log space; one exp per entry gives both representations.
+      double max = kNegInf;
+      for (int64_t t = 0; t < T; ++t) max = std::max(max, row[t]);
+      double sum = 0;
+      for (int64_t t = 0; t < T; ++t) {
+        row[t] -= max;
+        cross[t] = std::exp(row[t]);  // cross is free again: reuse it for the unnormalised weights
+        sum += cross[t];
+      }
+      const double log_sum = std::log(sum), inverse = 1.0 / sum;
+      double* log_q = &log_encoder[x * T];
+      double* q = &encoder[x * T];
+      for (int64_t t = 0; t < T; ++t) {
+        const double updated = cross[t] * inverse;
+        change = std::max(change, std::abs(updated - q[t]));
+        q[t] = updated;
+        log_q[t] = row[t] - log_sum;
       }
     }
     if (change < tolerance) {
@@ -286,6 +304,8 @@ IbCurve information_bottleneck_curve(const JointDistribution& joint, const IbOpt
     for (auto& v : log_encoder) v = std::log(0.5 + uniform01(rng));
     for (int64_t x = 0; x < n_x; ++x) normalise_log_row(&log_encoder[x * T], T);
 
+    IbPoint previous;
+    int64_t still_steps = 0;
     // Forward: from the trivial solution up in beta; clusters split as beta passes their
     // critical values, until the encoder is hard.
     for (const double beta : betas) {
@@ -301,7 +321,12 @@ IbCurve information_bottleneck_curve(const JointDistribution& joint, const IbOpt
         point.beta = beta;
         candidates.push_back(point);
       }
-      if (hard && beta > 1) break;
+      // Once the encoder is hard and the point no longer moves, larger beta changes nothing.
+      const IbPoint& last = candidates[candidates.size() - (hard || beta <= 1 ? 1 : 2)];
+      const bool still = last.i_xt > 0 && std::abs(last.i_xt - previous.i_xt) < 1e-7 && std::abs(last.i_ty - previous.i_ty) < 1e-7;
+      still_steps = still && beta > 1 ? still_steps + 1 : 0;
+      previous = last;
+      if (still_steps >= 3) break;
     }
     // The hard end: improve the clustering by sequential reassignment (maximises I(T;Y)), then
     // anneal back down from it, which reaches frontier points forward annealing skipped.

@@ -16,8 +16,8 @@ struct IbOptions {
   int64_t n_betas = 48;
   int64_t restarts = 3;           // independent annealing runs with different random starts
   double perturbation = 0.02;     // relative noise on p(t|x) before each beta, lets clusters split
-  int64_t max_iterations = 400;   // per beta
-  double tolerance = 1e-9;        // stop when max_x sum_t |p_new(t|x) - p_old(t|x)| falls below
+  int64_t max_iterations = 300;   // per beta
+  double tolerance = 1e-7;        // stop when max_{x,t} |p_new(t|x) - p_old(t|x)| falls below
   uint64_t seed = 20240601;
 };
 
