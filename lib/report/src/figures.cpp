@@ -81,10 +81,28 @@ std::optional<BuiltFigure> information_plane(const std::vector<Trajectory>& traj
     ++drawn;
   }
   if (drawn == 0) return std::nullopt;
+  // Zoom to the models: the bound usually extends far beyond them, and the part of the curve
+  // that matters is the one above their complexity range.
+  double max_x = 0, max_y = 0, curve_x = 0, curve_y = 0;
+  for (const auto& tr : trajectories)
+    for (const auto& l : tr.layers)
+      if (std::isfinite(l.complexity[k]) && std::isfinite(l.expressivity[k])) {
+        max_x = std::max(max_x, l.complexity[k]);
+        max_y = std::max(max_y, l.expressivity[k]);
+      }
+  double x_limit = 1.3 * max_x, y_limit = 1.3 * max_y;
+  for (const auto& c : curves)
+    if (c.order == order) {
+      const auto norm = c.normalised_points();
+      curve_x = std::max(curve_x, norm.back().i_xt);
+      curve_y = std::max(curve_y, norm.back().i_ty);
+      y_limit = std::max(y_limit, 1.05 * bound::curve_value_at(norm, std::min(x_limit, norm.back().i_xt)));
+    }
+  x_limit = std::max(x_limit, 1e-6);
   f.body = "set title " + gnuplot_string("Information plane, " + order_name(order) + " labels (k = " + std::to_string(order) + ")") +
            "\nset xlabel \"complexity I(input_k; Z) / ln n_bins (fraction of the maximum)\"\n"
            "set ylabel \"expressivity I(output_k; Z) / ln n_bins\"\nset grid\nset key outside right top box\n"
-           "set xrange [0:*]\nset yrange [0:*]\nset lmargin 12\nplot " ;
+           "set xrange [0:" + format_value(x_limit, 4) + "]\nset yrange [0:" + format_value(y_limit, 4) + "]\nset lmargin 12\nplot " ;
   for (std::size_t i = 0; i < plots.size(); ++i) f.body += (i ? ", \\\n     " : "") + plots[i];
   f.body += "\n";
   built.caption = "Information plane for " + order_name(order) + " labels: each model checkpoint's layers (open square = embedding layer 0; solid = final checkpoint, dotted = earlier checkpoints)" +
@@ -94,6 +112,9 @@ std::optional<BuiltFigure> information_plane(const std::vector<Trajectory>& traj
   std::string reading = "Each line follows one model from its embedding layer (open square) through its blocks; "
                         "moving right means a layer keeps more of the " + order_name(order) +
                         " context it read, moving up means it keeps more about the " + order_name(order) + " that follows. ";
+  if (with_bound && curve_x > x_limit * 1.01)
+    reading += "The axes are zoomed to the models; the bound continues to the right, reaching " + format_value(curve_y) +
+               " at complexity " + format_value(curve_x) + ". ";
   if (with_bound) {
     reading += "The black curve is the Information Bottleneck bound of this corpus: the most next-token information any "
                "summary with n_bins clusters of the context can keep at a given complexity, so layers can approach it but a "
@@ -175,7 +196,7 @@ std::optional<BuiltFigure> training_dynamics(const std::vector<Trajectory>& traj
            gnuplot_string(family + ": information over training (order " + k + ", mean over block layers)") +
            "\nset logscale x 10\nset format x \"10^%T\"\nset grid\nset xlabel \"training tokens seen (log scale)\"\n"
            "set key top left box\nset ylabel \"complexity_" + k + " / ln n_bins\"\nplot " + join(complexity_plots) +
-           "\nset ylabel \"expressivity_" + k + " / ln n_bins\"\nplot " + join(expressivity_plots) + "\n";
+           "\nunset key\nset ylabel \"expressivity_" + k + " / ln n_bins\"\nplot " + join(expressivity_plots) + "\n";
   if (any_loss) f.body += "set ylabel \"held-out loss (nats/token)\"\nplot " + join(loss_plots) + "\n";
   f.body += "unset multiplot\n";
   built.caption = family + ": complexity and expressivity (order " + k + ", block mean)" +
@@ -282,8 +303,8 @@ std::optional<BuiltFigure> regression_scatter(const std::string& benchmark, cons
   f.datablocks.push_back(datablock("fit", {{lo - pad, slope * (lo - pad)}, {hi + pad, slope * (hi + pad)}}));
   plots.push_back("$fit using 1:2 with lines lw 2.5 lc rgb \"black\" title " + gnuplot_string("OLS slope " + format_value(slope)));
   f.body = "set title " + gnuplot_string(benchmark + ": score against " + predictor + ", other regressors partialled out") +
-           "\nset xlabel " + gnuplot_string(predictor + " | other regressors (residual, units of ln n_bins)") +
-           "\nset ylabel " + gnuplot_string(benchmark + " score | other regressors (residual, score points)") +
+           "\nset xlabel " + gnuplot_string(predictor + " | other regressors (residual, in the predictor's units)") +
+           "\nset ylabel " + gnuplot_string(benchmark + " score | other regressors (residual, in score units)") +
            "\nset grid\nset key outside right top box\nplot ";
   for (std::size_t i = 0; i < plots.size(); ++i) f.body += (i ? ", \\\n     " : "") + plots[i];
   f.body += "\n";
