@@ -187,8 +187,8 @@ ReportResult write_report(const ReportOptions& options) {
     doc.heading("Information Bottleneck bound of the corpus");
     doc.paragraph("X is the k-gram ending at each position the estimator used and Y the next token; the curve is the upper "
                   "concave envelope of iterative-IB solutions with |T| = n_bins clusters (bound.json records the annealing "
-                  "settings). When a context cap is set, the rarest contexts are merged into one, which lowers I(X;Y) and the "
-                  "curve slightly.");
+                  "settings). When the distinct contexts exceed the context cap, the rarest are merged into one, which lowers "
+                  "I(X;Y) and the curve (by more the more contexts are merged); the bound is then conservative.");
     doc.table(bound_summary_table(curves));
     const Table gaps = bound_gap_table(trajectories);
     if (!gaps.rows.empty()) {
