@@ -1,5 +1,6 @@
 // `infobound version`: the version and the environment numbers depend on.
 #include <cstdio>
+#include <cstdlib>
 
 #include "command.hpp"
 #include "infobound/core/blas.hpp"
@@ -11,6 +12,8 @@ int run_version(int, char**) {
   const BlasInfo blas = detect_blas();
   std::printf("infobound %s\nblas: %s%s\n", kVersion, blas.library_path.empty() ? "(not loaded)" : blas.library_path.c_str(),
               (blas.library_path.empty() || blas.optimised) ? "" : " (reference BLAS: slow)");
+  const char* wait_policy = std::getenv("OMP_WAIT_POLICY");
+  std::printf("openmp wait policy: %s\n", wait_policy ? wait_policy : "(default)");
   return 0;
 }
 const Register registered{{"version", "print the version and the BLAS in use", run_version}};

@@ -9,6 +9,7 @@
 #include "command.hpp"
 #include "infobound/core/error.hpp"
 #include "infobound/core/log.hpp"
+#include "infobound/core/openmp_env.hpp"
 #include "infobound/core/version.hpp"
 
 namespace infobound::cli {
@@ -31,6 +32,7 @@ void print_usage() {
 
 int main(int argc, char** argv) {
   using namespace infobound;
+  reexec_with_passive_openmp_wait(argv);
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h" || std::string(argv[1]) == "help") {
     cli::print_usage();
     return argc < 2 ? 2 : 0;

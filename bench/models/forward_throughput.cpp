@@ -5,6 +5,7 @@
 //
 // usage: bench_models_forward [--threads N] [--batch B] [--length T] [--reps R] [--skip-memory]
 // Prints one JSON object on stdout (context, peak, per-model figures).
+#include "infobound/core/openmp_env.hpp"
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -175,6 +176,7 @@ long child_peak_rss(const nlohmann::json& config, const Settings& s, bool collec
 }  // namespace
 
 int main(int argc, char** argv) {
+  infobound::reexec_with_passive_openmp_wait(argv);
   Settings s;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <ATen/Parallel.h>
+
 #include "infobound/core/error.hpp"
 #include "label_tensors.hpp"
 
@@ -73,17 +75,19 @@ std::vector<double> row_entropies(const Scalar* p, int64_t n_rows, int64_t n) {
   static const double kLogClip = std::log(1e-9);
   const double log_n = std::log(static_cast<double>(n));
   std::vector<double> out(n_rows);
-  for (int64_t i = 0; i < n_rows; ++i) {
-    const Scalar* row = p + i * n;
-    double total = 0.0;
-    for (int64_t j = 0; j < n; ++j) total += static_cast<double>(row[j]);
-    double h = 0.0;
-    for (int64_t j = 0; j < n; ++j) {
-      const double q = static_cast<double>(row[j]) / total;
-      if (q > 0.0) h -= q * (q < 1e-9 ? kLogClip : std::log(q));
+  at::parallel_for(0, n_rows, 256, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const Scalar* row = p + i * n;
+      double total = 0.0;
+      for (int64_t j = 0; j < n; ++j) total += static_cast<double>(row[j]);
+      double h = 0.0;
+      for (int64_t j = 0; j < n; ++j) {
+        const double q = static_cast<double>(row[j]) / total;
+        if (q > 0.0) h -= q * (q < 1e-9 ? kLogClip : std::log(q));
+      }
+      out[i] = h / log_n;
     }
-    out[i] = h / log_n;
-  }
+  });
   return out;
 }
 }  // namespace
@@ -91,24 +95,35 @@ std::vector<double> row_entropies(const Scalar* p, int64_t n_rows, int64_t n) {
 template <typename Scalar>
 void MultiLayerAccumulator::scatter(Layer& layer, const Scalar* p, int64_t n_rows) {
   const int64_t n = n_bins_;
-  for (int64_t i = 0; i < n_rows; ++i)
-    for (int64_t j = 0; j < n; ++j) layer.bins[j] += static_cast<double>(p[i * n + j]);
-  const std::vector<double> entropies = batch_has_folded_ ? row_entropies(p, n_rows, n) : std::vector<double>{};
-  for (size_t s = 0; s < sets_.size(); ++s) {
-    const SetIndex& index = sets_[s];
-    SetBins& set = layer.sets[s];
-    const size_t needed = index.counts.size() * static_cast<size_t>(n);
-    if (set.table.size() < needed) set.table.resize(needed, 0.0);
-    // Rows in table order (stable, so each key still sums its rows in row order): rows of one
-    // label hit one cached block, and the table is walked forwards.
-    for (const int64_t i : index.batch_order) {
-      const int64_t target = index.batch_rows[i];
-      const Scalar* row = p + i * n;
-      double* out = target == kFolded ? set.folded_bins.data() : set.table.data() + target * n;
-      for (int64_t j = 0; j < n; ++j) out[j] += static_cast<double>(row[j]);
-      if (target == kFolded) set.folded_entropy_sum += entropies[i];
-    }
+  const auto n_sets = static_cast<int64_t>(sets_.size());
+  std::vector<double> entropies;
+  if (batch_has_folded_) entropies = row_entropies(p, n_rows, n);
+  for (int64_t s = 0; s < n_sets; ++s) {
+    const size_t needed = sets_[s].counts.size() * static_cast<size_t>(n);
+    if (layer.sets[s].table.size() < needed) layer.sets[s].table.resize(needed, 0.0);
   }
+  // Task n_sets is the marginal, tasks 0..n_sets-1 the label sets. Each task sums its own rows in
+  // a fixed order, so threads change nothing in the result.
+  at::parallel_for(0, n_sets + 1, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t task = begin; task < end; ++task) {
+      if (task == n_sets) {
+        for (int64_t i = 0; i < n_rows; ++i)
+          for (int64_t j = 0; j < n; ++j) layer.bins[j] += static_cast<double>(p[i * n + j]);
+        continue;
+      }
+      const SetIndex& index = sets_[task];
+      SetBins& set = layer.sets[task];
+      // Rows in table order (stable, so each key still sums its rows in row order): rows of one
+      // label hit one cached block, and the table is walked forwards.
+      for (const int64_t i : index.batch_order) {
+        const int64_t target = index.batch_rows[i];
+        const Scalar* row = p + i * n;
+        double* out = target == kFolded ? set.folded_bins.data() : set.table.data() + target * n;
+        for (int64_t j = 0; j < n; ++j) out[j] += static_cast<double>(row[j]);
+        if (target == kFolded) set.folded_entropy_sum += entropies[i];
+      }
+    }
+  });
   layer.n_rows += n_rows;
 }
 
