@@ -61,6 +61,30 @@ std::string format_number(const char* format, double value) {
 
 }  // namespace
 
+struct TrainingStep::Impl {
+  models::CausalLM& model;
+  double grad_clip;
+  std::unique_ptr<torch::optim::AdamW> optimizer;
+  std::vector<at::Tensor> parameters;
+};
+
+TrainingStep::TrainingStep(models::CausalLM& model, const OptimizerSpec& spec)
+    : impl_(new Impl{model, spec.grad_clip, make_optimizer(model, spec), model.parameters()}) {}
+
+TrainingStep::~TrainingStep() = default;
+
+TrainingStep::Stats TrainingStep::run(const at::Tensor& windows, double lr) {
+  set_learning_rate(*impl_->optimizer, lr);
+  impl_->optimizer->zero_grad();
+  const at::Tensor loss = window_loss(impl_->model, windows);
+  loss.backward();
+  Stats stats;
+  stats.grad_norm = torch::nn::utils::clip_grad_norm_(impl_->parameters, impl_->grad_clip > 0 ? impl_->grad_clip : INFINITY);
+  impl_->optimizer->step();
+  stats.loss = loss.item<double>();
+  return stats;
+}
+
 double mean_loss(models::CausalLM& model, const at::Tensor& windows, int64_t batch_size) {
   if (!windows.defined() || windows.size(0) == 0) throw std::invalid_argument("mean_loss: no windows");
   at::NoGradGuard no_grad;
@@ -83,11 +107,10 @@ TrainResult train_model(const TrainJob& job, const std::function<void(const Chec
   result.model = models::CausalLM::from_config(job.hf_config);
   models::CausalLM& model = *result.model;
   result.n_parameters = model.info().n_parameters;
-  auto optimizer = make_optimizer(model, spec);
+  TrainingStep update(model, spec);
   BatchSampler sampler(*job.train, spec.batch_size, spec.seed);
   const LrSchedule schedule{spec.learning_rate, spec.min_learning_rate, spec.warmup_steps, spec.steps};
   const std::vector<int64_t> checkpoints = checkpoint_steps(spec.steps);
-  std::vector<at::Tensor> parameters = model.parameters();
 
   nlohmann::json history = nlohmann::json::array();
   double last_lr = 0;
@@ -135,15 +158,7 @@ TrainResult train_model(const TrainJob& job, const std::function<void(const Chec
   for (int64_t step = 0; step < spec.steps; ++step) {
     const auto step_started = Clock::now();
     last_lr = learning_rate(schedule, step);
-    set_learning_rate(*optimizer, last_lr);
-    const at::Tensor batch = sampler.next();
-    optimizer->zero_grad();
-    const at::Tensor loss = window_loss(model, batch);
-    loss.backward();
-    const double grad_norm = spec.grad_clip > 0 ? torch::nn::utils::clip_grad_norm_(parameters, spec.grad_clip)
-                                                : torch::nn::utils::clip_grad_norm_(parameters, INFINITY);
-    optimizer->step();
-    const double loss_value = loss.item<double>();
+    const auto [loss_value, grad_norm] = update.run(sampler.next(), last_lr);
     train_seconds += seconds_since(step_started);
     if (!std::isfinite(loss_value)) {
       throw InputError(job.model.name + ": training diverged at step " + std::to_string(step + 1) +

@@ -49,6 +49,23 @@ struct TrainResult {
   std::shared_ptr<models::CausalLM> model;  // the final in-memory model
 };
 
+// One optimiser update: forward, next-token cross-entropy, backward, global-norm clipping, AdamW
+// (weight decay on matrices only). Shared by the training loop and bench/train.
+class TrainingStep {
+ public:
+  TrainingStep(models::CausalLM& model, const OptimizerSpec& spec);
+  ~TrainingStep();
+  struct Stats {
+    double loss = 0;       // mean cross-entropy of the batch before the update (nats)
+    double grad_norm = 0;  // global gradient norm before clipping
+  };
+  Stats run(const at::Tensor& windows, double learning_rate);  // windows [B, T+1]
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 // Mean next-token cross-entropy (nats per token) of `windows` [N, T+1], in batches, no gradients.
 double mean_loss(models::CausalLM& model, const at::Tensor& windows, int64_t batch_size);
 
