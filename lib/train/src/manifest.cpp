@@ -22,6 +22,7 @@ double rounded(double value) { return std::round(value * 1e4) / 1e4; }
 void write_manifest(const TrainSummary& summary, const TrainConfig& config, const std::filesystem::path& path) {
   const auto base = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
   YAML::Emitter out;
+  out.SetDoublePrecision(6);  // losses rounded to 4 decimals print as such, not as 17 digits
   out << YAML::BeginMap;
   out << YAML::Key << "format" << YAML::Value << kManifestFormat;
   out << YAML::Key << "config" << YAML::Value << relative_to(config.source, base);
