@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <set>
 
+#include <unistd.h>
+
 #include "infobound/core/error.hpp"
 #include "infobound/io/json_file.hpp"
 #include "infobound/train/bpe_trainer.hpp"
@@ -88,7 +90,7 @@ TEST(BpeTrainer, MergeProducesTokenFromItsParts) {
 
 TEST(BpeTrainer, WritesHuggingFaceTokenizerJson) {
   const auto bpe = ByteLevelBpe::train(kCorpus, {.vocab_size = 290});
-  const auto path = std::filesystem::temp_directory_path() / "infobound_bpe_tokenizer.json";
+  const auto path = std::filesystem::temp_directory_path() / ("infobound_bpe_tokenizer_" + std::to_string(::getpid()) + ".json");
   bpe.save(path);
   const auto json = infobound::io::read_json_file(path);
   EXPECT_EQ(json["model"]["type"], "BPE");

@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include <unistd.h>
+
 #include "infobound/core/error.hpp"
 #include "infobound/train/config.hpp"
 
@@ -10,7 +12,8 @@ using infobound::train::TrainConfig;
 
 namespace {
 std::filesystem::path write_config(const std::string& name, const std::string& text) {
-  const auto dir = std::filesystem::temp_directory_path() / "infobound_train_config";
+  // One folder per process: ctest runs the tests of this file in parallel processes.
+  const auto dir = std::filesystem::temp_directory_path() / ("infobound_train_config_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const auto path = dir / name;
   std::ofstream(path) << text;

@@ -4,6 +4,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include <unistd.h>
+
+#include "infobound/core/error.hpp"
 #include "infobound/io/json_file.hpp"
 #include "infobound/models/causal_lm.hpp"
 #include "infobound/train/bpe_trainer.hpp"
@@ -22,7 +25,7 @@ using namespace infobound::train;
 namespace {
 
 std::filesystem::path scratch(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("infobound_train_" + name);
+  const auto dir = std::filesystem::temp_directory_path() / ("infobound_train_" + name + "_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
@@ -170,6 +173,7 @@ TEST(TrainAll, SecondRunIsCachedAndAConfigChangeRetrains) {
   config.families = {tiny_model("gpt_neox").family, tiny_model("llama").family};
   config.sizes = {tiny_model("llama").size};
 
+  EXPECT_THROW(train_all(config, {.force = false, .only = {"no-such-model"}}), InputError);
   const auto first = train_all(config);
   ASSERT_EQ(first.models.size(), 2u);
   EXPECT_FALSE(first.tokenizer_cached);

@@ -78,6 +78,14 @@ std::string format(const char* pattern, double value) {
 }  // namespace
 
 TrainSummary train_all(const TrainConfig& config, const TrainRunOptions& options) {
+  const auto specs = model_specs(config);
+  for (const auto& name : options.only) {
+    if (std::none_of(specs.begin(), specs.end(), [&](const ModelSpec& spec) { return spec.name == name; })) {
+      std::string known;
+      for (const auto& spec : specs) known += (known.empty() ? "" : ", ") + spec.name;
+      throw InputError(config.source.string() + ": no model named '" + name + "' (models: " + known + ")");
+    }
+  }
   if (config.threads > 0) at::set_num_threads(config.threads);
   const std::string corpus = io::read_file_bytes(config.corpus);
   if (corpus.empty()) throw InputError(config.corpus.string() + ": empty corpus");
@@ -106,7 +114,7 @@ TrainSummary train_all(const TrainConfig& config, const TrainRunOptions& options
   const auto eos_id = tokenizer.special_ids().empty() ? int64_t{0} : tokenizer.special_ids().front();
   const std::vector<int64_t> steps = checkpoint_steps(config.optimizer.steps);
 
-  for (const auto& spec : model_specs(config)) {
+  for (const auto& spec : specs) {
     if (!options.only.empty() && std::find(options.only.begin(), options.only.end(), spec.name) == options.only.end()) continue;
     TrainedModel trained;
     trained.spec = spec;
