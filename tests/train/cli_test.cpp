@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 #include <sstream>
 
 #include "infobound/io/json_file.hpp"
@@ -33,6 +34,15 @@ std::filesystem::path scratch(const std::string& name) {
   const auto dir = std::filesystem::temp_directory_path() / ("infobound_train_cli_" + name + "_" + std::to_string(::getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
+  // Removed when the test process exits: checkpoints are megabytes each.
+  static std::vector<std::filesystem::path> created;
+  static const struct Cleanup {
+    ~Cleanup() {
+      std::error_code ignored;
+      for (const auto& path : created) std::filesystem::remove_all(path, ignored);
+    }
+  } cleanup;
+  created.push_back(dir);
   return dir;
 }
 

@@ -15,6 +15,13 @@ std::filesystem::path write_config(const std::string& name, const std::string& t
   // One folder per process: ctest runs the tests of this file in parallel processes.
   const auto dir = std::filesystem::temp_directory_path() / ("infobound_train_config_" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
+  static const struct Cleanup {
+    std::filesystem::path dir;
+    ~Cleanup() {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir, ignored);
+    }
+  } cleanup{dir};
   const auto path = dir / name;
   std::ofstream(path) << text;
   return path;
