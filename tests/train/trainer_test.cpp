@@ -195,7 +195,8 @@ TEST(TrainAll, SecondRunIsCachedAndAConfigChangeRetrains) {
   const auto checkpoints = manifest["models"][1]["checkpoints"];
   ASSERT_EQ(checkpoints.size(), 4u);  // steps 0, 1, 2, 3
   EXPECT_EQ(checkpoints[3]["step"].as<int64_t>(), 3);
-  EXPECT_EQ(checkpoints[3]["tokens_seen"].as<int64_t>(), 3 * 8 * 16);
+  EXPECT_EQ(checkpoints[3]["tokens"].as<int64_t>(), 3 * 8 * 16);
+  EXPECT_EQ(checkpoints[3]["name"].as<std::string>(), "step3");
   EXPECT_EQ(checkpoints[3]["path"].as<std::string>(), "../out/tiny-llama-xs/step3");
 
   const auto second = train_all(config);

@@ -1,6 +1,7 @@
 #include "infobound/train/manifest.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <fstream>
 
 #include <yaml-cpp/yaml.h>
@@ -14,41 +15,40 @@ std::string relative_to(const std::filesystem::path& path, const std::filesystem
   return std::filesystem::absolute(path).lexically_normal().lexically_relative(std::filesystem::absolute(base).lexically_normal()).generic_string();
 }
 
-// Four decimals: enough to plot, and stable in a file kept under version control.
-double rounded(double value) { return std::round(value * 1e4) / 1e4; }
-
 }  // namespace
 
 void write_manifest(const TrainSummary& summary, const TrainConfig& config, const std::filesystem::path& path) {
   const auto base = path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
+  // The model manifest schema of the pipeline (docs/config.md), so a study selects trained
+  // checkpoints like any others; the training record of each checkpoint is its training_state.json.
   YAML::Emitter out;
-  out.SetDoublePrecision(6);  // losses rounded to 4 decimals print as such, not as 17 digits
+  out.SetDoublePrecision(6);
   out << YAML::BeginMap;
-  out << YAML::Key << "format" << YAML::Value << kManifestFormat;
-  out << YAML::Key << "config" << YAML::Value << relative_to(config.source, base);
-  out << YAML::Key << "corpus" << YAML::Value << relative_to(config.corpus, base);
-  out << YAML::Key << "tokenizer" << YAML::Value << relative_to(summary.tokenizer_file, base);
-  out << YAML::Key << "vocab_size" << YAML::Value << summary.vocab_size;
-  out << YAML::Key << "context_length" << YAML::Value << config.data.context_length;
+  out << YAML::Key << "description" << YAML::Value
+      << "Causal LMs trained by `infobound train --config " + relative_to(config.source, base) + "` on " +
+             relative_to(config.corpus, base) + " (vocabulary " + std::to_string(summary.vocab_size) + ", context " +
+             std::to_string(config.data.context_length) + ")";
+  out << YAML::Key << "sources" << YAML::Value
+      << "training_state.json in each checkpoint folder: step, tokens seen, train and held-out loss";
   out << YAML::Key << "models" << YAML::Value << YAML::BeginSeq;
   for (const auto& model : summary.models) {
     out << YAML::BeginMap;
     out << YAML::Key << "name" << YAML::Value << model.spec.name;
     out << YAML::Key << "family" << YAML::Value << model.spec.family.name;
-    out << YAML::Key << "model_type" << YAML::Value << model.spec.family.model_type;
-    out << YAML::Key << "size" << YAML::Value << model.spec.size.name;
     out << YAML::Key << "params" << YAML::Value << model.n_parameters;
+    out << YAML::Key << "n_layers" << YAML::Value << model.spec.size.num_hidden_layers;
     out << YAML::Key << "hidden_size" << YAML::Value << model.spec.size.hidden_size;
-    out << YAML::Key << "num_hidden_layers" << YAML::Value << model.spec.size.num_hidden_layers;
+    char notes[160];
+    std::snprintf(notes, sizeof notes, "%s, size %s, final held-out loss %.4f nats/token", model.spec.family.model_type.c_str(),
+                  model.spec.size.name.c_str(), model.checkpoints.empty() ? 0.0 : model.checkpoints.back().heldout_loss);
+    out << YAML::Key << "notes" << YAML::Value << notes;
     out << YAML::Key << "checkpoints" << YAML::Value << YAML::BeginSeq;
     for (const auto& checkpoint : model.checkpoints) {
       out << YAML::Flow << YAML::BeginMap;
-      out << YAML::Key << "revision" << YAML::Value << checkpoint.dir.filename().string();
+      out << YAML::Key << "name" << YAML::Value << checkpoint.dir.filename().string();
       out << YAML::Key << "path" << YAML::Value << relative_to(checkpoint.dir, base);
       out << YAML::Key << "step" << YAML::Value << checkpoint.step;
-      out << YAML::Key << "tokens_seen" << YAML::Value << checkpoint.tokens_seen;
-      out << YAML::Key << "train_loss" << YAML::Value << rounded(checkpoint.train_loss);
-      out << YAML::Key << "heldout_loss" << YAML::Value << rounded(checkpoint.heldout_loss);
+      out << YAML::Key << "tokens" << YAML::Value << checkpoint.tokens_seen;
       out << YAML::EndMap;
     }
     out << YAML::EndSeq << YAML::EndMap;

@@ -1,13 +1,11 @@
 #pragma once
 // The model manifest of trained families (data-manifests/mini-families.yaml), read by the
-// pipeline. Format: docs/train.md.
+// pipeline. Format: the model manifest schema of docs/config.md.
 #include <filesystem>
 
 #include "infobound/train/run.hpp"
 
 namespace infobound::train {
-
-inline constexpr const char* kManifestFormat = "infobound-trained-models/1";
 
 // Paths in the manifest are relative to the manifest's folder. Written atomically.
 void write_manifest(const TrainSummary& summary, const TrainConfig& config, const std::filesystem::path& path);
