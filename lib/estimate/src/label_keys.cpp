@@ -1,0 +1,65 @@
+#include "infobound/estimate/label_keys.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace infobound::estimate {
+namespace {
+uint64_t mix(uint64_t x) {  // splitmix64 finaliser
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+}  // namespace
+
+KeyIndex::KeyIndex(int64_t key_width) : width_(key_width), slots_(16, 0) {
+  if (key_width < 1) throw std::invalid_argument("label keys need a width >= 1");
+}
+
+uint64_t KeyIndex::hash(const int64_t* key) const {
+  uint64_t h = 0x243f6a8885a308d3ULL;
+  for (int64_t i = 0; i < width_; ++i) h = mix(h ^ static_cast<uint64_t>(key[i]));
+  return h;
+}
+
+bool KeyIndex::equal(int64_t row, const int64_t* key) const {
+  return std::equal(key, key + width_, keys_.data() + row * width_);
+}
+
+int64_t KeyIndex::find(const int64_t* key) const {
+  const uint64_t mask = slots_.size() - 1;
+  for (uint64_t slot = hash(key) & mask;; slot = (slot + 1) & mask) {
+    const int64_t entry = slots_[slot];
+    if (entry == 0) return -1;
+    if (equal(entry - 1, key)) return entry - 1;
+  }
+}
+
+int64_t KeyIndex::find_or_insert(const int64_t* key) {
+  const uint64_t mask = slots_.size() - 1;
+  uint64_t slot = hash(key) & mask;
+  for (;; slot = (slot + 1) & mask) {
+    const int64_t entry = slots_[slot];
+    if (entry == 0) break;
+    if (equal(entry - 1, key)) return entry - 1;
+  }
+  const int64_t row = size();
+  keys_.insert(keys_.end(), key, key + width_);
+  slots_[slot] = row + 1;
+  if (2 * static_cast<uint64_t>(size()) > slots_.size()) grow();
+  return row;
+}
+
+void KeyIndex::grow() {
+  std::vector<int64_t> slots(slots_.size() * 2, 0);
+  const uint64_t mask = slots.size() - 1;
+  for (int64_t row = 0; row < size(); ++row) {
+    uint64_t slot = hash(keys_.data() + row * width_) & mask;
+    while (slots[slot] != 0) slot = (slot + 1) & mask;
+    slots[slot] = row + 1;
+  }
+  slots_ = std::move(slots);
+}
+
+}  // namespace infobound::estimate
