@@ -273,6 +273,11 @@ std::vector<int64_t> Group::dataset_shape(const std::string& name) const {
   return std::vector<int64_t>(dims.begin(), dims.end());
 }
 
+void Group::link(const std::string& target, const std::string& name) {
+  check(H5Lcreate_hard(handle_.get(), target.c_str(), handle_.get(), name.c_str(), H5P_DEFAULT, H5P_DEFAULT),
+        where(name) + ": cannot link to " + target);
+}
+
 void Group::read_raw(const std::string& name, int64_t mem_type, void* out, std::size_t count) const {
   const Handle dataset = open_dataset(name);
   if (count > 0) check(H5Dread(dataset.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out), where(name) + ": cannot read dataset");

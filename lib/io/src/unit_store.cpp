@@ -113,6 +113,7 @@ std::string unit_checksum(const UnitData& data) {
       hash_vector(hash, table.bins);
       hash_value(hash, table.folded_rows);
       hash_value(hash, table.folded_entropy_sum);
+      hash_vector(hash, table.folded_bins);
     }
   }
   return hash.hex_digest();
@@ -126,6 +127,9 @@ void write_unit_file(const fs::path& path, UnitData data) {
       if (t.keys.size() != t.counts.size() * static_cast<std::size_t>(t.key_width) || t.bins.size() != t.counts.size() * static_cast<std::size_t>(n_bins))
         throw std::logic_error("unit " + data.header.unit_id + ": label table " + t.name + " has inconsistent sizes");
   }
+  for (auto& layer : data.layers)
+    for (auto& t : layer.label_sets)
+      if (t.folded_bins.empty()) t.folded_bins.assign(static_cast<std::size_t>(n_bins), 0.0);
   // Canonical order, the one the reader sees (HDF5 lists links by name).
   std::sort(data.layers.begin(), data.layers.end(), [](const auto& a, const auto& b) { return a.layer < b.layer; });
   for (auto& layer : data.layers)
@@ -140,6 +144,7 @@ void write_unit_file(const fs::path& path, UnitData data) {
     write_header(root, data.header);
     h5::Group layers = root.create_group("layers");
     std::vector<int64_t> layer_indices;
+    const LayerCounts* first = nullptr;
     for (const auto& layer : data.layers) {
       layer_indices.push_back(layer.layer);
       h5::Group g = layers.create_group(std::to_string(layer.layer));
@@ -147,16 +152,26 @@ void write_unit_file(const fs::path& path, UnitData data) {
       const int64_t n = layer.n_rows;
       g.write("n", std::span<const int64_t>(&n, 1), {});
       h5::Group labels = g.create_group("labels");
-      for (const auto& t : layer.label_sets) {
+      for (std::size_t i = 0; i < layer.label_sets.size(); ++i) {
+        const LabelTable& t = layer.label_sets[i];
         h5::Group s = labels.create_group(t.name);
         const auto k = static_cast<int64_t>(t.counts.size());
-        s.write("keys", std::span<const int64_t>(t.keys), {k, t.key_width});
-        s.write("counts", std::span<const int64_t>(t.counts), {k});
+        const LabelTable* shared = first && i < first->label_sets.size() ? &first->label_sets[i] : nullptr;
+        if (shared && shared->name == t.name && shared->keys == t.keys && shared->counts == t.counts) {
+          const std::string target = "/layers/" + std::to_string(first->layer) + "/labels/" + t.name + "/";
+          s.link(target + "keys", "keys");
+          s.link(target + "counts", "counts");
+        } else {
+          s.write("keys", std::span<const int64_t>(t.keys), {k, t.key_width});
+          s.write("counts", std::span<const int64_t>(t.counts), {k});
+        }
         s.write("bins", std::span<const double>(t.bins), {k, n_bins});
+        s.write("folded_bins", std::span<const double>(t.folded_bins), {n_bins});
         s.set_attribute("key_width", t.key_width);
         s.set_attribute("folded_rows", t.folded_rows);
         s.set_attribute("folded_entropy_sum", t.folded_entropy_sum);
       }
+      if (!first) first = &layer;
     }
     root.set_attribute("layers", std::span<const int64_t>(layer_indices));
     file.close();
@@ -201,6 +216,7 @@ UnitData read_unit_file(const fs::path& path, const std::string& expected_config
         t.bins = s.read_double("bins");
         t.folded_rows = s.int_attribute("folded_rows");
         t.folded_entropy_sum = s.double_attribute("folded_entropy_sum");
+        t.folded_bins = s.read_double("folded_bins");
         layer.label_sets.push_back(std::move(t));
       }
       data.layers.push_back(std::move(layer));

@@ -76,6 +76,8 @@ class Group {
   std::vector<int8_t> read_int8(const std::string& name, std::vector<int64_t>* shape = nullptr) const;
   std::vector<std::string> read_strings(const std::string& name) const;
   std::vector<int64_t> dataset_shape(const std::string& name) const;
+  // A hard link `name` here to the object at absolute path `target` in the same file.
+  void link(const std::string& target, const std::string& name);
 
   const std::string& path() const { return path_; }
   const std::string& file() const { return file_; }

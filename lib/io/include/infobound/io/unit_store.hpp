@@ -10,7 +10,10 @@
 //   /layers/<l>/labels/<set>/keys   int64 [K, key_width]  label tuples, first-seen order
 //   /layers/<l>/labels/<set>/counts int64 [K]
 //   /layers/<l>/labels/<set>/bins   float64 [K, n_bins]
-//                     attrs key_width, folded_rows, folded_entropy_sum
+//   /layers/<l>/labels/<set>/folded_bins float64 [n_bins]  sum of p over rows whose label occurs
+//                     once in the whole corpus; attrs key_width, folded_rows, folded_entropy_sum
+// keys and counts are the same in every layer: later layers hold HDF5 hard links to the first
+// layer's datasets (h5py and h5dump see ordinary datasets).
 // Written to a temporary file, fsynced and renamed, so a file under its final name is complete.
 #include <cstdint>
 #include <filesystem>
@@ -31,6 +34,7 @@ struct LabelTable {
   std::vector<double> bins;     // [K * n_bins]
   int64_t folded_rows = 0;
   double folded_entropy_sum = 0;
+  std::vector<double> folded_bins;  // [n_bins] sum of p over folded rows (empty = zeros)
 };
 
 struct LayerCounts {
