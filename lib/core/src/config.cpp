@@ -240,6 +240,7 @@ EstimatorSpec parse_estimator(yaml::Map& map) {
   e.window = map.choice("window", {"soft_h", "per_order"}, "soft_h") == "per_order" ? WindowMode::per_order : WindowMode::soft_h;
   const YAML::Node layers = map.get("layers");
   if (map.has("preference")) e.preference = map.boolean("preference", false);
+  e.fold_singletons = map.boolean("fold_singletons", e.fold_singletons);
   map.finish();
   if (e.n_bins < 2) yaml::fail(map.file(), map.node(), "estimator.n_bins must be >= 2");
   if (seed < 0) yaml::fail(map.file(), map.node(), "estimator.seed must be >= 0");
@@ -437,7 +438,8 @@ nlohmann::json numbers_config(const StudyConfig& config) {
         {"add_special_tokens", c.add_special_tokens}, {"invalid_utf8", c.replace_invalid_utf8 ? "replace" : "error"}, {"shards", c.shards}}},
       {"estimator",
        {{"n_bins", e.n_bins}, {"seed", e.seed}, {"calibration", e.calibration}, {"orders", e.orders}, {"window", to_string(e.window)},
-        {"layers", e.layers.to_string()}, {"preference", config.preference_enabled()}}},
+        {"layers", e.layers.to_string()}, {"preference", config.preference_enabled()},
+        {"fold_singletons", e.fold_singletons}}},
       {"runtime", {{"batch_size", r.batch_size}, {"dtype", r.dtype}, {"device", r.device}, {"compute_loss", r.compute_loss}}},
   };
 }

@@ -74,6 +74,7 @@ ResolvedCheckpoint resolve_checkpoint(const ModelSpec& model, const CheckpointSp
 Plan make_plan(const StudyConfig& config, bool allow_unresolved) {
   Plan plan;
   plan.study = config.name;
+  plan.config_file = fs::absolute(config.file).lexically_normal().string();
   plan.numbers_config = numbers_config(config);
   plan.config_hash = sha256_hex(plan.numbers_config.dump());
   plan.infobound_version = kVersion;
@@ -127,7 +128,7 @@ nlohmann::json plan_to_json(const Plan& plan) {
   nlohmann::json tokenizers = nlohmann::json::array();
   for (const auto& t : plan.tokenizers)
     tokenizers.push_back({{"id", t.id}, {"path", t.path.string()}, {"sha256", t.sha256}, {"n_sequences", t.n_sequences}, {"n_tokens", t.n_tokens}});
-  return {{"schema_version", Plan::kSchemaVersion}, {"study", plan.study},   {"config_hash", plan.config_hash},
+  return {{"schema_version", Plan::kSchemaVersion}, {"study", plan.study}, {"config_file", plan.config_file}, {"config_hash", plan.config_hash},
           {"infobound_version", plan.infobound_version}, {"numbers_config", plan.numbers_config},
           {"tokenizers", tokenizers}, {"units", units}};
 }
@@ -140,6 +141,7 @@ Plan plan_from_json(const nlohmann::json& j, const std::string& source) {
                        std::to_string(Plan::kSchemaVersion) + " (re-plan into a new run directory)");
     Plan plan;
     plan.study = j.at("study").get<std::string>();
+    plan.config_file = j.at("config_file").get<std::string>();
     plan.config_hash = j.at("config_hash").get<std::string>();
     plan.infobound_version = j.at("infobound_version").get<std::string>();
     plan.numbers_config = j.at("numbers_config");

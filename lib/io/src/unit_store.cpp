@@ -43,6 +43,8 @@ void write_header(h5::Group& root, const UnitHeader& h) {
   root.set_attribute("calibration", h.calibration);
   root.set_attribute("window", h.window);
   root.set_attribute("d", h.d);
+  root.set_attribute("n_parameters", h.n_parameters);
+  root.set_attribute("n_layers", h.n_layers);
   root.set_attribute("n_tokens", h.n_tokens);
   root.set_attribute("n_sequences", h.n_sequences);
   root.set_attribute("loss_sum", h.loss_sum);
@@ -79,6 +81,8 @@ UnitHeader read_header(const h5::Group& root, const fs::path& path, const std::s
   h.calibration = root.string_attribute("calibration");
   h.window = root.string_attribute("window");
   h.d = root.int_attribute("d");
+  h.n_parameters = root.int_attribute("n_parameters");
+  h.n_layers = root.int_attribute("n_layers");
   h.n_tokens = root.int_attribute("n_tokens");
   h.n_sequences = root.int_attribute("n_sequences");
   h.loss_sum = root.double_attribute("loss_sum");
@@ -96,7 +100,7 @@ std::string unit_checksum(const UnitData& data) {
   const UnitHeader& h = data.header;
   hash_string(hash, h.unit_id);
   hash_string(hash, h.config_hash);
-  for (const int64_t v : {h.shard, h.n_shards, h.n_bins, h.seed, h.d, h.n_tokens, h.n_sequences, h.loss_count}) hash_value(hash, v);
+  for (const int64_t v : {h.shard, h.n_shards, h.n_bins, h.seed, h.d, h.n_parameters, h.n_layers, h.n_tokens, h.n_sequences, h.loss_count}) hash_value(hash, v);
   hash_value(hash, h.eps);
   hash_value(hash, h.loss_sum);
   hash_value(hash, static_cast<uint64_t>(data.layers.size()));

@@ -77,6 +77,7 @@ struct EstimatorSpec {
   WindowMode window = WindowMode::soft_h;
   LayerSelection layers;
   std::optional<bool> preference;  // unset: on when the corpus has a preference source
+  bool fold_singletons = true;     // labels seen once in the whole corpus kept as scalars (DESIGN.md 4)
 };
 
 struct RuntimeSpec {

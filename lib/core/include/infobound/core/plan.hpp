@@ -40,6 +40,7 @@ struct PlanTokenizer {
 struct Plan {
   static constexpr int kSchemaVersion = 1;
   std::string study;
+  std::string config_file;  // absolute path of the study config (relative paths in it are from there)
   std::string config_hash;
   std::string infobound_version;
   nlohmann::json numbers_config;

@@ -3,7 +3,7 @@
 // shard), self-describing for h5dump and h5py:
 //   /                 attrs schema_version, unit_id, model, checkpoint, reference, tokenizer_id, shard,
 //                     n_shards, config_hash, n_bins, seed, eps, calibration, window, d, n_tokens,
-//                     n_sequences, loss_sum, loss_count, layers, status, checksum,
+//                     n_parameters, n_layers, n_sequences, loss_sum, loss_count, layers, status, checksum,
 //                     infobound_version, config (the study YAML)
 //   /layers/<l>/bins  float64 [n_bins]   sum of soft assignments p
 //   /layers/<l>/n     int64 scalar        rows (token positions) accumulated
@@ -59,6 +59,8 @@ struct UnitHeader {
   std::string calibration;
   std::string window;
   int64_t d = 0;
+  int64_t n_parameters = 0;  // of the model, as models::ModelInfo counts them
+  int64_t n_layers = 0;      // blocks L (hidden states 0..L)
   int64_t n_tokens = 0;     // tokens fed to the model (all positions)
   int64_t n_sequences = 0;
   double loss_sum = 0;      // summed next-token cross-entropy (nats), float64 in position order
