@@ -1,11 +1,12 @@
 #pragma once
-// Paths to ../shared/fixtures and a small reader for the soft_h case files (HDF5, made by h5py).
+// Paths to ../shared/fixtures and a thin adapter over io::Hdf5Reader for the soft_h case files.
 #include <filesystem>
-#include <map>
 #include <string>
 #include <vector>
 
 #include <ATen/ATen.h>
+
+#include "infobound/io/hdf5_reader.hpp"
 
 std::filesystem::path fixture_path(const std::string& relative);
 bool fixtures_present();
@@ -15,24 +16,29 @@ bool fixtures_present();
     if (!fixtures_present()) GTEST_SKIP() << "fixtures not found at " << fixture_path(""); \
   } while (0)
 
-// Minimal read access to one HDF5 file of the fixtures.
+// Attribute names are "object/attribute" or a bare root attribute.
 class FixtureFile {
  public:
-  explicit FixtureFile(const std::filesystem::path& path);
-  ~FixtureFile();
-  FixtureFile(const FixtureFile&) = delete;
-  FixtureFile& operator=(const FixtureFile&) = delete;
-
-  bool has(const std::string& name) const;
-  // A float or integer dataset as a CPU tensor of float64 / int64 (float32 datasets keep float32).
-  at::Tensor tensor(const std::string& name) const;
-  double scalar(const std::string& name) const;
-  double attr_double(const std::string& name) const;
-  int64_t attr_int(const std::string& name) const;
-  std::string attr_string(const std::string& name) const;
-  std::vector<int64_t> attr_int_array(const std::string& name) const;
-  std::vector<std::string> children(const std::string& group) const;
+  explicit FixtureFile(const std::filesystem::path& path) : reader_(path) {}
+  bool has(const std::string& name) const { return reader_.has(name); }
+  at::Tensor tensor(const std::string& name) const { return reader_.dataset(name); }
+  double scalar(const std::string& name) const { return tensor(name).to(at::kDouble).item<double>(); }
+  double attr_double(const std::string& name) const { return reader_.attribute_double(object(name), leaf(name)); }
+  int64_t attr_int(const std::string& name) const { return reader_.attribute_int(object(name), leaf(name)); }
+  std::string attr_string(const std::string& name) const { return reader_.attribute_string(object(name), leaf(name)); }
+  std::vector<int64_t> attr_int_array(const std::string& name) const {
+    return reader_.attribute_int_array(object(name), leaf(name));
+  }
+  std::vector<std::string> children(const std::string& group) const { return reader_.children(group); }
 
  private:
-  long long file_;
+  static std::string object(const std::string& name) {
+    const auto slash = name.rfind('/');
+    return slash == std::string::npos || slash == 0 ? "/" : name.substr(0, slash);
+  }
+  static std::string leaf(const std::string& name) {
+    const auto slash = name.rfind('/');
+    return slash == std::string::npos ? name : name.substr(slash + 1);
+  }
+  infobound::io::Hdf5Reader reader_;
 };

@@ -1,0 +1,147 @@
+// `infobound estimate`: the soft-entropy estimator on one HDF5 case file (z, labels/<name>, optional w).
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+
+#include <boost/program_options.hpp>
+#include <nlohmann/json.hpp>
+
+#include "command.hpp"
+#include "infobound/core/blas.hpp"
+#include "infobound/core/error.hpp"
+#include "infobound/estimate/accumulator.hpp"
+#include "infobound/estimate/calibration.hpp"
+#include "infobound/estimate/soft_assign.hpp"
+#include "infobound/io/hdf5_reader.hpp"
+
+namespace po = boost::program_options;
+namespace est = infobound::estimate;
+
+namespace infobound::cli {
+namespace {
+
+struct CaseInput {
+  at::Tensor z;
+  std::vector<est::LabelSetSpec> specs;
+  std::vector<at::Tensor> labels;
+};
+
+CaseInput read_case(const io::Hdf5Reader& file) {
+  const std::string where = file.path().string();
+  CaseInput input;
+  if (!file.has("z")) throw InputError(where + ": missing dataset 'z' (the [N, d] hidden states)");
+  const auto z_shape = file.shape("z");
+  if (z_shape.size() != 2 || !file.is_float("z"))
+    throw InputError(where + ": dataset 'z' must be a 2-D float array [N, d]");
+  input.z = file.dataset("z");
+  if (!file.has("labels")) throw InputError(where + ": missing group 'labels' (one integer array per label set)");
+  for (const auto& name : file.children("labels")) {
+    const std::string dataset = "labels/" + name;
+    const auto shape = file.shape(dataset);
+    if (file.is_float(dataset) || shape.empty() || shape.size() > 2)
+      throw InputError(where + ": dataset '" + dataset + "' must be an integer array [N] or [N, k]");
+    if (shape[0] != z_shape[0])
+      throw InputError(where + ": dataset '" + dataset + "' has " + std::to_string(shape[0]) + " rows but 'z' has " +
+                       std::to_string(z_shape[0]));
+    input.specs.push_back({name, shape.size() == 2 ? shape[1] : 1});
+    input.labels.push_back(file.dataset(dataset));
+  }
+  return input;
+}
+
+at::Tensor read_reference_points(const io::Hdf5Reader& file, int64_t n_bins, int64_t d) {
+  const std::string where = file.path().string();
+  if (!file.has("w")) throw InputError(where + ": --use-reference-points needs a dataset 'w' [n_bins, d]");
+  const auto shape = file.shape("w");
+  if (shape.size() != 2 || shape[1] != d || !file.is_float("w"))
+    throw InputError(where + ": dataset 'w' must be a float array [n_bins, " + std::to_string(d) + "]");
+  if (n_bins > 0 && shape[0] != n_bins)
+    throw InputError(where + ": dataset 'w' has " + std::to_string(shape[0]) + " rows but --n-bins is " + std::to_string(n_bins));
+  return file.dataset("w").to(at::kFloat);
+}
+
+nlohmann::json number_or_null(double value) { return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(); }
+
+int run_estimate(int argc, char** argv) {
+  po::options_description options("infobound estimate --input CASE.h5 [options]");
+  options.add_options()("help,h", "show this help")
+      ("input", po::value<std::string>()->required(), "HDF5 file with z [N, d], labels/<name> [N] or [N, k], optional w")
+      ("use-reference-points", "use the file's w instead of drawing reference points from the seed")
+      ("n-bins", po::value<int64_t>(), "number of reference points (default: the file's n_bins attribute, or 100)")
+      ("seed", po::value<uint64_t>(), "seed of the reference points (default: the file's seed attribute, or 0)")
+      ("calibration", po::value<std::string>(), "find_eps | exact | leading_order | legacy_grid | fixed:EPS (default: the file's, or find_eps)")
+      ("precision", po::value<std::string>()->default_value("float32"), "soft-assignment arithmetic: float32 (as soft_h) or float64")
+      ("batch-size", po::value<int64_t>()->default_value(4096), "rows per accumulation step");
+  po::variables_map vm;
+  po::store(po::parse_command_line(argc, argv, options), vm);
+  if (vm.count("help")) {
+    std::cout << options << "\nPrints one JSON object: {\"eps\", \"n_bins\", \"H\", \"MI\": {set: value}, \"regularity\": {set: value}}\n";
+    return 0;
+  }
+  po::notify(vm);
+  warn_if_slow_blas();
+
+  const io::Hdf5Reader file(vm["input"].as<std::string>());
+  const CaseInput input = read_case(file);
+  const int64_t d = input.z.size(1);
+  int64_t n_bins = vm.count("n-bins") ? vm["n-bins"].as<int64_t>()
+                   : file.has_attribute("/", "n_bins") ? file.attribute_int("/", "n_bins") : 100;
+  const bool use_file_points = vm.count("use-reference-points") > 0;
+  at::Tensor points;
+  if (use_file_points) {
+    points = read_reference_points(file, vm.count("n-bins") ? n_bins : 0, d);
+    n_bins = points.size(0);
+  } else {
+    const uint64_t seed = vm.count("seed") ? vm["seed"].as<uint64_t>()
+                          : file.has_attribute("/", "seed") ? static_cast<uint64_t>(file.attribute_int("/", "seed")) : 0;
+    points = est::reference_points(n_bins, d, seed);
+  }
+  const std::string calibration_text = vm.count("calibration") ? vm["calibration"].as<std::string>()
+                                       : file.has_attribute("/", "calibration") ? file.attribute_string("/", "calibration")
+                                                                                : "find_eps";
+  const double eps = est::calibrate_eps(n_bins, d, est::Calibration::parse(calibration_text));
+  const std::string precision = vm["precision"].as<std::string>();
+  if (precision != "float32" && precision != "float64") throw UsageError("--precision must be float32 or float64");
+
+  const est::SoftAssigner assigner(points, eps, precision == "float64" ? at::kDouble : at::kFloat);
+  est::Accumulator accumulator(n_bins, input.specs);
+  const int64_t batch = std::max<int64_t>(1, vm["batch-size"].as<int64_t>());
+  for (int64_t start = 0; start < input.z.size(0); start += batch) {
+    const int64_t length = std::min(batch, input.z.size(0) - start);
+    std::vector<at::Tensor> labels;
+    for (const auto& l : input.labels) labels.push_back(l.narrow(0, start, length));
+    accumulator.add(assigner.assign(input.z.narrow(0, start, length)), labels);
+  }
+  const est::Metrics metrics = accumulator.metrics();
+  nlohmann::json out{{"eps", eps}, {"n_bins", n_bins}, {"H", metrics.H}, {"MI", nlohmann::json::object()},
+                     {"regularity", nlohmann::json::object()}};
+  for (const auto& [name, value] : metrics.mi) out["MI"][name] = number_or_null(value);
+  for (const auto& [name, value] : metrics.regularity) out["regularity"][name] = number_or_null(value);
+  std::cout << out.dump() << "\n";
+  return 0;
+}
+
+int run_calibrate(int argc, char** argv) {
+  po::options_description options("infobound calibrate --n-bins N --d D [--mode M]");
+  options.add_options()("help,h", "show this help")
+      ("n-bins", po::value<int64_t>()->required(), "number of reference points")
+      ("d", po::value<int64_t>()->required(), "dimension of the hidden states")
+      ("mode", po::value<std::string>()->default_value("find_eps"), "find_eps | exact | leading_order | legacy_grid | fixed:EPS");
+  po::variables_map vm;
+  po::store(po::parse_command_line(argc, argv, options), vm);
+  if (vm.count("help")) {
+    std::cout << options << "\nPrints eps at full double precision.\n";
+    return 0;
+  }
+  po::notify(vm);
+  const double eps = est::calibrate_eps(vm["n-bins"].as<int64_t>(), vm["d"].as<int64_t>(),
+                                        est::Calibration::parse(vm["mode"].as<std::string>()));
+  std::printf("%.17g\n", eps);
+  return 0;
+}
+
+const Register estimate_command{{"estimate", "soft entropy and mutual information of one HDF5 case file", run_estimate}};
+const Register calibrate_command{{"calibrate", "temperature eps for n_bins reference points in d dimensions", run_calibrate}};
+
+}  // namespace
+}  // namespace infobound::cli
