@@ -36,8 +36,21 @@ std::string substitute(std::string text, const std::string& field, int64_t value
 }
 
 // One element of `checkpoints:`: a checkpoint, or a series over `steps` with {step} templates.
+// `steps:` is a list, or {from, to, every} for an arithmetic series (both ends included).
+std::vector<int64_t> parse_steps(yaml::Map& map) {
+  const YAML::Node node = map.get("steps");
+  if (!node || !node.IsMap()) return map.integers("steps", {});
+  yaml::Map range(node, map.file(), map.where() + ".steps");
+  const int64_t from = range.integer("from"), to = range.integer("to"), every = range.integer("every");
+  range.finish();
+  if (every <= 0 || to < from) yaml::fail(map.file(), node, map.where() + ".steps: needs from <= to and every > 0");
+  std::vector<int64_t> steps;
+  for (int64_t s = from; s <= to; s += every) steps.push_back(s);
+  return steps;
+}
+
 void parse_checkpoint(yaml::Map& map, const fs::path& file, std::vector<CheckpointSpec>& out) {
-  const auto steps = map.integers("steps", {});
+  const auto steps = parse_steps(map);
   const auto step = map.optional_integer("step");
   const auto tokens = map.optional_integer("tokens");
   const auto tokens_per_step = map.optional_integer("tokens_per_step");
