@@ -219,14 +219,29 @@ int64_t choose_threads(const StudyConfig& config, const ExtractOptions& options)
 
 }  // namespace
 
+namespace {
+std::string identity_problem(const fs::path& path, const io::UnitHeader& header, const PlanUnit& unit) {
+  if (header.unit_id != unit.id) return path.string() + ": holds unit " + header.unit_id;
+  if (header.reference != unit.reference) return path.string() + ": made from " + header.reference + ", the plan now uses " + unit.reference;
+  return "";
+}
+}  // namespace
+
 std::string unit_file_problem(const RunDir& run, const Plan& plan, const PlanUnit& unit) {
   const fs::path path = run.unit(unit.id);
   try {
-    const io::UnitData data = io::read_unit_file(path, plan.config_hash);
-    if (data.header.unit_id != unit.id) return path.string() + ": holds unit " + data.header.unit_id;
-    if (data.header.reference != unit.reference)
-      return path.string() + ": made from " + data.header.reference + ", the plan now uses " + unit.reference;
-    return "";
+    return identity_problem(path, io::read_unit_file(path, plan.config_hash).header, unit);
+  } catch (const io::UnitFileError& e) {
+    return e.what();
+  }
+}
+
+std::string unit_header_problem(const RunDir& run, const Plan& plan, const PlanUnit& unit) {
+  const fs::path path = run.unit(unit.id);
+  std::error_code error;
+  if (!fs::exists(path, error)) return path.string() + ": missing";
+  try {
+    return identity_problem(path, io::read_unit_header(path, plan.config_hash), unit);
   } catch (const io::UnitFileError& e) {
     return e.what();
   }

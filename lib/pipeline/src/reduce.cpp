@@ -94,9 +94,11 @@ const std::vector<std::string>& metrics_columns() {
 ReduceSummary reduce_run(const PlannedRun& run_plan, const RunDir& run) {
   const auto start = std::chrono::steady_clock::now();
   const Plan& plan = run_plan.plan;
+  // A cheap pass over the headers first, so a missing or foreign unit is reported before any
+  // merging; the checksum of each file is verified when it is read for merging below.
   std::vector<std::string> problems;
   for (const auto& unit : plan.units) {
-    const std::string problem = unit_file_problem(run, plan, unit);
+    const std::string problem = unit_header_problem(run, plan, unit);
     if (!problem.empty()) problems.push_back(unit.id + " (" + problem + ")");
   }
   if (!problems.empty()) {
@@ -120,7 +122,12 @@ ReduceSummary reduce_run(const PlannedRun& run_plan, const RunDir& run) {
     double loss_sum = 0;
     // Units of one (model, checkpoint) are consecutive in plan order, shards ascending.
     for (; u < plan.units.size() && plan.units[u].model == first.model && plan.units[u].checkpoint == first.checkpoint; ++u) {
-      const io::UnitData unit = io::read_unit_file(run.unit(plan.units[u].id), plan.config_hash);
+      io::UnitData unit;
+      try {
+        unit = io::read_unit_file(run.unit(plan.units[u].id), plan.config_hash);
+      } catch (const io::UnitFileError& e) {
+        throw InputError(std::string(e.what()) + "; nothing was merged: run `infobound extract` again to recompute it");
+      }
       results.unit_ids.push_back(unit.header.unit_id);
       results.unit_checksums.push_back(unit.header.checksum);
       ++summary.units;

@@ -28,7 +28,9 @@ struct ExtractSummary {
 // Throws Interrupted on SIGTERM/SIGINT at a batch boundary (no partial unit is written).
 ExtractSummary extract_units(const PlannedRun& run_plan, const RunDir& run, const dist::Worker& worker, const ExtractOptions& options);
 
-// Why an existing unit file cannot be kept ("" when it can).
+// Why an existing unit file cannot be kept ("" when it can): reads and verifies all of it.
 std::string unit_file_problem(const RunDir& run, const Plan& plan, const PlanUnit& unit);
+// The same from the root attributes only (no checksum): for a quick survey of a run.
+std::string unit_header_problem(const RunDir& run, const Plan& plan, const PlanUnit& unit);
 
 }  // namespace infobound::pipeline
