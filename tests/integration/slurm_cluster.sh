@@ -76,14 +76,17 @@ launcher="mpirun --oversubscribe"
 srun --mpi=list 2>&1 | grep -q pmix && launcher="srun --mpi=pmix"
 INFOBOUND=$INFOBOUND bash "$SOURCE_DIR/pipelines/submit.sh" "$CONFIG" "$WORK/slurm-run" --tasks 2 --ranks-per-task 2 --cpus-per-rank 1 \
   --time 00:20:00 --reduce-time 00:10:00 --launcher "$launcher" \
-  --sbatch-arg "--export=ALL,OMPI_ALLOW_RUN_AS_ROOT=1,OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1,OMPI_MCA_btl=self,vader" > "$WORK/submit.out" 2>&1 ||
+  > "$WORK/submit.out" 2>&1 ||
   { cat "$WORK/submit.out" >&2; fail "submit.sh failed"; }
 cat "$WORK/submit.out"
+# sbatch exports this environment (OMPI_* from common.sh) to the jobs.
 reduce_job=$(cat "$WORK/slurm-run/slurm/reduce.jobid")
 extract_job=$(cat "$WORK/slurm-run/slurm/extract.jobid")
 for _ in $(seq 600); do
   state=$(scontrol show job "$reduce_job" 2> /dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p')
   case "$state" in COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY) break ;; esac
+  # A failed extract leaves the reduce pending forever (afterok never satisfied).
+  scontrol show job "$reduce_job" 2> /dev/null | grep -q DependencyNeverSatisfied && { state=DEPENDENCY_NEVER_SATISFIED; break; }
   sleep 1
 done
 [ "$state" = COMPLETED ] || {

@@ -253,6 +253,7 @@ EstimatorSpec parse_estimator(yaml::Map& map) {
   e.window = map.choice("window", {"soft_h", "per_order"}, "soft_h") == "per_order" ? WindowMode::per_order : WindowMode::soft_h;
   const YAML::Node layers = map.get("layers");
   if (map.has("preference")) e.preference = map.boolean("preference", false);
+  map.get("preference");  // known even when absent (listed in messages)
   e.fold_singletons = map.boolean("fold_singletons", e.fold_singletons);
   map.finish();
   if (e.n_bins < 2) yaml::fail(map.file(), map.node(), "estimator.n_bins must be >= 2");

@@ -22,7 +22,7 @@ void silence_hdf5_once() {
 herr_t collect_error(unsigned depth, const H5E_error2_t* error, void* data) {
   auto* text = static_cast<std::string*>(data);
   if (depth > 6) return 0;
-  *text += "\n  #" + std::to_string(depth) + " " + (error->func_name ? error->func_name : "?") + ": " + (error->desc ? error->desc : "");
+  *text += std::string(text->empty() ? "" : "; ") + (error->func_name ? error->func_name : "?") + ": " + (error->desc ? error->desc : "");
   return 0;
 }
 
@@ -30,7 +30,7 @@ herr_t collect_error(unsigned depth, const H5E_error2_t* error, void* data) {
   std::string stack;
   H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, collect_error, &stack);
   H5Eclear2(H5E_DEFAULT);
-  throw Hdf5Error(what + (stack.empty() ? "" : " (HDF5 error stack:" + stack + ")"));
+  throw Hdf5Error(what + (stack.empty() ? "" : " (HDF5: " + stack + ")"));
 }
 
 hid_t check_id(hid_t id, const std::string& what) {

@@ -103,8 +103,8 @@ ReduceSummary reduce_run(const PlannedRun& run_plan, const RunDir& run) {
   }
   if (!problems.empty()) {
     std::string list;
-    for (std::size_t i = 0; i < problems.size() && i < 5; ++i) list += "\n  " + problems[i];
-    if (problems.size() > 5) list += "\n  ... and " + std::to_string(problems.size() - 5) + " more";
+    for (std::size_t i = 0; i < problems.size() && i < 5; ++i) list += (i ? "; " : " ") + problems[i];
+    if (problems.size() > 5) list += "; and " + std::to_string(problems.size() - 5) + " more";
     throw InputError(run.root.string() + ": " + std::to_string(problems.size()) + " of " + std::to_string(plan.units.size()) +
                      " units are not finished or not usable; run `infobound extract` again (it recomputes exactly these):" + list);
   }
