@@ -9,6 +9,8 @@ find_package(nlohmann_json 3 REQUIRED)
 find_package(Eigen3 3.3 REQUIRED NO_MODULE)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
+# Unicode normalization (NFC/NFKC/...) and character properties for lib/tokenize.
+find_package(ICU 60 REQUIRED COMPONENTS uc)
 
 # Torch's exported flags carry -D_GLIBCXX_USE_CXX11_ABI; keep them but not its global C++ standard.
 add_library(infobound_torch INTERFACE)

@@ -8,7 +8,7 @@ packages=(
   libopenmpi-dev openmpi-bin
   libhdf5-dev hdf5-tools
   libboost-program-options-dev libboost-math-dev
-  libyaml-cpp-dev libgtest-dev libgmock-dev nlohmann-json3-dev libeigen3-dev libpcre2-dev
+  libyaml-cpp-dev libgtest-dev libgmock-dev nlohmann-json3-dev libeigen3-dev libpcre2-dev libicu-dev
   slurm-wlm munge
   gnuplot-nox
   python3-statsmodels python3-numpy python3-h5py

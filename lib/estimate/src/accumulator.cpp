@@ -1,5 +1,8 @@
 #include "infobound/estimate/accumulator.hpp"
 
+#include <algorithm>
+#include <cmath>
+
 #include "infobound/core/error.hpp"
 #include "label_tensors.hpp"
 
@@ -9,7 +12,7 @@ MultiLayerAccumulator::MultiLayerAccumulator(int64_t n_bins, int64_t n_layers, s
     : n_bins_(n_bins), specs_(std::move(label_sets)) {
   if (n_bins < 2) throw InputError("the estimator needs n_bins >= 2");
   if (n_layers < 1) throw InputError("the estimator needs at least one layer");
-  for (const auto& spec : specs_) sets_.push_back(SetIndex{KeyIndex(spec.key_width), {}, 0, nullptr, {}});
+  for (const auto& spec : specs_) sets_.push_back(SetIndex{KeyIndex(spec.key_width), {}, 0, nullptr, {}, {}});
   layers_.resize(n_layers);
   for (auto& layer : layers_) {
     layer.bins.assign(n_bins_, 0.0);
@@ -55,37 +58,55 @@ void MultiLayerAccumulator::set_labels(const std::vector<at::Tensor>& labels, co
         set.batch_rows[i] = row;
       }
     }
+    set.batch_order.clear();
+    for (int64_t i = 0; i < n_rows; ++i)
+      if (set.batch_rows[i] != kUnlabelled) set.batch_order.push_back(i);
+    std::stable_sort(set.batch_order.begin(), set.batch_order.end(),
+                     [&](int64_t a, int64_t b) { return set.batch_rows[a] < set.batch_rows[b]; });
   }
 }
 
 namespace {
-// Normalised entropy of each row of p, computed only when a batch has folded rows.
-std::vector<double> row_entropies(const at::Tensor& p_cpu) {
-  const at::Tensor q = p_cpu.to(at::kDouble);
-  const at::Tensor normalised = q / q.sum(1, true);
-  const at::Tensor h = -(normalised * normalised.clamp_min(1e-9).log()).sum(1) / std::log(static_cast<double>(q.size(1)));
-  const at::Tensor hc = h.contiguous();
-  return {hc.data_ptr<double>(), hc.data_ptr<double>() + hc.numel()};
+// Normalised entropy of each row of p (soft_h's clip included), for the rows of folded labels.
+template <typename Scalar>
+std::vector<double> row_entropies(const Scalar* p, int64_t n_rows, int64_t n) {
+  static const double kLogClip = std::log(1e-9);
+  const double log_n = std::log(static_cast<double>(n));
+  std::vector<double> out(n_rows);
+  for (int64_t i = 0; i < n_rows; ++i) {
+    const Scalar* row = p + i * n;
+    double total = 0.0;
+    for (int64_t j = 0; j < n; ++j) total += static_cast<double>(row[j]);
+    double h = 0.0;
+    for (int64_t j = 0; j < n; ++j) {
+      const double q = static_cast<double>(row[j]) / total;
+      if (q > 0.0) h -= q * (q < 1e-9 ? kLogClip : std::log(q));
+    }
+    out[i] = h / log_n;
+  }
+  return out;
 }
 }  // namespace
 
 template <typename Scalar>
-void MultiLayerAccumulator::scatter(Layer& layer, const Scalar* p, int64_t n_rows, const std::vector<double>& row_entropy) {
+void MultiLayerAccumulator::scatter(Layer& layer, const Scalar* p, int64_t n_rows) {
   const int64_t n = n_bins_;
+  for (int64_t i = 0; i < n_rows; ++i)
+    for (int64_t j = 0; j < n; ++j) layer.bins[j] += static_cast<double>(p[i * n + j]);
+  const std::vector<double> entropies = batch_has_folded_ ? row_entropies(p, n_rows, n) : std::vector<double>{};
   for (size_t s = 0; s < sets_.size(); ++s) {
-    const size_t needed = sets_[s].counts.size() * static_cast<size_t>(n);
-    if (layer.sets[s].table.size() < needed) layer.sets[s].table.resize(needed, 0.0);
-  }
-  for (int64_t i = 0; i < n_rows; ++i) {
-    const Scalar* row = p + i * n;
-    for (int64_t j = 0; j < n; ++j) layer.bins[j] += static_cast<double>(row[j]);
-    for (size_t s = 0; s < sets_.size(); ++s) {
-      const int64_t target = sets_[s].batch_rows[i];
-      if (target == kUnlabelled) continue;
-      SetBins& set = layer.sets[s];
+    const SetIndex& index = sets_[s];
+    SetBins& set = layer.sets[s];
+    const size_t needed = index.counts.size() * static_cast<size_t>(n);
+    if (set.table.size() < needed) set.table.resize(needed, 0.0);
+    // Rows in table order (stable, so each key still sums its rows in row order): rows of one
+    // label hit one cached block, and the table is walked forwards.
+    for (const int64_t i : index.batch_order) {
+      const int64_t target = index.batch_rows[i];
+      const Scalar* row = p + i * n;
       double* out = target == kFolded ? set.folded_bins.data() : set.table.data() + target * n;
       for (int64_t j = 0; j < n; ++j) out[j] += static_cast<double>(row[j]);
-      if (target == kFolded) set.folded_entropy_sum += row_entropy[i];
+      if (target == kFolded) set.folded_entropy_sum += entropies[i];
     }
   }
   layer.n_rows += n_rows;
@@ -102,12 +123,11 @@ void MultiLayerAccumulator::add_layer(int64_t layer_index, const at::Tensor& p) 
   at::Tensor host = p.to(at::kCPU);
   if (host.scalar_type() != at::kFloat && host.scalar_type() != at::kDouble) host = host.to(at::kFloat);
   host = host.contiguous();
-  const std::vector<double> entropies = batch_has_folded_ ? row_entropies(host) : std::vector<double>{};
   Layer& layer = layers_[layer_index];
   if (host.scalar_type() == at::kFloat)
-    scatter(layer, host.data_ptr<float>(), host.size(0), entropies);
+    scatter(layer, host.data_ptr<float>(), host.size(0));
   else
-    scatter(layer, host.data_ptr<double>(), host.size(0), entropies);
+    scatter(layer, host.data_ptr<double>(), host.size(0));
 }
 
 void MultiLayerAccumulator::merge(const MultiLayerAccumulator& other) {

@@ -44,7 +44,9 @@ at::Tensor SoftAssigner::assign(const at::Tensor& z) const {
   const at::Tensor inverse_norm = x.norm(2, {1}, true).clamp_min(1e-12).reciprocal();
   at::Tensor scores = at::matmul(x, scaled_points_on(z.device()));
   scores.mul_(inverse_norm);
-  return at::softmax(scores, 1);
+  // softmax written out in place: at::softmax of libtorch 1.13 is ~4x slower on CPU here.
+  scores.sub_(scores.amax(1, true)).exp_();
+  return scores.div_(scores.sum(1, true));
 }
 
 }  // namespace infobound::estimate

@@ -91,7 +91,8 @@ class MultiLayerAccumulator {
     std::vector<int64_t> counts;
     int64_t folded_rows = 0;
     std::shared_ptr<const KeyIndex> singletons;
-    std::vector<int64_t> batch_rows;  // per row of the current batch: table row, kUnlabelled or kFolded
+    std::vector<int64_t> batch_rows;   // per row of the current batch: table row, kUnlabelled or kFolded
+    std::vector<int64_t> batch_order;  // labelled rows of the batch, sorted by table row (stable)
   };
   struct SetBins {
     std::vector<double> table;        // [K * n_bins]
@@ -107,7 +108,7 @@ class MultiLayerAccumulator {
   static constexpr int64_t kFolded = -2;
 
   template <typename Scalar>
-  void scatter(Layer& layer, const Scalar* p, int64_t n_rows, const std::vector<double>& row_entropy);
+  void scatter(Layer& layer, const Scalar* p, int64_t n_rows);
 
   int64_t n_bins_;
   std::vector<LabelSetSpec> specs_;

@@ -1,0 +1,69 @@
+// `infobound bound --run RUN`: the Information Bottleneck curve of the run's corpus (DESIGN.md 6).
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+#include <boost/program_options.hpp>
+
+#include "command.hpp"
+#include "infobound/bound/run_bound.hpp"
+#include "infobound/core/error.hpp"
+
+namespace infobound::cli {
+namespace {
+namespace po = boost::program_options;
+
+int run_bound_command(int argc, char** argv) {
+  bound::BoundRunOptions options;
+  std::string run_dir;
+  std::vector<int64_t> orders;
+  int64_t n_bins = 0;
+  po::options_description description(
+      "infobound bound --run RUN [options]\n\n"
+      "Computes, for each token cache RUN/corpus/<tokenizer>.h5 and each order k, the IB curve of\n"
+      "X = input k-gram, Y = next token over the estimator's positions, with |T| = n_bins. Writes\n"
+      "RUN/bound.csv, RUN/bound.json (settings) and bound_gap_k/bound_ratio_k columns in RUN/metrics.csv.\n\n"
+      "options");
+  description.add_options()("help,h", "show this help")(
+      "run", po::value(&run_dir)->required(), "run directory")(
+      "orders", po::value(&orders)->multitoken(), "orders k to compute (default: 1..min(max_order, 4))")(
+      "n-bins", po::value(&n_bins), "|T| (default: the n_bins of metrics.csv)")(
+      "context-cap", po::value(&options.context_cap)->default_value(options.context_cap),
+      "keep the most frequent contexts, merge the rest into one (0 = keep all)")(
+      "beta-min", po::value(&options.ib.beta_min)->default_value(options.ib.beta_min), "smallest beta of the annealing")(
+      "beta-max", po::value(&options.ib.beta_max)->default_value(options.ib.beta_max), "largest beta of the annealing")(
+      "betas", po::value(&options.ib.n_betas)->default_value(options.ib.n_betas), "number of betas (geometric)")(
+      "restarts", po::value(&options.ib.restarts)->default_value(options.ib.restarts), "independent annealing runs")(
+      "perturbation", po::value(&options.ib.perturbation)->default_value(options.ib.perturbation),
+      "relative noise on p(t|x) before each beta")(
+      "max-iterations", po::value(&options.ib.max_iterations)->default_value(options.ib.max_iterations),
+      "IB iterations per beta")("seed", po::value(&options.ib.seed)->default_value(options.ib.seed), "random seed");
+  po::variables_map vm;
+  po::store(po::command_line_parser(argc, argv).options(description).run(), vm);
+  if (vm.count("help")) {
+    std::cout << description << "\n";
+    return 0;
+  }
+  po::notify(vm);
+  options.run_dir = run_dir;
+  options.orders = orders;
+  if (vm.count("n-bins")) options.n_bins = n_bins;
+  if (options.context_cap < 0) throw UsageError("--context-cap must be >= 0");
+  if (options.ib.restarts < 1) throw UsageError("--restarts must be >= 1");
+  if (options.ib.n_betas < 2) throw UsageError("--betas must be >= 2");
+  if (!(options.ib.beta_min > 0) || !(options.ib.beta_max > options.ib.beta_min))
+    throw UsageError("need 0 < --beta-min < --beta-max");
+
+  const auto result = bound::run_bound(options);
+  std::printf("%-16s %5s %8s %10s %10s %10s %8s\n", "tokenizer", "order", "contexts", "H(X)", "I(X;Y)", "max I(T;Y)", "points");
+  for (const auto& c : result.curves)
+    std::printf("%-16s %5lld %8lld %10.4f %10.4f %10.4f %8zu\n", c.tokenizer_id.c_str(), static_cast<long long>(c.order),
+                static_cast<long long>(c.n_contexts), c.h_x, c.i_xy, c.points.back().i_ty, c.points.size());
+  std::printf("(nats) wrote %s/bound.csv%s\n", run_dir.c_str(),
+              result.metrics_updated ? (", bound columns for " + std::to_string(result.metrics.rows_filled) + " rows of metrics.csv").c_str() : "");
+  return 0;
+}
+
+const Register registered{{"bound", "Information Bottleneck curve of the corpus (RUN/bound.csv)", run_bound_command}};
+}  // namespace
+}  // namespace infobound::cli

@@ -1,0 +1,129 @@
+// Accumulate throughput of the estimator against the bare z W^T GEMM of the same batch.
+// Usage: bench_accumulate [--batches N] [--layers L] [--threads T]
+// Prints one JSON object per hidden size: tokens/s per layer for the GEMM, the soft assignment
+// (GEMM + softmax, the floor), and the whole accumulate step with 8 n-gram label sets, plus
+// the ratios and peak RSS.
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+
+#include "infobound/estimate/accumulator.hpp"
+#include "infobound/estimate/calibration.hpp"
+#include "infobound/estimate/ngram.hpp"
+#include "infobound/estimate/soft_assign.hpp"
+
+namespace est = infobound::estimate;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+long peak_rss_mib() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return usage.ru_maxrss / 1024;
+}
+
+// Zipf(1.1) token ids over a GPT-2-sized vocabulary, as natural text roughly is.
+std::vector<std::vector<int64_t>> zipf_sequences(int64_t count, int64_t length, uint64_t seed) {
+  constexpr int64_t kVocab = 50257;
+  std::vector<double> weights(kVocab);
+  for (int64_t i = 0; i < kVocab; ++i) weights[i] = 1.0 / std::pow(static_cast<double>(i + 1), 1.1);
+  std::discrete_distribution<int64_t> zipf(weights.begin(), weights.end());
+  std::mt19937_64 rng(seed);
+  std::vector<std::vector<int64_t>> sequences(count, std::vector<int64_t>(length));
+  for (auto& s : sequences)
+    for (auto& id : s) id = zipf(rng);
+  return sequences;
+}
+
+struct Timing {
+  double gemm = 0, assign = 0, labels = 0, scatter = 0;
+  int64_t rows = 0, keys_kept = 0;
+};
+
+Timing run(int64_t d, const std::vector<est::BatchRows>& batches, bool fold) {
+  constexpr int64_t kBins = 100;
+  const est::LabelPlan plan;
+  const est::SoftAssigner assigner(est::reference_points(kBins, d, 0), est::calibrate_eps(kBins, d, {}));
+  const at::Tensor wt = est::reference_points(kBins, d, 0).t().contiguous();
+  est::MultiLayerAccumulator acc(kBins, 1, plan.specs());
+  Timing timing;
+  if (fold) {  // the token-only counting pass of the pipeline, over the whole corpus
+    const auto t0 = Clock::now();
+    est::LabelCounter counter(plan.specs());
+    for (const auto& rows : batches) counter.add(rows.labels, rows.valid);
+    acc.fold_singletons(counter.singletons());
+    timing.labels += seconds_since(t0);
+  }
+  at::manual_seed(0);
+  for (const auto& rows : batches) {
+    auto t0 = Clock::now();
+    acc.set_labels(rows.labels, rows.valid);
+    timing.labels += seconds_since(t0);
+    const at::Tensor z = at::randn({rows.size(), d});
+    t0 = Clock::now();
+    const at::Tensor bare = at::matmul(z, wt);
+    timing.gemm += seconds_since(t0);
+    t0 = Clock::now();
+    const at::Tensor p = assigner.assign(z);
+    timing.assign += seconds_since(t0);
+    t0 = Clock::now();
+    acc.add_layer(0, p);
+    timing.scatter += seconds_since(t0);
+    timing.rows += rows.size();
+  }
+  for (const auto& table : acc.layer_state(0).label_sets) timing.keys_kept += static_cast<int64_t>(table.counts.size());
+  return timing;
+}
+
+void bench(int64_t d, int64_t n_batches, int64_t layers) {
+  constexpr int64_t kSeqPerBatch = 8, kLength = 512;
+  const est::LabelPlan plan;  // input/output 1..4
+  const auto sequences = zipf_sequences(n_batches * kSeqPerBatch, kLength, 1);
+  std::vector<est::BatchRows> batches;
+  for (int64_t b = 0; b < n_batches; ++b) {
+    std::vector<est::SequenceTokens> batch;
+    for (int64_t s = 0; s < kSeqPerBatch; ++s) batch.push_back({sequences[b * kSeqPerBatch + s], {}, 0});
+    batches.push_back(est::select_rows(batch, kLength, plan));
+  }
+  for (const bool fold : {false, true}) {
+    const Timing t = run(d, batches, fold);
+    // Labels are indexed once per batch and shared by every layer of the model.
+    const double step = t.assign + t.scatter + t.labels / static_cast<double>(layers);
+    std::printf(
+        "{\"d\": %lld, \"n_bins\": 100, \"label_sets\": 8, \"fold_singletons\": %s, \"rows\": %lld, \"keys_kept\": %lld,"
+        " \"threads\": %d, \"layers_sharing_labels\": %lld,\n"
+        " \"tokens_per_s_gemm\": %.0f, \"tokens_per_s_floor_gemm_softmax\": %.0f, \"tokens_per_s_accumulate_step\": %.0f,\n"
+        " \"ratio_step_over_floor\": %.3f, \"ratio_step_over_gemm\": %.3f, \"peak_rss_mib\": %ld}\n",
+        static_cast<long long>(d), fold ? "true" : "false", static_cast<long long>(t.rows), static_cast<long long>(t.keys_kept),
+        at::get_num_threads(), static_cast<long long>(layers), t.rows / t.gemm, t.rows / t.assign, t.rows / step,
+        step / t.assign, step / t.gemm, peak_rss_mib());
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int64_t batches = 40, layers = 12;
+  int threads = 2;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    if (!std::strcmp(argv[i], "--batches")) batches = std::stoll(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--layers")) layers = std::stoll(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--threads")) threads = std::stoi(argv[i + 1]);
+  }
+  at::set_num_threads(threads);
+  bench(768, batches, layers);
+  bench(2048, batches, layers);
+  return 0;
+}

@@ -1,0 +1,30 @@
+#pragma once
+// `infobound bound`: the IB curve of every token cache of a run, per order, written to
+// RUN/bound.csv (+ RUN/bound.json with the settings) and as gap/ratio columns of RUN/metrics.csv.
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <vector>
+
+#include "infobound/bound/bound_table.hpp"
+#include "infobound/bound/information_bottleneck.hpp"
+
+namespace infobound::bound {
+
+struct BoundRunOptions {
+  std::filesystem::path run_dir;
+  std::vector<int64_t> orders;       // empty: 1..min(max_order of the cache, 4)
+  std::optional<int64_t> n_bins;     // default: the n_bins of metrics.csv (must be unique there)
+  int64_t context_cap = 2048;        // 0 = keep every context
+  IbOptions ib;                      // n_clusters is set to n_bins
+};
+
+struct BoundRunResult {
+  std::vector<OrderCurve> curves;
+  BoundColumnsSummary metrics;  // rows_filled == 0 and no metrics.csv: metrics_updated is false
+  bool metrics_updated = false;
+};
+
+BoundRunResult run_bound(const BoundRunOptions& options);
+
+}  // namespace infobound::bound

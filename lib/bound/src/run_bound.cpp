@@ -1,0 +1,148 @@
+#include "infobound/bound/run_bound.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "infobound/bound/ngram_joint.hpp"
+#include "infobound/bound/token_cache.hpp"
+#include "infobound/core/error.hpp"
+#include "infobound/core/log.hpp"
+#include "infobound/core/version.hpp"
+
+namespace infobound::bound {
+namespace {
+
+int64_t n_bins_of_metrics(const io::CsvTable& metrics) {
+  const std::size_t col = metrics.column("n_bins");
+  std::set<int64_t> values;
+  for (std::size_t r = 0; r < metrics.num_rows(); ++r)
+    if (const auto v = metrics.number(r, col)) values.insert(static_cast<int64_t>(std::llround(*v)));
+  if (values.empty()) throw InputError(metrics.source() + ": no row has n_bins; pass --n-bins");
+  if (values.size() > 1)
+    throw InputError(metrics.source() + ": rows use " + std::to_string(values.size()) +
+                     " different n_bins values; the bound is computed for one |T|: pass --n-bins");
+  return *values.begin();
+}
+
+void write_settings(const std::filesystem::path& path, const BoundRunOptions& options, const IbOptions& ib,
+                    const nlohmann::json& per_curve) {
+  nlohmann::json j;
+  j["infobound_version"] = kVersion;
+  j["n_clusters"] = ib.n_clusters;
+  j["context_cap"] = options.context_cap;
+  j["beta_min"] = ib.beta_min;
+  j["beta_max"] = ib.beta_max;
+  j["n_betas"] = ib.n_betas;
+  j["restarts"] = ib.restarts;
+  j["perturbation"] = ib.perturbation;
+  j["max_iterations"] = ib.max_iterations;
+  j["tolerance"] = ib.tolerance;
+  j["seed"] = ib.seed;
+  j["x"] = "input k-gram ending at the position";
+  j["y"] = "next token";
+  j["curves"] = per_curve;
+  const auto temporary = std::filesystem::path(path.string() + ".tmp");
+  {
+    std::ofstream out(temporary);
+    out << j.dump(2) << "\n";
+    if (!out) throw InputError(temporary.string() + ": write failed");
+  }
+  std::filesystem::rename(temporary, path);
+}
+
+}  // namespace
+
+BoundRunResult run_bound(const BoundRunOptions& options) {
+  if (!std::filesystem::is_directory(options.run_dir))
+    throw InputError(options.run_dir.string() + ": run directory not found");
+  const auto metrics_path = options.run_dir / "metrics.csv";
+  std::optional<io::CsvTable> metrics;
+  if (std::filesystem::exists(metrics_path)) metrics = io::CsvTable::read(metrics_path);
+
+  int64_t n_bins = 0;
+  if (options.n_bins) n_bins = *options.n_bins;
+  else if (metrics) n_bins = n_bins_of_metrics(*metrics);
+  else throw InputError(metrics_path.string() + ": not found, so n_bins is unknown: pass --n-bins");
+  if (n_bins < 2) throw InputError("n_bins must be at least 2 (got " + std::to_string(n_bins) + ")");
+
+  const auto caches = find_token_caches(options.run_dir);
+  if (caches.empty())
+    throw InputError((options.run_dir / "corpus").string() + ": no token cache (<tokenizer-id>.h5); run `infobound extract` first");
+
+  IbOptions ib = options.ib;
+  ib.n_clusters = n_bins;
+  BoundRunResult result;
+  nlohmann::json per_curve = nlohmann::json::array();
+  for (const auto& cache_path : caches) {
+    const TokenCache cache = read_token_cache(cache_path);
+    std::vector<int64_t> orders = options.orders;
+    if (orders.empty())
+      for (int64_t k = 1; k <= std::min<int64_t>(cache.max_order, 4); ++k) orders.push_back(k);
+    for (const int64_t k : orders) {
+      if (k < 1 || k > 4) throw InputError("order " + std::to_string(k) + " is outside 1..4");
+      if (cache.window == "soft_h" && k > cache.max_order)
+        throw InputError(cache_path.string() + ": order " + std::to_string(k) + " exceeds the cache's max_order " +
+                         std::to_string(cache.max_order));
+      NgramJointOptions joint_options;
+      joint_options.order = k;
+      joint_options.window_order = cache.max_order;
+      joint_options.per_order_window = cache.window == "per_order";
+      joint_options.context_cap = options.context_cap;
+      const auto started = std::chrono::steady_clock::now();
+      const NgramJoint ngram = ngram_joint(cache.ids, cache.offsets, joint_options);
+      const IbCurve ib_curve = information_bottleneck_curve(ngram.joint, ib);
+      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+
+      OrderCurve curve;
+      curve.tokenizer_id = cache.tokenizer_id;
+      curve.order = k;
+      curve.n_bins = n_bins;
+      curve.points = ib_curve.points;
+      curve.h_x = ib_curve.h_x;
+      curve.h_y = ib_curve.h_y;
+      curve.i_xy = ib_curve.i_xy;
+      curve.n_contexts = ngram.n_contexts;
+      curve.context_cap = options.context_cap;
+      result.curves.push_back(curve);
+
+      std::ostringstream message;
+      message << cache.tokenizer_id << " order " << k << ": " << ngram.n_positions << " positions, " << ngram.n_contexts
+              << " contexts" << (ngram.merged_contexts ? " (" + std::to_string(ngram.merged_contexts) + " merged by the cap)" : "")
+              << ", " << ngram.n_tokens << " next tokens; I(X;Y) = " << ib_curve.i_xy << " nats, curve max I(T;Y) = "
+              << ib_curve.points.back().i_ty << " nats, " << ib_curve.points.size() << " points (" << ib_curve.n_pruned
+              << " pruned) in " << seconds << " s";
+      log::info(message.str());
+      per_curve.push_back({{"tokenizer_id", cache.tokenizer_id},
+                           {"order", k},
+                           {"window", cache.window},
+                           {"window_order", joint_options.per_order_window ? k : cache.max_order},
+                           {"n_positions", ngram.n_positions},
+                           {"n_contexts", ngram.n_contexts},
+                           {"merged_contexts", ngram.merged_contexts},
+                           {"n_next_tokens", ngram.n_tokens},
+                           {"n_candidates", ib_curve.n_candidates},
+                           {"n_pruned", ib_curve.n_pruned},
+                           {"seconds", seconds}});
+    }
+  }
+  write_bound_csv(options.run_dir / "bound.csv", result.curves);
+  write_settings(options.run_dir / "bound.json", options, ib, per_curve);
+
+  if (metrics) {
+    result.metrics = add_bound_columns(*metrics, result.curves);
+    metrics->write(metrics_path);
+    result.metrics_updated = true;
+    for (const auto& id : result.metrics.tokenizers_missing)
+      log::warn(metrics_path.string() + ": rows with tokenizer_id '" + id + "' have no token cache in corpus/; their bound columns stay empty");
+  } else {
+    log::warn(metrics_path.string() + ": not found; bound.csv written, no bound_gap/bound_ratio columns added");
+  }
+  return result;
+}
+
+}  // namespace infobound::bound

@@ -1,0 +1,118 @@
+#pragma once
+// Builds small run directories (docs/interfaces.md, "Run directory") for the bound, regression
+// and report tests: a token cache drawn from a Markov chain and a metrics.csv of made-up but
+// plausible per-layer numbers for several families, models and checkpoints.
+#include <unistd.h>
+
+#include <cmath>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "infobound/bound/token_cache.hpp"
+#include "infobound/io/csv_table.hpp"
+
+namespace infobound::testing {
+
+inline std::filesystem::path fresh_directory(const std::string& name) {
+  const auto dir = std::filesystem::temp_directory_path() / ("infobound_" + name + "_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+// Sequences from a sparse first-order Markov chain over `vocab` tokens (so X carries information about Y).
+inline bound::TokenCache markov_corpus(int n_seq, int length, int vocab, uint64_t seed, int64_t max_order = 4) {
+  std::mt19937_64 rng(seed);
+  bound::TokenCache cache;
+  cache.offsets.push_back(0);
+  for (int s = 0; s < n_seq; ++s) {
+    int64_t token = static_cast<int64_t>(rng() % vocab);
+    for (int i = 0; i < length; ++i) {
+      cache.ids.push_back(token);
+      cache.preference.push_back(static_cast<int8_t>(s % 3 == 0 ? -1 : s % 2));
+      const uint64_t r = rng() % 10;
+      token = r < 6 ? (token * 3 + 1) % vocab : r < 9 ? (token + 7) % vocab : static_cast<int64_t>(rng() % vocab);
+    }
+    cache.offsets.push_back(static_cast<int64_t>(cache.ids.size()));
+  }
+  cache.max_order = max_order;
+  cache.window = "soft_h";
+  return cache;
+}
+
+inline std::vector<std::string> metrics_columns() {
+  std::vector<std::string> c{"model", "family", "checkpoint", "step", "tokens_seen", "params", "tokenizer_id", "layer",
+                             "n_layers", "n_tokens", "n_bins", "eps", "loss", "H"};
+  for (const char* prefix : {"complexity_", "expressivity_", "regularity_input_", "regularity_output_", "optimality_"})
+    for (int k = 1; k <= 4; ++k) c.push_back(prefix + std::to_string(k));
+  c.push_back("preference");
+  c.push_back("regularity_preference");
+  return c;
+}
+
+struct FixtureModel {
+  std::string model, family;
+  double params;
+  int n_layers;
+  std::vector<std::pair<std::string, double>> checkpoints;  // (checkpoint, tokens seen)
+  double quality;  // drives the made-up information numbers
+};
+
+inline std::vector<FixtureModel> fixture_models() {
+  return {
+      {"EleutherAI/pythia-70m", "pythia", 7.0e7, 6, {{"step1000", 2.1e9}, {"step143000", 3.0e11}}, 0.3},
+      {"EleutherAI/pythia-160m", "pythia", 1.6e8, 12, {{"step1000", 2.1e9}, {"step143000", 3.0e11}}, 0.45},
+      {"EleutherAI/pythia-410m", "pythia", 4.1e8, 24, {{"step143000", 3.0e11}}, 0.6},
+      {"HuggingFaceTB/SmolLM2-135M", "smollm2", 1.35e8, 30, {{"", 2.0e12}}, 0.5},
+      {"HuggingFaceTB/SmolLM2-360M", "smollm2", 3.6e8, 32, {{"", 4.0e12}}, 0.65},
+      {"Qwen/Qwen2.5-0.5B", "qwen2.5", 4.9e8, 24, {{"", 1.8e13}}, 0.7},
+      {"Qwen/Qwen2.5-1.5B", "qwen2.5", 1.5e9, 28, {{"", 1.8e13}}, 0.8},
+  };
+}
+
+// One row per (model, checkpoint, layer) with every column of docs/interfaces.md.
+inline io::CsvTable fixture_metrics(const std::string& tokenizer_id, int n_bins = 16) {
+  io::CsvTable table(metrics_columns());
+  for (const auto& m : fixture_models()) {
+    for (std::size_t c = 0; c < m.checkpoints.size(); ++c) {
+      const auto& [checkpoint, tokens] = m.checkpoints[c];
+      const double progress = std::log10(tokens) / 13.0;
+      for (int layer = 0; layer <= m.n_layers; ++layer) {
+        const double depth = static_cast<double>(layer) / m.n_layers;
+        const double H = 0.55 + 0.3 * depth * (1 - depth) + 0.05 * m.quality;
+        std::vector<std::string> row{m.model, m.family, checkpoint, checkpoint.empty() ? "" : checkpoint.substr(4),
+                                     io::format_number(tokens), io::format_number(m.params), tokenizer_id,
+                                     std::to_string(layer), std::to_string(m.n_layers), "5000", std::to_string(n_bins),
+                                     "0.05", io::format_number(4.5 - 1.5 * m.quality * progress), io::format_number(H)};
+        std::vector<double> complexity(4), expressivity(4);
+        for (int k = 0; k < 4; ++k) {
+          complexity[k] = H * (0.25 + 0.1 * k) * (1 - 0.4 * depth * m.quality) * (0.8 + 0.2 * progress);
+          expressivity[k] = complexity[k] * (0.2 + 0.5 * m.quality * depth * progress) * (1 - 0.05 * k);
+        }
+        for (double v : complexity) row.push_back(io::format_number(v));
+        for (double v : expressivity) row.push_back(io::format_number(v));
+        for (double v : complexity) row.push_back(io::format_number(v / H));
+        for (double v : expressivity) row.push_back(io::format_number(v / H));
+        for (int k = 0; k < 4; ++k) row.push_back(io::format_number(expressivity[k] / complexity[k]));
+        const double preference = 0.01 + 0.02 * m.quality * depth;
+        row.push_back(io::format_number(preference));
+        row.push_back(io::format_number(preference / H));
+        table.add_row(row);
+      }
+    }
+  }
+  return table;
+}
+
+// RUN/ with corpus/<tokenizer>.h5 and metrics.csv.
+inline std::filesystem::path make_run_directory(const std::string& name, int n_bins = 16) {
+  const auto run = fresh_directory(name);
+  std::filesystem::create_directories(run / "corpus");
+  bound::write_token_cache(run / "corpus" / "pythia.h5", markov_corpus(40, 48, 40, 7));
+  fixture_metrics("pythia", n_bins).write(run / "metrics.csv");
+  return run;
+}
+
+}  // namespace infobound::testing
