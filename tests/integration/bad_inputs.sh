@@ -19,7 +19,7 @@ YAML
 
 expect_error() {  # name, expected text, config file
   local name=$1 expected=$2 config=$3 out=$WORK/$1
-  "$INFOBOUND" run --config "$config" --out "$out" > "$out.stdout" 2> "$out.stderr" && status=0 || status=$?
+  "$INFOBOUND" run --no-analysis --config "$config" --out "$out" > "$out.stdout" 2> "$out.stderr" && status=0 || status=$?
   [ "$status" -eq 2 ] || { cat "$out.stderr" >&2; fail "$name: exit status $status, expected 2"; }
   errors=$(grep -c "error" "$out.stderr" || true)
   [ "$errors" -eq 1 ] || { cat "$out.stderr" >&2; fail "$name: expected exactly one error line, got $errors"; }
@@ -48,18 +48,18 @@ expect_error invalid-utf8 "bad-utf8.txt document 1 (line 3): invalid UTF-8 at by
 CORPUS=$WORK/in/bad-utf8.txt EXTRA=$'  invalid_utf8: replace' base > "$WORK/in/utf8-replace.yaml"
 sed -i 's/^  invalid_utf8: replace$//' "$WORK/in/utf8-replace.yaml"
 sed -i 's/^  shards: 2$/  shards: 2\n  invalid_utf8: replace/' "$WORK/in/utf8-replace.yaml"
-"$INFOBOUND" run --config "$WORK/in/utf8-replace.yaml" --out "$WORK/utf8-replace" > /dev/null 2> "$WORK/utf8-replace.err" ||
+"$INFOBOUND" run --no-analysis --config "$WORK/in/utf8-replace.yaml" --out "$WORK/utf8-replace" > /dev/null 2> "$WORK/utf8-replace.err" ||
   { cat "$WORK/utf8-replace.err" >&2; fail "invalid_utf8: replace did not run"; }
 grep -q "1 with invalid UTF-8 replaced" "$WORK/utf8-replace.err" || fail "replaced documents not reported"
 
 # No finished unit lost: a good run, then bad inputs against the same run directory.
 base > "$WORK/in/good.yaml"
-"$INFOBOUND" run --config "$WORK/in/good.yaml" --out "$WORK/good" > /dev/null 2>&1 || fail "good run failed"
+"$INFOBOUND" run --no-analysis --config "$WORK/in/good.yaml" --out "$WORK/good" > /dev/null 2>&1 || fail "good run failed"
 sums=$(sha256sum "$WORK"/good/units/*.h5)
 EXTRA=$'estimator:\n  n_binz: 10' base > "$WORK/in/good-typo.yaml"
-if "$INFOBOUND" run --config "$WORK/in/good-typo.yaml" --out "$WORK/good" > /dev/null 2>&1; then fail "typo accepted"; fi
+if "$INFOBOUND" run --no-analysis --config "$WORK/in/good-typo.yaml" --out "$WORK/good" > /dev/null 2>&1; then fail "typo accepted"; fi
 EXTRA=$'estimator:\n  n_bins: 10' base > "$WORK/in/other.yaml"
-"$INFOBOUND" run --config "$WORK/in/other.yaml" --out "$WORK/good" > /dev/null 2> "$WORK/other.err" && fail "another config accepted in the same run directory"
+"$INFOBOUND" run --no-analysis --config "$WORK/in/other.yaml" --out "$WORK/good" > /dev/null 2> "$WORK/other.err" && fail "another config accepted in the same run directory"
 grep -q "planned for another config" "$WORK/other.err" || { cat "$WORK/other.err" >&2; fail "no message for a foreign run directory"; }
 [ "$sums" = "$(sha256sum "$WORK"/good/units/*.h5)" ] || fail "finished units changed after bad inputs"
 echo "PASS: bad inputs give one error line and exit 2; finished units kept"

@@ -16,7 +16,7 @@ note() { echo "--- $*"; }
 # The reference: one process, no MPI.
 reference_run() {
   if [ ! -f "$WORK/reference/metrics.csv" ]; then
-    "$INFOBOUND" run --config "$CONFIG" --out "$WORK/reference" > "$WORK/reference.out" 2> "$WORK/reference.err" ||
+    "$INFOBOUND" run --no-analysis --config "$CONFIG" --out "$WORK/reference" > "$WORK/reference.out" 2> "$WORK/reference.err" ||
       { cat "$WORK/reference.err" >&2; fail "reference run failed"; }
   fi
 }
