@@ -38,14 +38,24 @@ int run_run(int argc, char** argv) {
   if (session.rank() != 0) return 0;
   const pipeline::ReduceSummary reduced = reduce_and_report(args, planned);
   double analysis_seconds = 0;
+  // Bound and report have nothing to stop at a boundary: signals terminate them as usual.
+  restore_default_stop_handlers();
   if (!no_analysis) {
     // The corpus bound (bound.csv + bound columns of metrics.csv) and the report, with their defaults;
     // `infobound bound|report --run RUN` redo them with other options.
     const auto analysis_start = std::chrono::steady_clock::now();
     bound::BoundRunOptions bound_options;
     bound_options.run_dir = run_dir_of(args).root;
-    const bound::BoundRunResult bounded = bound::run_bound(bound_options);
-    std::printf("bound: %zu curves -> %s\n", bounded.curves.size(), (bound_options.run_dir / "bound.csv").c_str());
+    const BoundSpec& spec = planned.config.bound;
+    bound_options.orders = spec.orders;
+    if (spec.context_cap) bound_options.context_cap = *spec.context_cap;
+    if (spec.n_betas) bound_options.ib.n_betas = *spec.n_betas;
+    if (spec.restarts) bound_options.ib.restarts = *spec.restarts;
+    if (spec.max_iterations) bound_options.ib.max_iterations = *spec.max_iterations;
+    if (spec.enabled) {
+      const bound::BoundRunResult bounded = bound::run_bound(bound_options);
+      std::printf("bound: %zu curves -> %s\n", bounded.curves.size(), (bound_options.run_dir / "bound.csv").c_str());
+    }
     report::ReportOptions report_options;
     report_options.run_dir = bound_options.run_dir;
     const report::ReportResult reported = report::write_report(report_options);

@@ -79,11 +79,9 @@ inline pipeline::PlannedRun prepare_run(const PipelineArgs& args, const dist::Se
   const pipeline::RunDir run = run_dir_of(args);
   if (!args.config.empty()) {
     session.on_rank0_then_share_errors([&] { pipeline::plan_run(load_study_config(args.config), run); });
-    pipeline::PlannedRun planned{load_study_config(args.config), read_plan(run.plan())};
-    return planned;
+    return pipeline::PlannedRun{load_study_config(args.config), read_plan(run.plan())};
   }
-  std::string error;
-  pipeline::PlannedRun planned;
+  // Rank 0 checks first so that every rank reports the same error instead of each its own.
   session.on_rank0_then_share_errors([&] { pipeline::load_planned_run(run); });
   return pipeline::load_planned_run(run);
 }

@@ -381,6 +381,7 @@ StudyConfig parse_study_config(const std::string& yaml_text, const fs::path& fil
   const YAML::Node estimator = map.get("estimator");
   const YAML::Node runtime = map.get("runtime");
   const YAML::Node benchmarks = map.get("benchmarks");
+  const YAML::Node bound = map.get("bound");
   map.finish();
 
   if (!models || !models.IsSequence() || models.size() == 0)
@@ -404,6 +405,22 @@ StudyConfig parse_study_config(const std::string& yaml_text, const fs::path& fil
   if (runtime) {
     yaml::Map m(runtime, name, "runtime");
     config.runtime = parse_runtime(m);
+  }
+  if (bound && !bound.IsNull()) {
+    yaml::Map m(bound, name, "bound");
+    BoundSpec& b = config.bound;
+    b.enabled = m.boolean("enabled", true);
+    b.orders = m.integers("orders", {});
+    b.context_cap = m.optional_integer("context_cap");
+    b.n_betas = m.optional_integer("n_betas");
+    b.restarts = m.optional_integer("restarts");
+    b.max_iterations = m.optional_integer("max_iterations");
+    m.finish();
+    for (const int64_t k : b.orders)
+      if (k < 1 || k > 4) yaml::fail(name, bound, "bound.orders: order " + std::to_string(k) + " is outside 1..4");
+    if ((b.context_cap && *b.context_cap < 0) || (b.n_betas && *b.n_betas < 2) || (b.restarts && *b.restarts < 1) ||
+        (b.max_iterations && *b.max_iterations < 1))
+      yaml::fail(name, bound, "bound: need context_cap >= 0, n_betas >= 2, restarts >= 1, max_iterations >= 1");
   }
   if (benchmarks && !benchmarks.IsNull()) {
     if (!benchmarks.IsSequence()) yaml::fail(name, benchmarks, "benchmarks: expected a list");

@@ -31,6 +31,12 @@ void install_stop_handlers() {
   sigaction(SIGINT, &action, nullptr);
 }
 
+void restore_default_stop_handlers() {
+  std::signal(SIGTERM, SIG_DFL);
+  std::signal(SIGINT, SIG_DFL);
+  if (g_signal != 0) std::raise(g_signal);  // a stop requested meanwhile takes effect now
+}
+
 bool stop_requested() { return g_signal != 0; }
 int stop_signal() { return g_signal; }
 void request_stop(int signal) { g_signal = signal; }

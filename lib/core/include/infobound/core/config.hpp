@@ -90,6 +90,17 @@ struct RuntimeSpec {
   double gpu_tflops = 200;       // effective throughput assumed by `plan --dry-run` for GPU hours
 };
 
+// Settings of the Information Bottleneck bound that `infobound run` computes after reduce
+// (unset values: the defaults of `infobound bound`). Not part of the config hash.
+struct BoundSpec {
+  bool enabled = true;
+  std::vector<int64_t> orders;               // empty: 1..min(max order, 4)
+  std::optional<int64_t> context_cap;
+  std::optional<int64_t> n_betas;
+  std::optional<int64_t> restarts;
+  std::optional<int64_t> max_iterations;
+};
+
 struct BenchmarkSpec {
   std::string name;
   std::filesystem::path path;
@@ -105,6 +116,7 @@ struct StudyConfig {
   CorpusSpec corpus;
   EstimatorSpec estimator;
   RuntimeSpec runtime;
+  BoundSpec bound;
   std::vector<BenchmarkSpec> benchmarks;
 
   bool preference_enabled() const;

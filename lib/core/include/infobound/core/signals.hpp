@@ -7,6 +7,8 @@
 namespace infobound {
 
 void install_stop_handlers();
+// Back to the default action (terminate) for stages that have nothing to stop cleanly.
+void restore_default_stop_handlers();
 bool stop_requested();
 // The signal that asked to stop (0 if none).
 int stop_signal();
