@@ -1,0 +1,44 @@
+// `infobound plan`: resolve models and tokenizers, tokenize the corpus once per tokenizer, and
+// write RUN/plan.json; `--dry-run` only prints the units and their estimated cost.
+#include <algorithm>
+#include <iostream>
+
+#include "command.hpp"
+#include "pipeline_cli.hpp"
+
+namespace infobound::cli {
+namespace {
+
+int run_plan(int argc, char** argv) {
+  namespace po = boost::program_options;
+  PipelineArgs args;
+  po::options_description options("infobound plan options");
+  add_run_options(options, args);
+  options.add_options()("dry-run", po::bool_switch(&args.dry_run), "print units and estimated FLOPs, memory, disk and GPU hours; write nothing");
+  if (args.dry_run || std::any_of(argv, argv + argc, [](const char* a) { return std::string(a) == "--dry-run"; })) {
+    // --dry-run needs only --config.
+    po::variables_map vm;
+    po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
+    po::notify(vm);
+    if (args.help) {
+      std::cout << options << "\n";
+      return 0;
+    }
+    if (args.config.empty()) throw UsageError("--dry-run needs --config FILE");
+    const pipeline::DryRun dry = pipeline::dry_run(load_study_config(args.config));
+    pipeline::print_dry_run(dry, std::cout);
+    return 0;
+  }
+  if (!parse_pipeline_args(argc, argv, options, args, "usage: infobound plan --config FILE --out RUN [--dry-run]")) return 0;
+  if (args.config.empty()) throw UsageError("plan needs --config FILE --out RUN");
+  const pipeline::RunDir run = run_dir_of(args);
+  const pipeline::PlannedRun planned = pipeline::plan_run(load_study_config(args.config), run);
+  std::printf("plan: %zu units, %zu tokenizers, config hash %s -> %s\n", planned.plan.units.size(), planned.plan.tokenizers.size(),
+              planned.plan.config_hash.c_str(), run.plan().c_str());
+  return 0;
+}
+
+const Register registered{{"plan", "resolve a study's models and corpus into RUN/plan.json (--dry-run: cost estimate)", run_plan}};
+
+}  // namespace
+}  // namespace infobound::cli

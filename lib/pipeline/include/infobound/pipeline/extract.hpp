@@ -1,0 +1,36 @@
+#pragma once
+// `extract`: this worker's units (dist::Worker::owns), each computed from its model and shard and
+// written to RUN/units/<unit-id>.h5 (temp file + fsync + rename). A complete unit file with the
+// plan's config hash and the same model reference is kept; anything else is recomputed and said so.
+#include <cstdint>
+#include <string>
+
+#include "infobound/dist/session.hpp"
+#include "infobound/pipeline/run_dir.hpp"
+
+namespace infobound::pipeline {
+
+struct ExtractOptions {
+  int64_t threads = 0;          // torch threads; 0 = runtime.threads, else cores / ranks on the node
+  int local_ranks = 1;          // ranks sharing this node
+  bool show_bar = true;         // this worker draws the terminal bar (rank 0)
+};
+
+struct ExtractSummary {
+  int64_t owned = 0;        // units of this worker
+  int64_t computed = 0;     // computed now (no usable file before)
+  int64_t skipped = 0;      // already complete
+  int64_t recomputed = 0;   // a file was there but incomplete, corrupt or foreign (part of `computed`)
+  int64_t tokens = 0;       // tokens fed to models
+  double seconds = 0;
+};
+
+// Throws Interrupted on SIGTERM/SIGINT at a batch boundary (no partial unit is written).
+ExtractSummary extract_units(const PlannedRun& run_plan, const RunDir& run, const dist::Worker& worker, const ExtractOptions& options);
+
+// Why an existing unit file cannot be kept ("" when it can): reads and verifies all of it.
+std::string unit_file_problem(const RunDir& run, const Plan& plan, const PlanUnit& unit);
+// The same from the root attributes only (no checksum): for a quick survey of a run.
+std::string unit_header_problem(const RunDir& run, const Plan& plan, const PlanUnit& unit);
+
+}  // namespace infobound::pipeline

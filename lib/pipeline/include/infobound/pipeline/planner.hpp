@@ -1,0 +1,44 @@
+#pragma once
+// `plan`: resolve models and tokenizers, tokenize the corpus once per tokenizer into
+// RUN/corpus/<tokenizer-id>.h5, and write RUN/plan.json + RUN/config.yaml. Re-planning the same
+// config into the same directory keeps everything; another config there is refused.
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "infobound/corpus/sequences.hpp"
+#include "infobound/pipeline/run_dir.hpp"
+
+namespace infobound::pipeline {
+
+PlannedRun plan_run(const StudyConfig& config, const RunDir& run);
+
+// Tokenizes the corpus with one tokenizer (used by plan and by the dry run).
+corpus::TokenizedCorpus tokenize_with(const StudyConfig& config, const std::filesystem::path& tokenizer_json);
+corpus::TokenCacheInfo token_cache_info(const StudyConfig& config, const Plan& plan, const PlanTokenizer& tokenizer);
+
+// Resource estimate of one unit for `plan --dry-run`.
+struct UnitEstimate {
+  std::string unit_id;
+  int64_t tokens = 0;
+  bool tokens_exact = false;   // from a real tokenization; otherwise documents x max_length (upper bound)
+  double forward_flops = 0;    // 2 x parameters per token
+  double estimator_flops = 0;  // soft assignment GEMM + softmax + accumulation, all selected layers
+  double peak_memory_bytes = 0;
+  double disk_bytes = 0;
+  bool model_known = false;    // parameters/dimensions known (local config.json or manifest)
+};
+
+struct DryRun {
+  Plan plan;
+  std::vector<UnitEstimate> units;
+  double gpu_tflops = 0;
+  std::vector<std::string> notes;
+};
+
+// Never writes anything; models absent from this machine are estimated from the manifest.
+DryRun dry_run(const StudyConfig& config);
+void print_dry_run(const DryRun& dry, std::ostream& out);
+
+}  // namespace infobound::pipeline

@@ -1,0 +1,212 @@
+#include "infobound/pipeline/reduce.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <optional>
+
+#include "infobound/core/atomic_file.hpp"
+#include "infobound/core/error.hpp"
+#include "infobound/core/log.hpp"
+#include "infobound/core/version.hpp"
+#include "infobound/estimate/accumulator.hpp"
+#include "infobound/io/results_store.hpp"
+#include "infobound/io/unit_store.hpp"
+#include "infobound/pipeline/extract.hpp"
+
+namespace infobound::pipeline {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr int kMaxOrder = 4;
+
+std::vector<estimate::LayerState> layer_states(const io::UnitData& unit) {
+  std::vector<estimate::LayerState> states;
+  for (const auto& layer : unit.layers) {
+    estimate::LayerState state;
+    state.n_bins = unit.header.n_bins;
+    state.n_rows = layer.n_rows;
+    state.bins = layer.bins;
+    for (const auto& t : layer.label_sets) {
+      estimate::LabelTableState table;
+      table.name = t.name;
+      table.key_width = t.key_width;
+      table.keys = t.keys;
+      table.counts = t.counts;
+      table.bins = t.bins;
+      table.folded_rows = t.folded_rows;
+      table.folded_entropy_sum = t.folded_entropy_sum;
+      table.folded_bins = t.folded_bins;
+      state.label_sets.push_back(std::move(table));
+    }
+    states.push_back(std::move(state));
+  }
+  return states;
+}
+
+// One output row: text columns and numbers (NaN = empty cell).
+struct Row {
+  std::map<std::string, std::string> text;
+  std::map<std::string, double> number;
+};
+
+std::string format_number(double value) {
+  if (std::isnan(value)) return "";
+  char text[40];
+  // Integers print as integers; others with 17 significant digits (round-trip exact).
+  if (std::fabs(value) < 9.0e15 && value == std::floor(value)) std::snprintf(text, sizeof text, "%.0f", value);
+  else std::snprintf(text, sizeof text, "%.17g", value);
+  return text;
+}
+
+std::string csv_field(const std::string& text) {
+  if (text.find_first_of(",\"\n") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (const char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return quoted + "\"";
+}
+
+bool is_text_column(const std::string& name) {
+  return name == "model" || name == "family" || name == "checkpoint" || name == "tokenizer_id";
+}
+
+double value_or_nan(const std::map<std::string, double>& map, const std::string& key) {
+  const auto it = map.find(key);
+  return it == map.end() ? NAN : it->second;
+}
+
+}  // namespace
+
+const std::vector<std::string>& metrics_columns() {
+  static const std::vector<std::string> columns = [] {
+    std::vector<std::string> c = {"model", "family", "checkpoint", "step", "tokens_seen", "params", "tokenizer_id", "layer", "n_layers",
+                                  "n_tokens", "n_bins", "eps", "loss", "H"};
+    for (const char* prefix : {"complexity_", "expressivity_", "regularity_input_", "regularity_output_", "optimality_"})
+      for (int k = 1; k <= kMaxOrder; ++k) c.push_back(prefix + std::to_string(k));
+    c.push_back("preference");
+    c.push_back("regularity_preference");
+    return c;
+  }();
+  return columns;
+}
+
+ReduceSummary reduce_run(const PlannedRun& run_plan, const RunDir& run) {
+  const auto start = std::chrono::steady_clock::now();
+  const Plan& plan = run_plan.plan;
+  // A cheap pass over the headers first, so a missing or foreign unit is reported before any
+  // merging; the checksum of each file is verified when it is read for merging below.
+  std::vector<std::string> problems;
+  for (const auto& unit : plan.units) {
+    const std::string problem = unit_header_problem(run, plan, unit);
+    if (!problem.empty()) problems.push_back(unit.id + " (" + problem + ")");
+  }
+  if (!problems.empty()) {
+    std::string list;
+    for (std::size_t i = 0; i < problems.size() && i < 5; ++i) list += (i ? "; " : " ") + problems[i];
+    if (problems.size() > 5) list += "; and " + std::to_string(problems.size() - 5) + " more";
+    throw InputError(run.root.string() + ": " + std::to_string(problems.size()) + " of " + std::to_string(plan.units.size()) +
+                     " units are not finished or not usable; run `infobound extract` again (it recomputes exactly these):" + list);
+  }
+
+  ReduceSummary summary;
+  std::vector<Row> rows;
+  io::ResultsFile results;
+  std::size_t u = 0;
+  while (u < plan.units.size()) {
+    const PlanUnit& first = plan.units[u];
+    std::optional<estimate::MultiLayerAccumulator> merged;
+    std::vector<int64_t> layers;
+    io::UnitHeader header;
+    int64_t n_tokens = 0, loss_count = 0;
+    double loss_sum = 0;
+    // Units of one (model, checkpoint) are consecutive in plan order, shards ascending.
+    for (; u < plan.units.size() && plan.units[u].model == first.model && plan.units[u].checkpoint == first.checkpoint; ++u) {
+      io::UnitData unit;
+      try {
+        unit = io::read_unit_file(run.unit(plan.units[u].id), plan.config_hash);
+      } catch (const io::UnitFileError& e) {
+        throw InputError(std::string(e.what()) + "; nothing was merged: run `infobound extract` again to recompute it");
+      }
+      results.unit_ids.push_back(unit.header.unit_id);
+      results.unit_checksums.push_back(unit.header.checksum);
+      ++summary.units;
+      std::vector<int64_t> unit_layers;
+      for (const auto& l : unit.layers) unit_layers.push_back(l.layer);
+      if (!merged) {
+        merged = estimate::MultiLayerAccumulator::from_states(layer_states(unit));
+        layers = unit_layers;
+        header = unit.header;
+      } else {
+        if (unit_layers != layers || unit.header.eps != header.eps || unit.header.d != header.d)
+          throw InputError(run.unit(unit.header.unit_id).string() + ": layers, eps or d differ from the other shards of " + first.model +
+                           " " + first.checkpoint);
+        merged->merge(estimate::MultiLayerAccumulator::from_states(layer_states(unit)));
+      }
+      n_tokens += unit.header.n_tokens;
+      loss_sum += unit.header.loss_sum;
+      loss_count += unit.header.loss_count;
+    }
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+      const estimate::Metrics m = estimate::compute_metrics(merged->layer_state(static_cast<int64_t>(i)));
+      Row row;
+      row.text = {{"model", first.model}, {"family", first.family}, {"checkpoint", first.checkpoint}, {"tokenizer_id", first.tokenizer_id}};
+      auto& n = row.number;
+      n["step"] = first.step ? static_cast<double>(*first.step) : NAN;
+      n["tokens_seen"] = first.tokens_seen ? static_cast<double>(*first.tokens_seen) : NAN;
+      n["params"] = static_cast<double>(first.params ? *first.params : header.n_parameters);
+      n["layer"] = static_cast<double>(layers[i]);
+      n["n_layers"] = static_cast<double>(header.n_layers);
+      n["n_tokens"] = static_cast<double>(n_tokens);
+      n["n_bins"] = static_cast<double>(header.n_bins);
+      n["eps"] = header.eps;
+      n["loss"] = loss_count > 0 ? loss_sum / static_cast<double>(loss_count) : NAN;
+      n["H"] = m.H;
+      for (int k = 1; k <= kMaxOrder; ++k) {
+        const std::string in = "input_" + std::to_string(k), out = "output_" + std::to_string(k), K = std::to_string(k);
+        const double complexity = value_or_nan(m.mi, in), expressivity = value_or_nan(m.mi, out);
+        n["complexity_" + K] = complexity;
+        n["expressivity_" + K] = expressivity;
+        n["regularity_input_" + K] = value_or_nan(m.regularity, in);
+        n["regularity_output_" + K] = value_or_nan(m.regularity, out);
+        n["optimality_" + K] = (std::isnan(complexity) || std::isnan(expressivity)) ? NAN : estimate::optimality(expressivity, complexity);
+      }
+      n["preference"] = value_or_nan(m.mi, "preference");
+      n["regularity_preference"] = value_or_nan(m.regularity, "preference");
+      rows.push_back(std::move(row));
+    }
+  }
+
+  std::string csv;
+  const auto& columns = metrics_columns();
+  for (std::size_t c = 0; c < columns.size(); ++c) csv += (c ? "," : "") + columns[c];
+  csv += "\n";
+  for (const auto& row : rows) {
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+      if (c) csv += ",";
+      csv += is_text_column(columns[c]) ? csv_field(row.text.at(columns[c])) : format_number(row.number.at(columns[c]));
+    }
+    csv += "\n";
+  }
+  for (const auto& name : columns) {
+    io::ResultsColumn column;
+    column.name = name;
+    column.is_text = is_text_column(name);
+    for (const auto& row : rows) {
+      if (column.is_text) column.text.push_back(row.text.at(name));
+      else column.numbers.push_back(row.number.at(name));
+    }
+    results.columns.push_back(std::move(column));
+  }
+  results.study = plan.study;
+  results.config_hash = plan.config_hash;
+  results.infobound_version = kVersion;
+  results.config_yaml = run_plan.config.yaml_text;
+  io::write_results_file(run.results(), results);
+  write_file_atomically(run.metrics_csv(), csv);
+  summary.rows = static_cast<int64_t>(rows.size());
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return summary;
+}
+
+}  // namespace infobound::pipeline
