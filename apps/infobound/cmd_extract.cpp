@@ -25,10 +25,11 @@ pipeline::ExtractSummary extract_and_report(const PipelineArgs& args, const dist
   all.skipped = session.sum(mine.skipped);
   all.recomputed = session.sum(mine.recomputed);
   all.tokens = session.sum(mine.tokens);
+  all.seconds = session.max(mine.seconds);  // the slowest worker sets the wall time
   if (session.rank() == 0) {
     std::printf("extract: %lld units computed (%lld replaced an unusable file), %lld already complete, %lld tokens, %.1f s\n",
                 static_cast<long long>(all.computed), static_cast<long long>(all.recomputed), static_cast<long long>(all.skipped),
-                static_cast<long long>(all.tokens), mine.seconds);
+                static_cast<long long>(all.tokens), all.seconds);
     std::fflush(stdout);
   }
   return all;

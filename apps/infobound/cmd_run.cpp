@@ -45,7 +45,7 @@ int run_run(int argc, char** argv) {
     // `infobound bound|report --run RUN` redo them with other options.
     const auto analysis_start = std::chrono::steady_clock::now();
     bound::BoundRunOptions bound_options;
-    bound_options.run_dir = run_dir_of(args).root;
+    bound_options.run_dir = std::filesystem::absolute(run_dir_of(args).root);
     const BoundSpec& spec = planned.config.bound;
     bound_options.orders = spec.orders;
     if (spec.context_cap) bound_options.context_cap = *spec.context_cap;

@@ -72,6 +72,13 @@ int64_t Session::sum(int64_t value) const {
   return total;
 }
 
+double Session::max(double value) const {
+  if (!mpi_) return value;
+  double result = 0;
+  check(MPI_Allreduce(&value, &result, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD), "MPI_Allreduce");
+  return result;
+}
+
 bool Session::all(bool value) const {
   if (!mpi_) return value;
   int mine = value ? 1 : 0, result = 0;

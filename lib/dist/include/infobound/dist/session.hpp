@@ -26,6 +26,7 @@ class Session {
 
   void barrier() const;
   int64_t sum(int64_t value) const;
+  double max(double value) const;
   bool all(bool value) const;
   // Rank 0's text on every rank.
   std::string broadcast(const std::string& text_on_rank0) const;
