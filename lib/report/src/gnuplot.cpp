@@ -67,7 +67,8 @@ void render_figure(const std::filesystem::path& figures_dir, const Figure& figur
         << figure.body << "\nunset output\n";
     if (!out) throw InputError(script.string() + ": write failed");
   }
-  const auto errors = figures_dir / (figure.name + ".gnuplot.log");
+  // The command changes directory first, so the log path must not be relative.
+  const auto errors = std::filesystem::absolute(figures_dir / (figure.name + ".gnuplot.log"));
   const std::string command = "cd " + shell_quote(figures_dir.string()) + " && " + shell_quote(gnuplot) + " " +
                               shell_quote(figure.name + ".gp") + " > " + shell_quote(errors.string()) + " 2>&1";
   const int status = std::system(command.c_str());
