@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "infobound/core/config.hpp"
@@ -12,9 +13,11 @@ TEST(ShippedConfigs, EveryManifestParses) {
   for (const auto& entry : fs::directory_iterator(fs::path(INFOBOUND_SOURCE_DIR) / "data-manifests")) {
     if (entry.path().extension() != ".yaml") continue;
     const Manifest m = load_manifest(entry.path());
-    EXPECT_FALSE(m.family.empty()) << entry.path();
     for (const auto& model : m.models) {
-      EXPECT_FALSE(model.hub.empty()) << model.name;
+      EXPECT_FALSE(model.family.empty()) << model.name;
+      // Hub models, or locally trained ones whose every checkpoint is a directory.
+      const bool local = std::all_of(model.checkpoints.begin(), model.checkpoints.end(), [](const auto& c) { return !c.path.empty(); });
+      EXPECT_TRUE(!model.hub.empty() || local) << model.name;
       EXPECT_TRUE(model.params.has_value()) << model.name;
       EXPECT_FALSE(model.checkpoints.empty()) << model.name;
     }
@@ -26,6 +29,13 @@ TEST(ShippedConfigs, EveryManifestParses) {
   ASSERT_EQ(pythia.models[0].checkpoints.size(), 154u);
   EXPECT_EQ(pythia.models[7].checkpoints.back().name, "step143000");
   EXPECT_EQ(*pythia.models[7].checkpoints.back().tokens_seen, 143000LL * 2097152LL);
+  // Written by `infobound train --config configs/train-mini.yaml`.
+  const Manifest mini = load_manifest(fs::path(INFOBOUND_SOURCE_DIR) / "data-manifests" / "mini-families.yaml");
+  ASSERT_EQ(mini.models.size(), 4u);
+  EXPECT_EQ(mini.models[3].family, "mini-llama");
+  ASSERT_EQ(mini.models[3].checkpoints.size(), 11u);
+  EXPECT_EQ(mini.models[3].checkpoints.back().name, "step300");
+  EXPECT_EQ(*mini.models[3].checkpoints.back().tokens_seen, 300LL * 8 * 128);
 }
 
 TEST(ShippedConfigs, StudiesParse) {
