@@ -10,6 +10,7 @@
 #include <vector>
 #include <sstream>
 
+#include "scratch_dir.hpp"
 #include "infobound/io/json_file.hpp"
 
 namespace {
@@ -30,21 +31,7 @@ Result train(const std::filesystem::path& dir, const std::string& arguments) {
           infobound::io::read_file_bytes(err)};
 }
 
-std::filesystem::path scratch(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("infobound_train_cli_" + name + "_" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  // Removed when the test process exits: checkpoints are megabytes each.
-  static std::vector<std::filesystem::path> created;
-  static const struct Cleanup {
-    ~Cleanup() {
-      std::error_code ignored;
-      for (const auto& path : created) std::filesystem::remove_all(path, ignored);
-    }
-  } cleanup;
-  created.push_back(dir);
-  return dir;
-}
+std::filesystem::path scratch(const std::string& name) { return scratch_dir("train_cli_" + name); }
 
 std::string tiny_config() {
   return "corpus: " INFOBOUND_SOURCE_DIR "/data/corpus/tinyshakespeare.txt\n"

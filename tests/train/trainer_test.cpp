@@ -7,6 +7,7 @@
 
 #include <unistd.h>
 
+#include "scratch_dir.hpp"
 #include "infobound/core/error.hpp"
 #include "infobound/io/json_file.hpp"
 #include "infobound/models/causal_lm.hpp"
@@ -25,21 +26,7 @@ using namespace infobound::train;
 
 namespace {
 
-std::filesystem::path scratch(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("infobound_train_" + name + "_" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  // Removed when the test process exits: checkpoints are megabytes each.
-  static std::vector<std::filesystem::path> created;
-  static const struct Cleanup {
-    ~Cleanup() {
-      std::error_code ignored;
-      for (const auto& path : created) std::filesystem::remove_all(path, ignored);
-    }
-  } cleanup;
-  created.push_back(dir);
-  return dir;
-}
+std::filesystem::path scratch(const std::string& name) { return scratch_dir("train_" + name); }
 
 // The first 150 kB of tinyshakespeare: enough text for a tiny model to learn from quickly.
 std::string corpus_text() {
