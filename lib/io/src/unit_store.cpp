@@ -205,6 +205,7 @@ UnitData read_unit_file(const fs::path& path, const std::string& expected_config
       const h5::Group g = layers.open_group(std::to_string(l));
       LayerCounts layer;
       layer.layer = l;
+      layer.n_bins = data.header.n_bins;
       layer.bins = g.read_double("bins");
       const auto n = g.read_int64("n");
       if (n.size() != 1) throw UnitFileError(path.string() + ": layers/" + std::to_string(l) + "/n is not a scalar");

@@ -191,13 +191,9 @@ io::UnitData compute_unit(const StudyConfig& config, const Plan& plan, const Pla
   h.infobound_version = kVersion;
   h.config_yaml = config.yaml_text;
   for (std::size_t i = 0; i < layers.size(); ++i) {
-    const estimate::LayerState state = accumulator.layer_state(static_cast<int64_t>(i));
     io::LayerCounts counts;
+    static_cast<estimate::LayerState&>(counts) = accumulator.layer_state(static_cast<int64_t>(i));
     counts.layer = layers[i];
-    counts.n_rows = state.n_rows;
-    counts.bins = state.bins;
-    for (const auto& t : state.label_sets)
-      counts.label_sets.push_back({t.name, t.key_width, t.keys, t.counts, t.bins, t.folded_rows, t.folded_entropy_sum, t.folded_bins});
     data.layers.push_back(std::move(counts));
   }
   return data;

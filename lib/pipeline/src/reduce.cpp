@@ -21,27 +21,10 @@ namespace {
 
 constexpr int kMaxOrder = 4;
 
-std::vector<estimate::LayerState> layer_states(const io::UnitData& unit) {
+// The unit's layers are the estimator's states; only the layer index is dropped.
+std::vector<estimate::LayerState> layer_states(io::UnitData&& unit) {
   std::vector<estimate::LayerState> states;
-  for (const auto& layer : unit.layers) {
-    estimate::LayerState state;
-    state.n_bins = unit.header.n_bins;
-    state.n_rows = layer.n_rows;
-    state.bins = layer.bins;
-    for (const auto& t : layer.label_sets) {
-      estimate::LabelTableState table;
-      table.name = t.name;
-      table.key_width = t.key_width;
-      table.keys = t.keys;
-      table.counts = t.counts;
-      table.bins = t.bins;
-      table.folded_rows = t.folded_rows;
-      table.folded_entropy_sum = t.folded_entropy_sum;
-      table.folded_bins = t.folded_bins;
-      state.label_sets.push_back(std::move(table));
-    }
-    states.push_back(std::move(state));
-  }
+  for (auto& layer : unit.layers) states.push_back(std::move(static_cast<estimate::LayerState&>(layer)));
   return states;
 }
 
@@ -134,14 +117,14 @@ ReduceSummary reduce_run(const PlannedRun& run_plan, const RunDir& run) {
       std::vector<int64_t> unit_layers;
       for (const auto& l : unit.layers) unit_layers.push_back(l.layer);
       if (!merged) {
-        merged = estimate::MultiLayerAccumulator::from_states(layer_states(unit));
+        merged = estimate::MultiLayerAccumulator::from_states(layer_states(std::move(unit)));
         layers = unit_layers;
         header = unit.header;
       } else {
         if (unit_layers != layers || unit.header.eps != header.eps || unit.header.d != header.d)
           throw InputError(run.unit(unit.header.unit_id).string() + ": layers, eps or d differ from the other shards of " + first.model +
                            " " + first.checkpoint);
-        merged->merge(estimate::MultiLayerAccumulator::from_states(layer_states(unit)));
+        merged->merge(estimate::MultiLayerAccumulator::from_states(layer_states(std::move(unit))));
       }
       n_tokens += unit.header.n_tokens;
       loss_sum += unit.header.loss_sum;

@@ -21,27 +21,17 @@
 #include <vector>
 
 #include "infobound/core/error.hpp"
+#include "infobound/estimate/accumulator.hpp"
 
 namespace infobound::io {
 
 inline constexpr int64_t kUnitSchemaVersion = 1;
 
-struct LabelTable {
-  std::string name;
-  int64_t key_width = 1;
-  std::vector<int64_t> keys;    // [K * key_width]
-  std::vector<int64_t> counts;  // [K]
-  std::vector<double> bins;     // [K * n_bins]
-  int64_t folded_rows = 0;
-  double folded_entropy_sum = 0;
-  std::vector<double> folded_bins;  // [n_bins] sum of p over folded rows (empty = zeros)
-};
+// The estimator's own serialisable state, so a unit is written and merged without conversion.
+using LabelTable = estimate::LabelTableState;
 
-struct LayerCounts {
-  int64_t layer = 0;
-  int64_t n_rows = 0;
-  std::vector<double> bins;  // [n_bins]
-  std::vector<LabelTable> label_sets;
+struct LayerCounts : estimate::LayerState {
+  int64_t layer = 0;  // hidden-state index (0 = embeddings)
 };
 
 struct UnitHeader {
