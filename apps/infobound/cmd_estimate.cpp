@@ -104,7 +104,7 @@ int run_estimate(int argc, char** argv) {
   if (precision != "float32" && precision != "float64") throw UsageError("--precision must be float32 or float64");
 
   const est::SoftAssigner assigner(points, eps, precision == "float64" ? at::kDouble : at::kFloat);
-  est::Accumulator accumulator(n_bins, input.specs);
+  est::Accumulator accumulator(n_bins, input.specs, std::max<int64_t>(1, input.z.size(0)));
   const int64_t batch = std::max<int64_t>(1, vm["batch-size"].as<int64_t>());
   for (int64_t start = 0; start < input.z.size(0); start += batch) {
     const int64_t length = std::min(batch, input.z.size(0) - start);

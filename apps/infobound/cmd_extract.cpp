@@ -8,13 +8,15 @@ namespace infobound::cli {
 
 // Shared with `run`: extracts this process's units and prints the totals of all ranks (rank 0).
 pipeline::ExtractSummary extract_and_report(const PipelineArgs& args, const dist::Session& session, const pipeline::PlannedRun& planned) {
+  const dist::Team team(session, planned.config.runtime.ranks_per_unit);
   const dist::Worker worker = dist::resolve_worker(session, args.array_task >= 0 ? std::optional<int>(args.array_task) : std::nullopt,
-                                                   args.array_count >= 0 ? std::optional<int>(args.array_count) : std::nullopt);
+                                                   args.array_count >= 0 ? std::optional<int>(args.array_count) : std::nullopt,
+                                                   planned.config.runtime.ranks_per_unit);
   pipeline::ExtractOptions options;
   options.threads = args.threads;
   options.local_ranks = session.local_size();
   options.show_bar = session.rank() == 0;
-  const pipeline::ExtractSummary mine = pipeline::extract_units(planned, run_dir_of(args), worker, options);
+  const pipeline::ExtractSummary mine = pipeline::extract_units(planned, run_dir_of(args), worker, team, options);
   char line[256];
   std::snprintf(line, sizeof line, "%s: %lld units computed, %lld skipped, %.1f s, peak RSS %.0f MiB", worker.describe().c_str(),
                 static_cast<long long>(mine.computed), static_cast<long long>(mine.skipped), mine.seconds, peak_rss_mib());

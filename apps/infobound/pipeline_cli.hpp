@@ -78,7 +78,7 @@ inline pipeline::RunDir run_dir_of(const PipelineArgs& args) {
 inline pipeline::PlannedRun prepare_run(const PipelineArgs& args, const dist::Session& session) {
   const pipeline::RunDir run = run_dir_of(args);
   if (!args.config.empty()) {
-    session.on_rank0_then_share_errors([&] { pipeline::plan_run(load_study_config(args.config), run); });
+    session.on_rank0_then_share_errors([&] { pipeline::plan_run(load_study_config(args.config), run, session.local_size()); });
     return pipeline::PlannedRun{load_study_config(args.config), read_plan(run.plan())};
   }
   // Rank 0 checks first so that every rank reports the same error instead of each its own.

@@ -1,8 +1,9 @@
 // Accumulate throughput of the estimator against the bare z W^T GEMM of the same batch.
 // Usage: bench_accumulate [--batches N] [--layers L] [--threads T]
 // Prints one JSON object per hidden size: tokens/s per layer for the GEMM, the soft assignment
-// (GEMM + softmax, the floor), and the whole accumulate step with 8 n-gram label sets, plus
-// the ratios and peak RSS.
+// (GEMM + softmax, the floor), and the whole accumulate step with 8 n-gram label sets (exact
+// fixed-point counts), plus the ratios and peak RSS. Then how the scatter of L layers scales with
+// the accumulate worker threads that run beside a forward (inline, 1, 2, ... threads).
 #include <sys/resource.h>
 
 #include <chrono>
@@ -10,7 +11,9 @@
 #include <cstdio>
 #include <cstring>
 #include <random>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <ATen/ATen.h>
@@ -58,13 +61,15 @@ Timing run(int64_t d, const std::vector<est::BatchRows>& batches, bool fold) {
   const est::LabelPlan plan;
   const est::SoftAssigner assigner(est::reference_points(kBins, d, 0), est::calibrate_eps(kBins, d, {}));
   const at::Tensor wt = est::reference_points(kBins, d, 0).t().contiguous();
-  est::MultiLayerAccumulator acc(kBins, 1, plan.specs());
+  int64_t total_rows = 0;
+  for (const auto& rows : batches) total_rows += rows.size();
+  est::MultiLayerAccumulator acc(kBins, {0}, plan.specs(), total_rows);
   Timing timing;
   if (fold) {  // the token-only counting pass of the pipeline, over the whole corpus
     const auto t0 = Clock::now();
     est::LabelCounter counter(plan.specs());
     for (const auto& rows : batches) counter.add(rows.labels, rows.valid);
-    acc.fold_singletons(counter.singletons());
+    acc.use_kept_keys(counter.kept_keys());
     timing.labels += seconds_since(t0);
   }
   at::manual_seed(0);
@@ -84,8 +89,34 @@ Timing run(int64_t d, const std::vector<est::BatchRows>& batches, bool fold) {
     timing.scatter += seconds_since(t0);
     timing.rows += rows.size();
   }
-  for (const auto& table : acc.layer_state(0).label_sets) timing.keys_kept += static_cast<int64_t>(table.counts.size());
+  for (const auto& set : acc.statistics(0).label_sets) timing.keys_kept += set.distinct_keys;
   return timing;
+}
+
+// Scatter of `layers` layers per batch (labels set once), inline or on a pool of worker threads.
+double scatter_rows_per_s(const std::vector<est::BatchRows>& batches, const std::vector<at::Tensor>& p, int64_t layers, int64_t threads) {
+  constexpr int64_t kBins = 100;
+  const est::LabelPlan plan;
+  int64_t total_rows = 0;
+  for (const auto& rows : batches) total_rows += rows.size();
+  std::vector<int64_t> ids(static_cast<std::size_t>(layers));
+  for (int64_t l = 0; l < layers; ++l) ids[static_cast<std::size_t>(l)] = l;
+  est::MultiLayerAccumulator acc(kBins, ids, plan.specs(), total_rows);
+  est::LabelCounter counter(plan.specs());
+  for (const auto& rows : batches) counter.add(rows.labels, rows.valid);
+  acc.use_kept_keys(counter.kept_keys());
+  std::unique_ptr<est::AccumulateWorkers> workers;
+  if (threads > 0) {
+    workers = std::make_unique<est::AccumulateWorkers>(threads, 2 * layers);
+    acc.use_workers(workers.get());
+  }
+  const auto t0 = Clock::now();
+  for (std::size_t b = 0; b < batches.size(); ++b) {
+    acc.set_labels(batches[b].labels, batches[b].valid);
+    for (int64_t l = 0; l < layers; ++l) acc.add_layer(l, p[b]);
+  }
+  acc.finish();
+  return static_cast<double>(total_rows * layers) / seconds_since(t0);
 }
 
 void bench(int64_t d, int64_t n_batches, int64_t layers) {
@@ -113,6 +144,30 @@ void bench(int64_t d, int64_t n_batches, int64_t layers) {
   }
 }
 
+void bench_threads(int64_t n_batches, int64_t layers) {
+  constexpr int64_t kSeqPerBatch = 8, kLength = 512, kBins = 100, kD = 768;
+  const est::LabelPlan plan;
+  const auto sequences = zipf_sequences(n_batches * kSeqPerBatch, kLength, 2);
+  std::vector<est::BatchRows> batches;
+  std::vector<at::Tensor> p;
+  const est::SoftAssigner assigner(est::reference_points(kBins, kD, 0), est::calibrate_eps(kBins, kD, {}));
+  for (int64_t b = 0; b < n_batches; ++b) {
+    std::vector<est::SequenceTokens> batch;
+    for (int64_t s = 0; s < kSeqPerBatch; ++s) batch.push_back({sequences[b * kSeqPerBatch + s], {}, 0});
+    batches.push_back(est::select_rows(batch, kLength, plan));
+    p.push_back(assigner.assign(at::randn({batches.back().size(), kD})));
+  }
+  const double inline_rate = scatter_rows_per_s(batches, p, layers, 0);
+  std::printf("{\"scatter_scaling\": {\"layers\": %lld, \"rows\": %lld, \"inline_rows_layers_per_s\": %.0f", static_cast<long long>(layers),
+              static_cast<long long>(n_batches * kSeqPerBatch * kLength), inline_rate);
+  for (const int64_t threads : {1, 2, 4}) {
+    const double rate = scatter_rows_per_s(batches, p, layers, threads);
+    std::printf(", \"threads_%lld\": %.0f, \"speedup_%lld\": %.2f", static_cast<long long>(threads), rate, static_cast<long long>(threads),
+                rate / inline_rate);
+  }
+  std::printf(", \"cores\": %u}}\n", std::thread::hardware_concurrency());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -127,5 +182,6 @@ int main(int argc, char** argv) {
   at::set_num_threads(threads);
   bench(768, batches, layers);
   bench(2048, batches, layers);
+  bench_threads(std::max<int64_t>(4, batches / 4), layers);
   return 0;
 }

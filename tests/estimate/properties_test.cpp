@@ -1,6 +1,7 @@
 // Properties that would catch real estimator bugs, on random Zipfian data.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <random>
 
 #include "infobound/core/error.hpp"
@@ -39,12 +40,27 @@ void expect_metrics_near(const est::Metrics& a, const est::Metrics& b, double to
   for (const auto& [name, mi] : a.mi) EXPECT_NEAR(mi, b.mi.at(name), tol) << name;
 }
 
+// Exact statistics: every integer and every 128-bit sum equal.
+void expect_identical(const infobound::LayerStatistics& a, const infobound::LayerStatistics& b) {
+  EXPECT_EQ(a.n_rows, b.n_rows);
+  EXPECT_EQ(a.bins, b.bins);
+  ASSERT_EQ(a.label_sets.size(), b.label_sets.size());
+  for (size_t s = 0; s < a.label_sets.size(); ++s) {
+    const auto &x = a.label_sets[s], &y = b.label_sets[s];
+    EXPECT_EQ(x.labelled_rows, y.labelled_rows) << x.name;
+    EXPECT_EQ(x.marginal, y.marginal) << x.name;
+    EXPECT_TRUE(x.conditional == y.conditional) << x.name << ": " << x.conditional.value() << " vs " << y.conditional.value();
+  }
+}
+
+constexpr int64_t kMaxRows = 1 << 20;
+
 }  // namespace
 
 TEST(EstimatorProperties, MutualInformationIsNonNegativeAndBoundedByH) {
   for (uint64_t seed = 0; seed < 5; ++seed) {
     const Data data = make_data(3000, 50, seed);
-    est::Accumulator acc(50, data.specs);
+    est::Accumulator acc(50, data.specs, kMaxRows);
     acc.add(data.p, data.labels);
     const auto m = acc.metrics();
     for (const auto& [name, mi] : m.mi) {
@@ -54,56 +70,56 @@ TEST(EstimatorProperties, MutualInformationIsNonNegativeAndBoundedByH) {
   }
 }
 
-TEST(EstimatorProperties, MergeOfRandomSplitsEqualsOnePass) {
+TEST(EstimatorProperties, MergeOfRandomSplitsIsBitIdenticalToOnePass) {
   const Data data = make_data(4000, 40, 7);
-  est::Accumulator whole(40, data.specs);
+  est::Accumulator whole(40, data.specs, kMaxRows);
   whole.add(data.p, data.labels);
   std::mt19937 rng(3);
   for (int trial = 0; trial < 5; ++trial) {
     std::vector<int64_t> cuts{0, 4000};
     for (int c = 0; c < 1 + trial; ++c) cuts.push_back(std::uniform_int_distribution<int64_t>(1, 3999)(rng));
     std::sort(cuts.begin(), cuts.end());
-    est::Accumulator merged(40, data.specs);
-    for (size_t i = 0; i + 1 < cuts.size(); ++i) {
-      est::Accumulator part(40, data.specs);
+    est::Accumulator merged(40, data.specs, kMaxRows);
+    // Parts merged in reverse order: exact sums do not depend on it.
+    for (size_t i = cuts.size() - 1; i-- > 0;) {
+      est::Accumulator part(40, data.specs, kMaxRows);
       part.add(data.p.narrow(0, cuts[i], cuts[i + 1] - cuts[i]), slice(data.labels, cuts[i], cuts[i + 1] - cuts[i]));
       merged.merge(part);
     }
-    expect_metrics_near(merged.metrics(), whole.metrics(), 1e-12);
+    expect_identical(merged.statistics(), whole.statistics());
   }
 }
 
-TEST(EstimatorProperties, FixedMergeOrderIsBitIdentical) {
-  const Data data = make_data(2000, 30, 11);
-  auto merged = [&] {
-    est::Accumulator total(30, data.specs);
-    for (int64_t start = 0; start < 2000; start += 500) {
-      est::Accumulator part(30, data.specs);
-      part.add(data.p.narrow(0, start, 500), slice(data.labels, start, 500));
-      total.merge(est::Accumulator::from_state(part.state()));  // through the serialisable state
-    }
-    return total.state();
-  };
-  const est::LayerState a = merged(), b = merged();
-  EXPECT_EQ(a.bins, b.bins);
-  for (size_t s = 0; s < a.label_sets.size(); ++s) EXPECT_EQ(a.label_sets[s].bins, b.label_sets[s].bins);
-}
-
-TEST(EstimatorProperties, PermutingSamplesLeavesMetricsUnchanged) {
+TEST(EstimatorProperties, PermutingSamplesGivesIdenticalStatistics) {
   const Data data = make_data(3000, 60, 5);
-  est::Accumulator ordered(60, data.specs);
+  est::Accumulator ordered(60, data.specs, kMaxRows);
   ordered.add(data.p, data.labels);
   const at::Tensor perm = at::randperm(3000, at::kLong);
   std::vector<at::Tensor> permuted;
   for (const auto& l : data.labels) permuted.push_back(l.index_select(0, perm));
-  est::Accumulator shuffled(60, data.specs);
+  est::Accumulator shuffled(60, data.specs, kMaxRows);
   shuffled.add(data.p.index_select(0, perm), permuted);
-  expect_metrics_near(shuffled.metrics(), ordered.metrics(), 1e-12);
+  expect_identical(shuffled.statistics(), ordered.statistics());
+}
+
+TEST(EstimatorProperties, ExactSumDoesNotDependOnOrder) {
+  std::mt19937 rng(1);
+  std::vector<double> terms(10000);
+  for (auto& t : terms) t = std::uniform_real_distribution<double>(0, 1000)(rng) * std::pow(10.0, -std::uniform_int_distribution<int>(0, 12)(rng));
+  infobound::ExactSum forward, backward;
+  for (double t : terms) forward.add(t);
+  for (auto it = terms.rbegin(); it != terms.rend(); ++it) backward.add(*it);
+  EXPECT_TRUE(forward == backward);
+  const auto restored = infobound::ExactSum::from_words(forward.high_word(), forward.low_word());
+  EXPECT_TRUE(restored == forward);
+  double naive = 0;
+  for (double t : terms) naive += t;
+  EXPECT_NEAR(forward.value(), naive, 1e-9 * naive);
 }
 
 TEST(EstimatorProperties, ASingleLabelCarriesNoInformation) {
   const Data data = make_data(1000, 20, 2);
-  est::Accumulator acc(20, {{"constant", 1}});
+  est::Accumulator acc(20, {{"constant", 1}}, kMaxRows);
   acc.add(data.p, {at::full({1000}, 42, at::kLong)});
   EXPECT_NEAR(acc.metrics().mi.at("constant"), 0.0, 1e-12);
 }
@@ -112,29 +128,104 @@ TEST(EstimatorProperties, LabelsThatDetermineZCarryAllOfH) {
   // Every row its own label: H(Z|X=x) is the entropy of one assignment, near 0 for sharp p.
   const at::Tensor z = at::randn({500, 8}, at::kDouble);
   const at::Tensor p = est::SoftAssigner(est::reference_points(10, 8, 0), 1e-5, at::kDouble).assign(z);
-  est::Accumulator acc(10, {{"unique", 1}});
+  est::Accumulator acc(10, {{"unique", 1}}, kMaxRows);
   acc.add(p, {at::arange(500, at::kLong)});
   const auto m = acc.metrics();
   EXPECT_NEAR(m.mi.at("unique"), m.H, 2e-3);
   EXPECT_NEAR(m.regularity.at("unique"), 1.0, 2e-3);
 }
 
-TEST(EstimatorProperties, FoldingGloballyUniqueLabelsGivesTheSameMetrics) {
+TEST(EstimatorProperties, FoldingKeysSeenOnceGivesIdenticalStatistics) {
   const Data data = make_data(5000, 50, 9);
   est::LabelCounter counter(data.specs);
   for (int64_t start = 0; start < 5000; start += 1000) counter.add(slice(data.labels, start, 1000));
-  est::MultiLayerAccumulator folded(50, 1, data.specs), plain(50, 1, data.specs);
-  folded.fold_singletons(counter.singletons());
+  est::MultiLayerAccumulator folded(50, {0}, data.specs, kMaxRows), plain(50, {0}, data.specs, kMaxRows);
+  folded.use_kept_keys(counter.kept_keys());
   for (int64_t start = 0; start < 5000; start += 1000) {
     folded.set_labels(slice(data.labels, start, 1000));
     folded.add_layer(0, data.p.narrow(0, start, 1000));
     plain.set_labels(slice(data.labels, start, 1000));
     plain.add_layer(0, data.p.narrow(0, start, 1000));
   }
-  const auto folded_state = folded.layer_state(0), plain_state = plain.layer_state(0);
-  EXPECT_LT(folded_state.label_sets[1].counts.size(), plain_state.label_sets[1].counts.size() / 2);
-  EXPECT_GT(folded_state.label_sets[1].folded_rows, 0);
-  expect_metrics_near(est::compute_metrics(folded_state), est::compute_metrics(plain_state), 1e-12);
+  const auto folded_stats = folded.statistics(0), plain_stats = plain.statistics(0);
+  EXPECT_LT(folded_stats.label_sets[1].distinct_keys, plain_stats.label_sets[1].distinct_keys / 2);
+  EXPECT_GT(folded_stats.label_sets[1].folded_rows, 0);
+  EXPECT_LT(folded.table_bytes(), plain.table_bytes());
+  // A folded key's term is its one row's entropy, computed from the same fixed-point row.
+  expect_identical(folded_stats, plain_stats);
+}
+
+TEST(EstimatorProperties, KeysSplitAmongOwnersGiveIdenticalStatistics) {
+  // Ranks sharing a unit: each adds the marginal of its own rows and the tables of the keys it owns.
+  const Data data = make_data(4000, 30, 12);
+  est::Accumulator single(30, data.specs, kMaxRows);
+  single.add(data.p, data.labels);
+  for (const int64_t owners : {2, 3}) {
+    infobound::LayerStatistics total;
+    for (int64_t owner = 0; owner < owners; ++owner) {
+      est::LabelCounter counter(data.specs, owner, owners);
+      counter.add(data.labels);
+      est::MultiLayerAccumulator part(30, {0}, data.specs, kMaxRows);
+      part.use_kept_keys(counter.kept_keys());
+      // Rows of batch b are this owner's to add to the marginal when b % owners == owner.
+      for (int64_t b = 0; b < 4; ++b) {
+        const auto p = data.p.narrow(0, b * 1000, 1000);
+        if (b % owners == owner) part.add_layer(0, p, est::Parts::marginal);
+        std::vector<at::Tensor> valid;
+        for (size_t s = 0; s < data.specs.size(); ++s) {
+          const auto keys = data.labels[s].narrow(0, b * 1000, 1000).contiguous().view({1000, data.specs[s].key_width});
+          at::Tensor mine = at::zeros({1000}, at::kBool);
+          for (int64_t i = 0; i < 1000; ++i)
+            mine[i] = est::key_owner(keys.data_ptr<int64_t>() + i * data.specs[s].key_width, data.specs[s].key_width, owners) == owner;
+          valid.push_back(mine);
+        }
+        part.set_labels(slice(data.labels, b * 1000, 1000), valid);
+        part.add_layer(0, p, est::Parts::tables);
+      }
+      const auto stats = part.statistics(0);
+      if (owner == 0) total = stats;
+      else total.add(stats);
+    }
+    // Kept keys were counted per owner, so nothing is folded that the single pass keeps.
+    expect_identical(total, single.statistics());
+  }
+}
+
+TEST(EstimatorProperties, WorkerThreadsGiveIdenticalStatistics) {
+  const Data data = make_data(6000, 40, 13);
+  est::MultiLayerAccumulator inline_acc(40, {0, 1}, data.specs, kMaxRows), pooled(40, {0, 1}, data.specs, kMaxRows);
+  est::AccumulateWorkers workers(3, 4);
+  pooled.use_workers(&workers);
+  for (int64_t start = 0; start < 6000; start += 500) {
+    for (auto* acc : {&inline_acc, &pooled}) {
+      acc->set_labels(slice(data.labels, start, 500));
+      acc->add_layer(0, data.p.narrow(0, start, 500));
+      acc->add_layer(1, data.p.narrow(0, start, 500).flip({0}));
+    }
+  }
+  pooled.finish();
+  expect_identical(pooled.statistics(0), inline_acc.statistics(0));
+  expect_identical(pooled.statistics(1), inline_acc.statistics(1));
+}
+
+TEST(EstimatorProperties, NonFiniteAssignmentsAreAnErrorNamingWhere) {
+  const Data data = make_data(100, 10, 3);
+  est::MultiLayerAccumulator acc(10, {5}, data.specs, kMaxRows);
+  acc.set_labels(data.labels);
+  at::Tensor bad = data.p.clone();
+  bad[7][3] = std::nan("");
+  try {
+    acc.add_layer(0, bad, est::Parts::all, "model m checkpoint c layer 5 batch 2");
+    FAIL() << "a NaN assignment was accepted";
+  } catch (const infobound::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("layer 5 batch 2"), std::string::npos) << e.what();
+  }
+}
+
+TEST(EstimatorProperties, MoreRowsThanPlannedIsAnError) {
+  const Data data = make_data(200, 10, 3);
+  est::Accumulator acc(10, data.specs, 150);
+  EXPECT_THROW(acc.add(data.p, data.labels), infobound::InputError);
 }
 
 TEST(EstimatorProperties, PartialLabelSetsUseTheirOwnRows) {
@@ -142,9 +233,9 @@ TEST(EstimatorProperties, PartialLabelSetsUseTheirOwnRows) {
   const Data data = make_data(2000, 30, 4);
   at::Tensor valid = at::zeros({2000}, at::kBool);
   valid.narrow(0, 0, 1000).fill_(true);
-  est::Accumulator masked(30, {{"zipf", 1}});
+  est::Accumulator masked(30, {{"zipf", 1}}, kMaxRows);
   masked.add(data.p, {data.labels[0]}, {valid});
-  est::Accumulator subset(30, {{"zipf", 1}});
+  est::Accumulator subset(30, {{"zipf", 1}}, kMaxRows);
   subset.add(data.p.narrow(0, 0, 1000), {data.labels[0].narrow(0, 0, 1000)});
   EXPECT_NEAR(masked.metrics().mi.at("zipf"), subset.metrics().mi.at("zipf"), 1e-12);
   EXPECT_EQ(masked.metrics().labelled_rows.at("zipf"), 1000);
@@ -152,19 +243,20 @@ TEST(EstimatorProperties, PartialLabelSetsUseTheirOwnRows) {
 
 TEST(EstimatorProperties, LayersShareLabelsButNotCounts) {
   const Data data = make_data(1000, 20, 8);
-  est::MultiLayerAccumulator acc(20, 2, data.specs);
+  est::MultiLayerAccumulator acc(20, {3, 7}, data.specs, kMaxRows);
   acc.set_labels(data.labels);
   acc.add_layer(0, data.p);
   acc.add_layer(1, data.p.flip({0}));
-  est::Accumulator single(20, data.specs);
+  est::Accumulator single(20, data.specs, kMaxRows);
   single.add(data.p, data.labels);
-  expect_metrics_near(est::compute_metrics(acc.layer_state(0)), single.metrics(), 0.0);
-  EXPECT_NE(est::compute_metrics(acc.layer_state(1)).mi.at("zipf"), single.metrics().mi.at("zipf"));
+  expect_metrics_near(est::compute_metrics(acc.statistics(0)), single.metrics(), 0.0);
+  EXPECT_EQ(acc.statistics(1).layer, 7);
+  EXPECT_NE(est::compute_metrics(acc.statistics(1)).mi.at("zipf"), single.metrics().mi.at("zipf"));
 }
 
 TEST(EstimatorProperties, LabelArraysAreValidatedAgainstZ) {
   const Data data = make_data(100, 10, 1);
-  est::Accumulator acc(10, data.specs);
+  est::Accumulator acc(10, data.specs, kMaxRows);
   EXPECT_THROW(acc.add(data.p, slice(data.labels, 0, 99)), infobound::InputError);
   EXPECT_THROW(acc.add(data.p, {data.labels[0]}), infobound::InputError);
   EXPECT_THROW(acc.add(data.p.narrow(1, 0, 9), data.labels), infobound::InputError);
@@ -178,8 +270,8 @@ TEST(EstimatorProperties, TupleKeysDoNotCollideWhereBaseVPackingWould) {
   const int64_t vocab = 1000;
   const at::Tensor keys = at::tensor(std::vector<int64_t>{1, 0, 0, vocab}, at::kLong).view({2, 2});
   const at::Tensor p = at::tensor(std::vector<double>{1.0, 0.0, 0.0, 1.0}, at::kDouble).view({2, 2});
-  est::Accumulator acc(2, {{"bigram", 2}});
+  est::Accumulator acc(2, {{"bigram", 2}}, kMaxRows);
   acc.add(p, {keys});
-  EXPECT_EQ(acc.state().label_sets[0].counts.size(), 2u);
+  EXPECT_EQ(acc.table("bigram").counts.size(), 2u);
   EXPECT_NEAR(acc.metrics().mi.at("bigram"), 1.0, 1e-9);
 }

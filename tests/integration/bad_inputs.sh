@@ -12,7 +12,7 @@ corpus:
   sources:
     - {format: text, path: ${CORPUS:-$data/corpus/tinyshakespeare.txt}, max_documents: 50}
   max_length: 64
-  shards: 2
+  add_special_tokens: true
 ${EXTRA:-}
 YAML
 }
@@ -42,12 +42,15 @@ expect_error empty-corpus "the corpus is empty" "$WORK/in/empty.yaml"
 EXTRA=$'estimator:\n  n_binz: 10' base > "$WORK/in/typo.yaml"
 expect_error yaml-typo "typo.yaml:10:3: unknown key 'n_binz' in estimator (did you mean 'n_bins'?" "$WORK/in/typo.yaml"
 
+base | sed 's/^  add_special_tokens: true$/  shards: 3/' > "$WORK/in/shards.yaml"
+expect_error corpus-shards "shards.yaml:8:11: corpus.shards was removed" "$WORK/in/shards.yaml"
+
 printf 'Good text here.\n\nBad \xc3\x28 bytes.\n' > "$WORK/in/bad-utf8.txt"
 CORPUS=$WORK/in/bad-utf8.txt base > "$WORK/in/utf8.yaml"
 expect_error invalid-utf8 "bad-utf8.txt document 1 (line 3): invalid UTF-8 at byte offset 4" "$WORK/in/utf8.yaml"
 CORPUS=$WORK/in/bad-utf8.txt EXTRA=$'  invalid_utf8: replace' base > "$WORK/in/utf8-replace.yaml"
 sed -i 's/^  invalid_utf8: replace$//' "$WORK/in/utf8-replace.yaml"
-sed -i 's/^  shards: 2$/  shards: 2\n  invalid_utf8: replace/' "$WORK/in/utf8-replace.yaml"
+sed -i 's/^  add_special_tokens: true$/  add_special_tokens: true\n  invalid_utf8: replace/' "$WORK/in/utf8-replace.yaml"
 "$INFOBOUND" run --no-analysis --config "$WORK/in/utf8-replace.yaml" --out "$WORK/utf8-replace" > /dev/null 2> "$WORK/utf8-replace.err" ||
   { cat "$WORK/utf8-replace.err" >&2; fail "invalid_utf8: replace did not run"; }
 grep -q "1 with invalid UTF-8 replaced" "$WORK/utf8-replace.err" || fail "replaced documents not reported"

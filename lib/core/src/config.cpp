@@ -231,7 +231,12 @@ CorpusSpec parse_corpus(yaml::Map& map, const fs::path& file) {
   corpus.sequences = map.choice("sequences", {"per_document", "packed"}, "per_document") == "packed" ? SequenceMode::packed : SequenceMode::per_document;
   corpus.add_special_tokens = map.boolean("add_special_tokens", true);
   corpus.replace_invalid_utf8 = map.choice("invalid_utf8", {"error", "replace"}, "error") == "replace";
-  corpus.shards = map.integer("shards", 1);
+  // `shards` is gone: a unit covers the whole corpus (exact per-layer statistics cannot be merged
+  // across corpus shards). 1, the old default, is accepted so existing configs keep working.
+  if (map.has("shards") && map.integer("shards", 1) != 1)
+    yaml::fail(map.file(), map.get("shards"),
+               "corpus.shards was removed in infobound 0.2: a unit now covers the whole corpus (exact per-layer statistics, "
+               "which cannot be merged across corpus shards); to share one checkpoint among ranks set runtime.ranks_per_unit");
   map.finish();
   if (!sources || !sources.IsSequence() || sources.size() == 0)
     yaml::fail(map.file(), sources ? sources : map.node(), "corpus.sources must be a non-empty list of corpus files");
@@ -240,7 +245,6 @@ CorpusSpec parse_corpus(yaml::Map& map, const fs::path& file) {
     corpus.sources.push_back(parse_source(entry, file, i));
   }
   if (corpus.max_length < 2) yaml::fail(map.file(), map.node(), "corpus.max_length must be >= 2");
-  if (corpus.shards < 1) yaml::fail(map.file(), map.node(), "corpus.shards must be >= 1");
   return corpus;
 }
 
@@ -255,6 +259,7 @@ EstimatorSpec parse_estimator(yaml::Map& map) {
   if (map.has("preference")) e.preference = map.boolean("preference", false);
   map.get("preference");  // known even when absent (listed in messages)
   e.fold_singletons = map.boolean("fold_singletons", e.fold_singletons);
+  e.keep_tables = map.boolean("keep_tables", e.keep_tables);
   map.finish();
   if (e.n_bins < 2) yaml::fail(map.file(), map.node(), "estimator.n_bins must be >= 2");
   if (seed < 0) yaml::fail(map.file(), map.node(), "estimator.seed must be >= 0");
@@ -285,7 +290,23 @@ RuntimeSpec parse_runtime(yaml::Map& map) {
   r.compute_loss = map.boolean("compute_loss", r.compute_loss);
   r.heartbeat_seconds = map.number("heartbeat_seconds", r.heartbeat_seconds);
   r.gpu_tflops = map.number("gpu_tflops", r.gpu_tflops);
+  if (map.has("memory_budget")) {
+    const YAML::Node node = map.get("memory_budget");
+    try {
+      r.memory_budget = parse_byte_size(node.IsScalar() ? node.Scalar() : "", "runtime.memory_budget");
+    } catch (const InputError& e) {
+      yaml::fail(map.file(), node, e.what());
+    }
+    if (*r.memory_budget < (int64_t{64} << 20)) yaml::fail(map.file(), node, "runtime.memory_budget must be at least 64MiB");
+  }
+  r.ranks_per_unit = map.integer("ranks_per_unit", r.ranks_per_unit);
+  r.max_layers_per_unit = map.integer("max_layers_per_unit", r.max_layers_per_unit);
+  r.accumulate_threads = map.integer("accumulate_threads", r.accumulate_threads);
   map.finish();
+  if (r.max_layers_per_unit < 0) yaml::fail(map.file(), map.node(), "runtime.max_layers_per_unit must be >= 0 (0 = no cap)");
+  if (r.ranks_per_unit < 1 || r.ranks_per_unit > 4096) yaml::fail(map.file(), map.node(), "runtime.ranks_per_unit must be in 1..4096");
+  if (r.accumulate_threads < -1 || r.accumulate_threads > 256)
+    yaml::fail(map.file(), map.node(), "runtime.accumulate_threads must be -1 (automatic), 0 (inline) or a thread count up to 256");
   if (r.batch_size < 1) yaml::fail(map.file(), map.node(), "runtime.batch_size must be >= 1");
   if (r.threads < 0) yaml::fail(map.file(), map.node(), "runtime.threads must be >= 0 (0 = automatic)");
   if (r.device != "cpu" && r.device.rfind("cuda", 0) != 0) yaml::fail(map.file(), map.node(), "runtime.device must be cpu, cuda or cuda:N");
@@ -463,16 +484,42 @@ nlohmann::json numbers_config(const StudyConfig& config) {
   const auto& e = config.estimator;
   const auto& r = config.runtime;
   return {
-      {"schema", 1},
+      {"schema", 2},
       {"corpus",
        {{"sources", sources}, {"max_length", c.max_length}, {"sequences", to_string(c.sequences)},
-        {"add_special_tokens", c.add_special_tokens}, {"invalid_utf8", c.replace_invalid_utf8 ? "replace" : "error"}, {"shards", c.shards}}},
+        {"add_special_tokens", c.add_special_tokens}, {"invalid_utf8", c.replace_invalid_utf8 ? "replace" : "error"}}},
       {"estimator",
        {{"n_bins", e.n_bins}, {"seed", e.seed}, {"calibration", e.calibration}, {"orders", e.orders}, {"window", to_string(e.window)},
         {"layers", e.layers.to_string()}, {"preference", config.preference_enabled()},
         {"fold_singletons", e.fold_singletons}}},
       {"runtime", {{"batch_size", r.batch_size}, {"dtype", r.dtype}, {"device", r.device}, {"compute_loss", r.compute_loss}}},
   };
+}
+
+int64_t parse_byte_size(const std::string& text, const std::string& what) {
+  static const std::vector<std::pair<std::string, double>> units = {
+      {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0}, {"TiB", 1099511627776.0},
+      {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"K", 1024.0}, {"M", 1048576.0}, {"G", 1073741824.0}, {"B", 1.0}};
+  std::string number = text;
+  double scale = 1.0;
+  for (const auto& [suffix, factor] : units) {
+    if (number.size() > suffix.size() && number.compare(number.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      number.resize(number.size() - suffix.size());
+      scale = factor;
+      break;
+    }
+  }
+  while (!number.empty() && number.back() == ' ') number.pop_back();
+  std::size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(number, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (number.empty() || used != number.size() || !(value > 0) || value * scale > 9.0e18)
+    throw InputError(what + ": expected a size such as 4GiB, 512MiB or a byte count, got '" + text + "'");
+  return static_cast<int64_t>(value * scale);
 }
 
 std::string config_hash(const StudyConfig& config) { return sha256_hex(numbers_config(config).dump()); }

@@ -44,8 +44,10 @@ std::vector<const PlanUnit*> Plan::units_of(const std::string& model, const std:
   return result;
 }
 
-std::string make_unit_id(const std::string& model, const std::string& checkpoint, int64_t shard, int64_t n_shards) {
-  return model + "__" + checkpoint + "__shard-" + std::to_string(shard) + "-of-" + std::to_string(n_shards);
+std::string make_unit_id(const std::string& model, const std::string& checkpoint, const std::vector<int64_t>& layers, int64_t n_groups) {
+  std::string id = model + "__" + checkpoint;
+  if (n_groups > 1 && !layers.empty()) id += "__layers-" + std::to_string(layers.front()) + "-" + std::to_string(layers.back());
+  return id;
 }
 
 std::string tokenizer_id_from_sha256(const std::string& sha256) { return "tok-" + sha256.substr(0, 16); }
@@ -97,7 +99,7 @@ Plan make_plan(const StudyConfig& config, bool allow_unresolved) {
           const std::string sha = sha256_file(resolved.tokenizer);
           it->second = tokenizer_id_from_sha256(sha);
           const bool known = std::any_of(plan.tokenizers.begin(), plan.tokenizers.end(), [&](const auto& t) { return t.id == it->second; });
-          if (!known) plan.tokenizers.push_back({it->second, fs::absolute(resolved.tokenizer), sha, -1, -1});
+          if (!known) plan.tokenizers.push_back({it->second, fs::absolute(resolved.tokenizer), sha, -1, -1, -1, {}});
         }
         base.tokenizer_id = it->second;
       } catch (const InputError&) {
@@ -105,14 +107,9 @@ Plan make_plan(const StudyConfig& config, bool allow_unresolved) {
         base.reference = checkpoint.path.empty() ? model.hub + "@" + checkpoint.revision : checkpoint.path.string();
         base.tokenizer_id = "unresolved:" + (model.hub.empty() ? model.name : model.hub);
       }
-      for (int64_t shard = 0; shard < config.corpus.shards; ++shard) {
-        PlanUnit unit = base;
-        unit.shard = shard;
-        unit.n_shards = config.corpus.shards;
-        unit.index = static_cast<int64_t>(plan.units.size());
-        unit.id = make_unit_id(model.name, checkpoint.name, shard, config.corpus.shards);
-        plan.units.push_back(unit);
-      }
+      base.index = static_cast<int64_t>(plan.units.size());
+      base.id = make_unit_id(model.name, checkpoint.name, {}, 1);
+      plan.units.push_back(base);
     }
   }
   return plan;
@@ -124,18 +121,29 @@ nlohmann::json plan_to_json(const Plan& plan) {
     units.push_back({{"index", u.index}, {"id", u.id}, {"model", u.model}, {"family", u.family}, {"checkpoint", u.checkpoint},
                      {"step", optional_json(u.step)}, {"tokens_seen", optional_json(u.tokens_seen)}, {"params", optional_json(u.params)},
                      {"reference", u.reference}, {"model_dir", u.model_dir.string()}, {"tokenizer_id", u.tokenizer_id},
-                     {"shard", u.shard}, {"n_shards", u.n_shards}});
+                     {"layers", u.layers}, {"layer_group", u.layer_group}, {"n_layer_groups", u.n_layer_groups},
+                     {"planned_memory_bytes", u.planned_memory_bytes}, {"planned_table_bytes", u.planned_table_bytes}});
   nlohmann::json tokenizers = nlohmann::json::array();
-  for (const auto& t : plan.tokenizers)
-    tokenizers.push_back({{"id", t.id}, {"path", t.path.string()}, {"sha256", t.sha256}, {"n_sequences", t.n_sequences}, {"n_tokens", t.n_tokens}});
+  for (const auto& t : plan.tokenizers) {
+    nlohmann::json sets = nlohmann::json::array();
+    for (const auto& l : t.label_sets)
+      sets.push_back({{"name", l.name}, {"key_width", l.key_width}, {"labelled_rows", l.labelled_rows}, {"distinct_keys", l.distinct_keys},
+                      {"kept_keys", l.kept_keys}, {"max_owner_keys", l.max_owner_keys}});
+    tokenizers.push_back({{"id", t.id}, {"path", t.path.string()}, {"sha256", t.sha256}, {"n_sequences", t.n_sequences}, {"n_tokens", t.n_tokens},
+                          {"n_rows", t.n_rows}, {"label_sets", sets}});
+  }
   return {{"schema_version", Plan::kSchemaVersion}, {"study", plan.study}, {"config_file", plan.config_file}, {"config_hash", plan.config_hash},
           {"infobound_version", plan.infobound_version}, {"numbers_config", plan.numbers_config},
+          {"memory_budget_bytes", plan.memory_budget_bytes}, {"ranks_per_unit", plan.ranks_per_unit},
           {"tokenizers", tokenizers}, {"units", units}};
 }
 
 Plan plan_from_json(const nlohmann::json& j, const std::string& source) {
   try {
     const int version = j.at("schema_version").get<int>();
+    if (version == 1)
+      throw InputError(source + ": planned by an older infobound (plan schema 1: units per corpus shard with label tables on disk); "
+                       "this infobound writes exact per-layer statistics (schema 2). Plan the study into a new --out directory");
     if (version != Plan::kSchemaVersion)
       throw InputError(source + ": plan schema version " + std::to_string(version) + ", this infobound reads version " +
                        std::to_string(Plan::kSchemaVersion) + " (re-plan into a new run directory)");
@@ -145,9 +153,17 @@ Plan plan_from_json(const nlohmann::json& j, const std::string& source) {
     plan.config_hash = j.at("config_hash").get<std::string>();
     plan.infobound_version = j.at("infobound_version").get<std::string>();
     plan.numbers_config = j.at("numbers_config");
-    for (const auto& t : j.at("tokenizers"))
-      plan.tokenizers.push_back({t.at("id").get<std::string>(), t.at("path").get<std::string>(), t.at("sha256").get<std::string>(),
-                                 t.at("n_sequences").get<int64_t>(), t.at("n_tokens").get<int64_t>()});
+    plan.memory_budget_bytes = j.at("memory_budget_bytes").get<int64_t>();
+    plan.ranks_per_unit = j.at("ranks_per_unit").get<int64_t>();
+    for (const auto& t : j.at("tokenizers")) {
+      PlanTokenizer tokenizer{t.at("id").get<std::string>(), t.at("path").get<std::string>(), t.at("sha256").get<std::string>(),
+                              t.at("n_sequences").get<int64_t>(), t.at("n_tokens").get<int64_t>(), t.at("n_rows").get<int64_t>(), {}};
+      for (const auto& l : t.at("label_sets"))
+        tokenizer.label_sets.push_back({l.at("name").get<std::string>(), l.at("key_width").get<int64_t>(), l.at("labelled_rows").get<int64_t>(),
+                                        l.at("distinct_keys").get<int64_t>(), l.at("kept_keys").get<int64_t>(),
+                                        l.at("max_owner_keys").get<int64_t>()});
+      plan.tokenizers.push_back(std::move(tokenizer));
+    }
     for (const auto& u : j.at("units")) {
       PlanUnit unit;
       unit.index = u.at("index").get<int64_t>();
@@ -161,8 +177,11 @@ Plan plan_from_json(const nlohmann::json& j, const std::string& source) {
       unit.reference = u.at("reference").get<std::string>();
       unit.model_dir = u.at("model_dir").get<std::string>();
       unit.tokenizer_id = u.at("tokenizer_id").get<std::string>();
-      unit.shard = u.at("shard").get<int64_t>();
-      unit.n_shards = u.at("n_shards").get<int64_t>();
+      unit.layers = u.at("layers").get<std::vector<int64_t>>();
+      unit.layer_group = u.at("layer_group").get<int64_t>();
+      unit.n_layer_groups = u.at("n_layer_groups").get<int64_t>();
+      unit.planned_memory_bytes = u.at("planned_memory_bytes").get<int64_t>();
+      unit.planned_table_bytes = u.at("planned_table_bytes").get<int64_t>();
       if (unit.index != static_cast<int64_t>(plan.units.size())) throw InputError(source + ": units are not in plan order");
       plan.units.push_back(std::move(unit));
     }

@@ -103,10 +103,13 @@ std::string Worker::describe() const {
   return text;
 }
 
-Worker resolve_worker(const Session& session, std::optional<int> array_task, std::optional<int> array_count) {
+Worker resolve_worker(const Session& session, std::optional<int> array_task, std::optional<int> array_count, int64_t ranks_per_unit) {
+  if (ranks_per_unit < 1 || session.size() % ranks_per_unit != 0)
+    throw InputError("runtime.ranks_per_unit is " + std::to_string(ranks_per_unit) + " but the run has " + std::to_string(session.size()) +
+                     " ranks: start a multiple of it");
   Worker worker;
-  worker.rank = session.rank();
-  worker.size = session.size();
+  worker.rank = session.rank() / static_cast<int>(ranks_per_unit);
+  worker.size = session.size() / static_cast<int>(ranks_per_unit);
   if (array_task.has_value() != array_count.has_value())
     throw UsageError("--array-task and --array-count go together");
   if (array_task) {

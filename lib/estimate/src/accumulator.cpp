@@ -1,246 +1,288 @@
 #include "infobound/estimate/accumulator.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 
-#include <ATen/Parallel.h>
-
 #include "infobound/core/error.hpp"
+#include "fixed_point.hpp"
 #include "label_tensors.hpp"
 
 namespace infobound::estimate {
 
-MultiLayerAccumulator::MultiLayerAccumulator(int64_t n_bins, int64_t n_layers, std::vector<LabelSetSpec> label_sets)
-    : n_bins_(n_bins), specs_(std::move(label_sets)) {
+// Per batch and label set: the table row of each batch row (or kUnlabelled / kFolded), and the
+// labelled rows sorted by table row so that a scatter walks each table forwards.
+struct MultiLayerAccumulator::Routing {
+  static constexpr int64_t kUnlabelled = -1;
+  static constexpr int64_t kFolded = -2;
+  int64_t n_rows = 0;
+  std::vector<std::vector<int64_t>> rows;    // per set, per batch row
+  std::vector<std::vector<int64_t>> order;   // per set, labelled batch rows by table row
+  std::vector<int64_t> table_rows;           // per set, table size after this batch
+  bool has_folded = false;
+};
+
+MultiLayerAccumulator::MultiLayerAccumulator(int64_t n_bins, std::vector<int64_t> layers, std::vector<LabelSetSpec> label_sets,
+                                             int64_t max_rows)
+    : n_bins_(n_bins), bits_(fixed_point_bits_for_rows(max_rows)), max_rows_(max_rows), layer_ids_(std::move(layers)),
+      specs_(std::move(label_sets)) {
   if (n_bins < 2) throw InputError("the estimator needs n_bins >= 2");
-  if (n_layers < 1) throw InputError("the estimator needs at least one layer");
-  for (const auto& spec : specs_) sets_.push_back(SetIndex{KeyIndex(spec.key_width), {}, 0, nullptr, {}, {}});
-  layers_.resize(n_layers);
-  for (auto& layer : layers_) {
-    layer.bins.assign(n_bins_, 0.0);
-    layer.sets.resize(specs_.size());
-    for (auto& set : layer.sets) set.folded_bins.assign(n_bins_, 0.0);
+  if (layer_ids_.empty()) throw InputError("the estimator needs at least one layer");
+  for (const auto& spec : specs_) sets_.push_back(SetIndex{KeyIndex(spec.key_width), {}, 0, nullptr});
+  for (std::size_t l = 0; l < layer_ids_.size(); ++l) {
+    auto layer = std::make_unique<Layer>();
+    layer->bins.assign(n_bins_, 0);
+    layer->sets.resize(specs_.size());
+    for (auto& set : layer->sets) set.folded_bins.assign(n_bins_, 0);
+    layers_.push_back(std::move(layer));
   }
 }
 
-void MultiLayerAccumulator::fold_singletons(const std::vector<std::shared_ptr<const KeyIndex>>& singletons) {
-  if (singletons.size() != sets_.size())
-    throw InputError("fold_singletons needs one entry per label set");
-  for (size_t s = 0; s < sets_.size(); ++s) {
-    if (sets_[s].keys.size() > 0 || sets_[s].folded_rows > 0)
-      throw InputError("fold_singletons must be called before the first batch");
-    if (singletons[s] && singletons[s]->key_width() != specs_[s].key_width)
-      throw InputError("singleton keys of '" + specs_[s].name + "' have the wrong width");
-    sets_[s].singletons = singletons[s];
+MultiLayerAccumulator::~MultiLayerAccumulator() {
+  if (workers_) {
+    try {
+      workers_->wait();
+    } catch (...) {  // an error already reported through finish() or lost with the accumulator
+    }
   }
 }
+
+void MultiLayerAccumulator::use_kept_keys(const std::vector<std::shared_ptr<const KeyIndex>>& kept) {
+  if (kept.size() != sets_.size()) throw InputError("use_kept_keys needs one entry per label set");
+  for (std::size_t s = 0; s < sets_.size(); ++s) {
+    if (sets_[s].keys.size() > 0 || sets_[s].folded_rows > 0 || !sets_[s].counts.empty())
+      throw InputError("use_kept_keys must be called before the first batch");
+    if (kept[s] && kept[s]->key_width() != specs_[s].key_width)
+      throw InputError("kept keys of '" + specs_[s].name + "' have the wrong width");
+    sets_[s].kept = kept[s];
+    if (kept[s]) sets_[s].counts.assign(static_cast<std::size_t>(kept[s]->size()), 0);
+  }
+}
+
+const MultiLayerAccumulator::SetIndex& MultiLayerAccumulator::index_of(int64_t set) const { return sets_.at(static_cast<std::size_t>(set)); }
 
 void MultiLayerAccumulator::set_labels(const std::vector<at::Tensor>& labels, const std::vector<at::Tensor>& valid) {
   const auto keys = detail::checked_labels(specs_, labels);
   const int64_t n_rows = keys.empty() ? (valid.empty() || !valid[0].defined() ? 0 : valid[0].size(0)) : keys[0].size(0);
   const auto masks = detail::checked_masks(specs_, valid, n_rows);
-  batch_rows_ = keys.empty() ? -1 : n_rows;
-  batch_has_folded_ = false;
-  for (size_t s = 0; s < sets_.size(); ++s) {
+  auto routing = std::make_shared<Routing>();
+  routing->n_rows = keys.empty() ? -1 : n_rows;
+  routing->rows.resize(sets_.size());
+  routing->order.resize(sets_.size());
+  for (std::size_t s = 0; s < sets_.size(); ++s) {
     SetIndex& set = sets_[s];
     const int64_t* key = keys[s].data_ptr<int64_t>();
     const bool* mask = masks[s].defined() ? masks[s].data_ptr<bool>() : nullptr;
-    set.batch_rows.resize(n_rows);
-    for (int64_t i = 0; i < n_rows; ++i, key += set.keys.key_width()) {
-      if (mask && !mask[i]) {
-        set.batch_rows[i] = kUnlabelled;
-      } else if (set.singletons && set.singletons->find(key) >= 0) {
-        set.batch_rows[i] = kFolded;
-        ++set.folded_rows;
-        batch_has_folded_ = true;
-      } else {
-        const int64_t row = set.keys.find_or_insert(key);
-        if (row == static_cast<int64_t>(set.counts.size())) set.counts.push_back(0);
-        ++set.counts[row];
-        set.batch_rows[i] = row;
+    std::vector<int64_t>& rows = routing->rows[s];
+    rows.resize(static_cast<std::size_t>(n_rows));
+    for (int64_t i = 0; i < n_rows; ++i, key += specs_[s].key_width) {
+      int64_t row = Routing::kUnlabelled;
+      if (!mask || mask[i]) {
+        if (set.kept) {
+          row = set.kept->find(key);
+        } else {
+          row = set.keys.find_or_insert(key);
+          if (row == static_cast<int64_t>(set.counts.size())) set.counts.push_back(0);
+        }
+        if (row >= 0) {
+          ++set.counts[static_cast<std::size_t>(row)];
+        } else {
+          row = Routing::kFolded;
+          ++set.folded_rows;
+          routing->has_folded = true;
+        }
       }
+      rows[static_cast<std::size_t>(i)] = row;
     }
-    set.batch_order.clear();
+    std::vector<int64_t>& order = routing->order[s];
     for (int64_t i = 0; i < n_rows; ++i)
-      if (set.batch_rows[i] != kUnlabelled) set.batch_order.push_back(i);
-    std::stable_sort(set.batch_order.begin(), set.batch_order.end(),
-                     [&](int64_t a, int64_t b) { return set.batch_rows[a] < set.batch_rows[b]; });
+      if (rows[static_cast<std::size_t>(i)] != Routing::kUnlabelled) order.push_back(i);
+    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return rows[a] < rows[b]; });
+    routing->table_rows.push_back(static_cast<int64_t>(set.counts.size()));
   }
+  routing_ = std::move(routing);
 }
 
-namespace {
-// Normalised entropy of each row of p (soft_h's clip included), for the rows of folded labels.
-template <typename Scalar>
-std::vector<double> row_entropies(const Scalar* p, int64_t n_rows, int64_t n) {
-  static const double kLogClip = std::log(1e-9);
-  const double log_n = std::log(static_cast<double>(n));
-  std::vector<double> out(n_rows);
-  at::parallel_for(0, n_rows, 256, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
-      const Scalar* row = p + i * n;
-      double total = 0.0;
-      for (int64_t j = 0; j < n; ++j) total += static_cast<double>(row[j]);
-      double h = 0.0;
-      for (int64_t j = 0; j < n; ++j) {
-        const double q = static_cast<double>(row[j]) / total;
-        if (q > 0.0) h -= q * (q < 1e-9 ? kLogClip : std::log(q));
-      }
-      out[i] = h / log_n;
-    }
-  });
-  return out;
-}
-}  // namespace
-
-template <typename Scalar>
-void MultiLayerAccumulator::scatter(Layer& layer, const Scalar* p, int64_t n_rows) {
+void MultiLayerAccumulator::scatter(Layer& layer, const int64_t* q, int64_t n_rows, const Routing* routing, Parts parts) {
   const int64_t n = n_bins_;
-  const auto n_sets = static_cast<int64_t>(sets_.size());
-  std::vector<double> entropies;
-  if (batch_has_folded_) entropies = row_entropies(p, n_rows, n);
-  for (int64_t s = 0; s < n_sets; ++s) {
-    const size_t needed = sets_[s].counts.size() * static_cast<size_t>(n);
-    if (layer.sets[s].table.size() < needed) layer.sets[s].table.resize(needed, 0.0);
+  std::lock_guard lock(layer.busy);
+  if (parts != Parts::tables) {
+    layer.n_rows += n_rows;
+    if (layer.n_rows > max_rows_)
+      throw InputError("more rows (" + std::to_string(layer.n_rows) + ") than the " + std::to_string(max_rows_) +
+                       " this accumulator was sized for");
+    for (int64_t i = 0; i < n_rows; ++i) detail::add_row(layer.bins.data(), q + i * n, n);
   }
-  // Task n_sets is the marginal, tasks 0..n_sets-1 the label sets. Each task sums its own rows in
-  // a fixed order, so threads change nothing in the result.
-  at::parallel_for(0, n_sets + 1, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t task = begin; task < end; ++task) {
-      if (task == n_sets) {
-        for (int64_t i = 0; i < n_rows; ++i)
-          for (int64_t j = 0; j < n; ++j) layer.bins[j] += static_cast<double>(p[i * n + j]);
-        continue;
-      }
-      const SetIndex& index = sets_[task];
-      SetBins& set = layer.sets[task];
-      // Rows in table order (stable, so each key still sums its rows in row order): rows of one
-      // label hit one cached block, and the table is walked forwards.
-      for (const int64_t i : index.batch_order) {
-        const int64_t target = index.batch_rows[i];
-        const Scalar* row = p + i * n;
-        double* out = target == kFolded ? set.folded_bins.data() : set.table.data() + target * n;
-        for (int64_t j = 0; j < n; ++j) out[j] += static_cast<double>(row[j]);
-        if (target == kFolded) set.folded_entropy_sum += entropies[i];
+  if (parts == Parts::marginal || !routing) return;
+  // A row folded in several label sets has its entropy computed once.
+  std::vector<double> entropies;
+  if (routing->has_folded) {
+    entropies.resize(static_cast<std::size_t>(n_rows));
+    for (int64_t i = 0; i < n_rows; ++i) entropies[static_cast<std::size_t>(i)] = detail::fixed_point_entropy(q + i * n, n);
+  }
+  for (std::size_t s = 0; s < sets_.size(); ++s) {
+    SetTable& set = layer.sets[s];
+    const std::size_t needed = static_cast<std::size_t>(routing->table_rows[s] * n);
+    if (set.table.size() < needed) set.table.resize(needed, 0);
+    const std::vector<int64_t>& rows = routing->rows[s];
+    for (const int64_t i : routing->order[s]) {
+      const int64_t target = rows[static_cast<std::size_t>(i)];
+      const int64_t* row = q + i * n;
+      if (target == Routing::kFolded) {
+        detail::add_row(set.folded_bins.data(), row, n);
+        set.folded_conditional.add(entropies[static_cast<std::size_t>(i)]);
+      } else {
+        detail::add_row(set.table.data() + target * n, row, n);
       }
     }
-  });
-  layer.n_rows += n_rows;
+  }
 }
 
-void MultiLayerAccumulator::add_layer(int64_t layer_index, const at::Tensor& p) {
-  if (layer_index < 0 || layer_index >= n_layers())
-    throw InputError("layer " + std::to_string(layer_index) + " is outside [0, " + std::to_string(n_layers()) + ")");
-  if (p.dim() != 2 || p.size(1) != n_bins_)
-    throw InputError("assignments must have shape [N, " + std::to_string(n_bins_) + "]");
-  if (!sets_.empty() && p.size(0) != batch_rows_)
+void MultiLayerAccumulator::add_layer(int64_t slot, const at::Tensor& p, Parts parts, const std::string& where) {
+  if (slot < 0 || slot >= static_cast<int64_t>(layers_.size()))
+    throw InputError("layer slot " + std::to_string(slot) + " is outside [0, " + std::to_string(layers_.size()) + ")");
+  if (p.dim() != 2 || p.size(1) != n_bins_) throw InputError("assignments must have shape [N, " + std::to_string(n_bins_) + "]");
+  std::shared_ptr<const Routing> routing = parts == Parts::marginal ? nullptr : routing_;
+  if (parts != Parts::marginal && !specs_.empty() && (!routing || p.size(0) != routing->n_rows))
     throw InputError("assignments have " + std::to_string(p.size(0)) + " rows but the labels of this batch have " +
-                     std::to_string(batch_rows_));
+                     std::to_string(routing ? routing->n_rows : 0));
   at::Tensor host = p.to(at::kCPU);
   if (host.scalar_type() != at::kFloat && host.scalar_type() != at::kDouble) host = host.to(at::kFloat);
   host = host.contiguous();
-  Layer& layer = layers_[layer_index];
-  if (host.scalar_type() == at::kFloat)
-    scatter(layer, host.data_ptr<float>(), host.size(0));
-  else
-    scatter(layer, host.data_ptr<double>(), host.size(0));
+  Layer* layer = layers_[static_cast<std::size_t>(slot)].get();
+  const std::string context = where.empty() ? "layer " + std::to_string(layer_ids_[static_cast<std::size_t>(slot)]) : where;
+  auto task = [this, layer, host, routing, parts, context] {
+    const std::vector<int64_t> q = detail::quantize(host, bits_, context);
+    scatter(*layer, q.data(), host.size(0), routing.get(), parts);
+  };
+  if (workers_) workers_->submit(std::move(task));
+  else task();
 }
 
-void MultiLayerAccumulator::merge(const MultiLayerAccumulator& other) {
-  if (other.n_bins_ != n_bins_ || other.n_layers() != n_layers() || other.specs_.size() != specs_.size())
-    throw InputError("cannot merge accumulators of different shapes (bins, layers or label sets)");
-  for (size_t s = 0; s < specs_.size(); ++s)
+void MultiLayerAccumulator::finish() {
+  if (workers_) workers_->wait();
+}
+
+void MultiLayerAccumulator::merge(MultiLayerAccumulator& other) {
+  finish();
+  other.finish();
+  if (other.n_bins_ != n_bins_ || other.bits_ != bits_ || other.layer_ids_ != layer_ids_ || other.specs_.size() != specs_.size())
+    throw InputError("cannot merge accumulators of different shapes (bins, scale, layers or label sets)");
+  for (std::size_t s = 0; s < specs_.size(); ++s)
     if (other.specs_[s].name != specs_[s].name || other.specs_[s].key_width != specs_[s].key_width)
       throw InputError("cannot merge label set '" + other.specs_[s].name + "' into '" + specs_[s].name + "'");
   const int64_t n = n_bins_;
-  for (size_t s = 0; s < sets_.size(); ++s) {
+  for (std::size_t s = 0; s < sets_.size(); ++s) {
     SetIndex& mine = sets_[s];
     const SetIndex& theirs = other.sets_[s];
+    if (mine.kept || theirs.kept) {
+      if (mine.kept != theirs.kept) throw InputError("cannot merge accumulators with different kept keys");
+      for (std::size_t r = 0; r < mine.counts.size(); ++r) mine.counts[r] += theirs.counts[r];
+    }
     std::vector<int64_t> target(theirs.counts.size());
-    for (int64_t r = 0; r < theirs.keys.size(); ++r) {
-      target[r] = mine.keys.find_or_insert(theirs.keys.key(r).data());
+    for (std::size_t r = 0; r < target.size(); ++r) {
+      if (mine.kept) {
+        target[r] = static_cast<int64_t>(r);
+        continue;
+      }
+      target[r] = mine.keys.find_or_insert(theirs.keys.key(static_cast<int64_t>(r)).data());
       if (target[r] == static_cast<int64_t>(mine.counts.size())) mine.counts.push_back(0);
-      mine.counts[target[r]] += theirs.counts[r];
+      mine.counts[static_cast<std::size_t>(target[r])] += theirs.counts[r];
     }
     mine.folded_rows += theirs.folded_rows;
-    for (int64_t l = 0; l < n_layers(); ++l) {
-      SetBins& into = layers_[l].sets[s];
-      const SetBins& from = other.layers_[l].sets[s];
-      into.table.resize(mine.counts.size() * n, 0.0);
-      for (size_t r = 0; r < target.size() && (r + 1) * n <= from.table.size(); ++r)
-        for (int64_t j = 0; j < n; ++j) into.table[target[r] * n + j] += from.table[r * n + j];
-      for (int64_t j = 0; j < n; ++j) into.folded_bins[j] += from.folded_bins[j];
-      into.folded_entropy_sum += from.folded_entropy_sum;
+    for (std::size_t l = 0; l < layers_.size(); ++l) {
+      SetTable& into = layers_[l]->sets[s];
+      const SetTable& from = other.layers_[l]->sets[s];
+      into.table.resize(mine.counts.size() * static_cast<std::size_t>(n), 0);
+      for (std::size_t r = 0; r < target.size() && (r + 1) * static_cast<std::size_t>(n) <= from.table.size(); ++r)
+        detail::add_row(into.table.data() + target[r] * n, from.table.data() + static_cast<int64_t>(r) * n, n);
+      detail::add_row(into.folded_bins.data(), from.folded_bins.data(), n);
+      into.folded_conditional.add(from.folded_conditional);
     }
   }
-  for (int64_t l = 0; l < n_layers(); ++l) {
-    layers_[l].n_rows += other.layers_[l].n_rows;
-    for (int64_t j = 0; j < n; ++j) layers_[l].bins[j] += other.layers_[l].bins[j];
+  for (std::size_t l = 0; l < layers_.size(); ++l) {
+    layers_[l]->n_rows += other.layers_[l]->n_rows;
+    detail::add_row(layers_[l]->bins.data(), other.layers_[l]->bins.data(), n);
   }
 }
 
-LayerState MultiLayerAccumulator::layer_state(int64_t layer_index) const {
-  const Layer& layer = layers_.at(layer_index);
-  LayerState state{n_bins_, layer.n_rows, layer.bins, {}};
-  for (size_t s = 0; s < sets_.size(); ++s) {
-    LabelTableState table;
-    table.name = specs_[s].name;
-    table.key_width = specs_[s].key_width;
-    table.keys = sets_[s].keys.keys();
-    table.counts = sets_[s].counts;
-    table.bins = layer.sets[s].table;
-    table.bins.resize(table.counts.size() * n_bins_, 0.0);  // keys seen in other layers' batches only
-    table.folded_rows = sets_[s].folded_rows;
-    table.folded_entropy_sum = layer.sets[s].folded_entropy_sum;
-    table.folded_bins = layer.sets[s].folded_bins;
-    state.label_sets.push_back(std::move(table));
-  }
-  return state;
-}
-
-MultiLayerAccumulator MultiLayerAccumulator::from_states(const std::vector<LayerState>& layers) {
-  if (layers.empty()) throw InputError("no layer states to restore");
-  std::vector<LabelSetSpec> specs;
-  for (const auto& table : layers[0].label_sets) specs.push_back({table.name, table.key_width});
-  MultiLayerAccumulator acc(layers[0].n_bins, static_cast<int64_t>(layers.size()), specs);
-  const int64_t n = acc.n_bins_;
-  for (size_t s = 0; s < specs.size(); ++s) {
-    const LabelTableState& first = layers[0].label_sets[s];
-    const int64_t k = static_cast<int64_t>(first.counts.size());
-    if (static_cast<int64_t>(first.keys.size()) != k * first.key_width)
-      throw InputError("label set '" + first.name + "': keys and counts disagree in length");
-    for (int64_t r = 0; r < k; ++r) acc.sets_[s].keys.find_or_insert(first.keys.data() + r * first.key_width);
-    if (acc.sets_[s].keys.size() != k) throw InputError("label set '" + first.name + "' has duplicate keys");
-    acc.sets_[s].counts = first.counts;
-    acc.sets_[s].folded_rows = first.folded_rows;
-  }
-  for (size_t l = 0; l < layers.size(); ++l) {
-    const LayerState& state = layers[l];
-    if (state.n_bins != n || state.label_sets.size() != specs.size() || static_cast<int64_t>(state.bins.size()) != n)
-      throw InputError("layer " + std::to_string(l) + " does not match the shape of layer 0");
-    Layer& layer = acc.layers_[l];
-    layer.n_rows = state.n_rows;
-    layer.bins = state.bins;
-    for (size_t s = 0; s < specs.size(); ++s) {
-      const LabelTableState& table = state.label_sets[s];
-      if (table.keys != layers[0].label_sets[s].keys || table.counts != layers[0].label_sets[s].counts)
-        throw InputError("label set '" + table.name + "' differs between layers 0 and " + std::to_string(l));
-      if (table.bins.size() != table.counts.size() * n || static_cast<int64_t>(table.folded_bins.size()) != n)
-        throw InputError("label set '" + table.name + "' of layer " + std::to_string(l) + " has bins of the wrong size");
-      layer.sets[s] = SetBins{table.bins, table.folded_bins, table.folded_entropy_sum};
+LayerStatistics MultiLayerAccumulator::statistics(int64_t slot) const {
+  const Layer& layer = *layers_.at(static_cast<std::size_t>(slot));
+  const int64_t n = n_bins_;
+  LayerStatistics out;
+  out.layer = layer_ids_[static_cast<std::size_t>(slot)];
+  out.n_bins = n;
+  out.fixed_point_bits = bits_;
+  out.n_rows = layer.n_rows;
+  out.bins = layer.bins;
+  for (std::size_t s = 0; s < sets_.size(); ++s) {
+    const SetIndex& index = sets_[s];
+    const SetTable& table = layer.sets[s];
+    LabelSetStatistics set;
+    set.name = specs_[s].name;
+    set.key_width = specs_[s].key_width;
+    set.folded_rows = index.folded_rows;
+    set.labelled_rows = index.folded_rows;
+    set.marginal = table.folded_bins;
+    set.conditional = table.folded_conditional;
+    for (std::size_t r = 0; r < index.counts.size(); ++r) {
+      const int64_t count = index.counts[r];
+      if (count == 0) continue;  // a kept key of another owner, or not seen in these rows
+      const int64_t* row = table.table.data() + static_cast<int64_t>(r) * n;
+      ++set.distinct_keys;
+      set.labelled_rows += count;
+      detail::add_row(set.marginal.data(), row, n);
+      set.conditional.add(static_cast<double>(count) * detail::fixed_point_entropy(row, n));
     }
+    out.label_sets.push_back(std::move(set));
   }
-  return acc;
+  return out;
 }
 
-Accumulator::Accumulator(int64_t n_bins, std::vector<LabelSetSpec> label_sets) : inner_(n_bins, 1, std::move(label_sets)) {}
+LabelTable MultiLayerAccumulator::table(int64_t slot, int64_t set) const {
+  const SetIndex& index = index_of(set);
+  const SetTable& table = layers_.at(static_cast<std::size_t>(slot))->sets.at(static_cast<std::size_t>(set));
+  const int64_t n = n_bins_;
+  const int64_t w = specs_[static_cast<std::size_t>(set)].key_width;
+  LabelTable out;
+  out.name = specs_[static_cast<std::size_t>(set)].name;
+  out.key_width = w;
+  out.folded_rows = index.folded_rows;
+  const KeyIndex& keys = index.kept ? *index.kept : index.keys;
+  for (std::size_t r = 0; r < index.counts.size(); ++r) {
+    if (index.counts[r] == 0) continue;
+    const auto key = keys.key(static_cast<int64_t>(r));
+    out.keys.insert(out.keys.end(), key.begin(), key.end());
+    out.counts.push_back(index.counts[r]);
+    const auto begin = table.table.begin() + static_cast<int64_t>(r) * n;
+    if (static_cast<int64_t>(table.table.size()) >= (static_cast<int64_t>(r) + 1) * n) out.bins.insert(out.bins.end(), begin, begin + n);
+    else out.bins.insert(out.bins.end(), static_cast<std::size_t>(n), 0);
+  }
+  (void)w;
+  return out;
+}
+
+int64_t MultiLayerAccumulator::table_bytes() const {
+  int64_t bytes = 0;
+  for (const auto& set : sets_) bytes += set.keys.memory_bytes() + static_cast<int64_t>(set.counts.capacity() * sizeof(int64_t));
+  for (const auto& layer : layers_)
+    for (const auto& set : layer->sets) bytes += static_cast<int64_t>(set.table.capacity() * sizeof(int64_t));
+  return bytes;
+}
+
+Accumulator::Accumulator(int64_t n_bins, std::vector<LabelSetSpec> label_sets, int64_t max_rows)
+    : inner_(n_bins, {0}, std::move(label_sets), max_rows) {}
 
 void Accumulator::add(const at::Tensor& p, const std::vector<at::Tensor>& labels, const std::vector<at::Tensor>& valid) {
   inner_.set_labels(labels, valid);
   inner_.add_layer(0, p);
 }
 
-Accumulator Accumulator::from_state(const LayerState& state) {
-  return Accumulator(MultiLayerAccumulator::from_states({state}));
+LabelTable Accumulator::table(const std::string& label_set) const {
+  const auto& specs = inner_.label_sets();
+  for (std::size_t s = 0; s < specs.size(); ++s)
+    if (specs[s].name == label_set) return inner_.table(0, static_cast<int64_t>(s));
+  throw InputError("no label set '" + label_set + "'");
 }
 
 }  // namespace infobound::estimate

@@ -1,10 +1,15 @@
+#include <algorithm>
+#include <numeric>
+
 #include "infobound/core/error.hpp"
 #include "infobound/estimate/accumulator.hpp"
 #include "label_tensors.hpp"
 
 namespace infobound::estimate {
 
-LabelCounter::LabelCounter(std::vector<LabelSetSpec> label_sets) : specs_(std::move(label_sets)) {
+LabelCounter::LabelCounter(std::vector<LabelSetSpec> label_sets, int64_t owner, int64_t n_owners)
+    : specs_(std::move(label_sets)), owner_(owner), n_owners_(n_owners) {
+  if (n_owners < 1 || owner < 0 || owner >= n_owners) throw InputError("LabelCounter: owner outside 0..n_owners-1");
   for (const auto& spec : specs_) keys_.emplace_back(spec.key_width);
   counts_.resize(specs_.size());
 }
@@ -18,6 +23,7 @@ void LabelCounter::add(const std::vector<at::Tensor>& labels, const std::vector<
     const bool* mask = masks[s].defined() ? masks[s].data_ptr<bool>() : nullptr;
     for (int64_t i = 0; i < keys[s].size(0); ++i, key += specs_[s].key_width) {
       if (mask && !mask[i]) continue;
+      if (n_owners_ > 1 && key_owner(key, specs_[s].key_width, n_owners_) != owner_) continue;
       const int64_t row = keys_[s].find_or_insert(key);
       if (row == static_cast<int64_t>(counts_[s].size())) counts_[s].push_back(0);
       ++counts_[s][row];
@@ -36,13 +42,40 @@ void LabelCounter::merge(const LabelCounter& other) {
   }
 }
 
-std::vector<std::shared_ptr<const KeyIndex>> LabelCounter::singletons() const {
+std::vector<std::shared_ptr<const KeyIndex>> LabelCounter::kept_keys() const {
   std::vector<std::shared_ptr<const KeyIndex>> out;
   for (size_t s = 0; s < specs_.size(); ++s) {
-    auto once = std::make_shared<KeyIndex>(specs_[s].key_width);
-    for (int64_t r = 0; r < keys_[s].size(); ++r)
-      if (counts_[s][r] == 1) once->find_or_insert(keys_[s].key(r).data());
-    out.push_back(std::move(once));
+    const KeyIndex& keys = keys_[s];
+    const int64_t w = specs_[s].key_width;
+    std::vector<int64_t> rows;
+    for (int64_t r = 0; r < keys.size(); ++r)
+      if (counts_[s][r] > 1) rows.push_back(r);
+    std::sort(rows.begin(), rows.end(), [&](int64_t a, int64_t b) {
+      const auto ka = keys.key(a), kb = keys.key(b);
+      return std::lexicographical_compare(ka.begin(), ka.end(), kb.begin(), kb.end());
+    });
+    auto kept = std::make_shared<KeyIndex>(w);
+    kept->reserve(static_cast<int64_t>(rows.size()));
+    for (const int64_t r : rows) kept->find_or_insert(keys.key(r).data());
+    out.push_back(std::move(kept));
+  }
+  return out;
+}
+
+std::vector<LabelCounter::Census> LabelCounter::census(int64_t n_owners) const {
+  std::vector<Census> out;
+  for (size_t s = 0; s < specs_.size(); ++s) {
+    Census c;
+    std::vector<int64_t> per_owner(static_cast<std::size_t>(std::max<int64_t>(1, n_owners)), 0);
+    c.distinct_keys = keys_[s].size();
+    for (int64_t r = 0; r < keys_[s].size(); ++r) {
+      c.labelled_rows += counts_[s][r];
+      if (counts_[s][r] < 2) continue;
+      ++c.kept_keys;
+      ++per_owner[static_cast<std::size_t>(key_owner(keys_[s].key(r).data(), specs_[s].key_width, n_owners))];
+    }
+    c.max_owner_kept = *std::max_element(per_owner.begin(), per_owner.end());
+    out.push_back(c);
   }
   return out;
 }

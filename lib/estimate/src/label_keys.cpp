@@ -13,6 +13,13 @@ uint64_t mix(uint64_t x) {  // splitmix64 finaliser
 }
 }  // namespace
 
+int64_t key_owner(const int64_t* key, int64_t key_width, int64_t n_owners) {
+  if (n_owners <= 1) return 0;
+  uint64_t h = 0x13198a2e03707344ULL;
+  for (int64_t i = 0; i < key_width; ++i) h = mix(h ^ mix(static_cast<uint64_t>(key[i]) + 0xa4093822299f31d0ULL));
+  return static_cast<int64_t>((h >> 16) % static_cast<uint64_t>(n_owners));
+}
+
 KeyIndex::KeyIndex(int64_t key_width) : width_(key_width), slots_(16, 0) {
   if (key_width < 1) throw std::invalid_argument("label keys need a width >= 1");
 }
@@ -49,6 +56,11 @@ int64_t KeyIndex::find_or_insert(const int64_t* key) {
   slots_[slot] = row + 1;
   if (2 * static_cast<uint64_t>(size()) > slots_.size()) grow();
   return row;
+}
+
+void KeyIndex::reserve(int64_t n) {
+  keys_.reserve(static_cast<std::size_t>(n * width_));
+  while (2 * static_cast<uint64_t>(n) > slots_.size()) grow();
 }
 
 void KeyIndex::grow() {

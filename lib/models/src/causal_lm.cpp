@@ -253,7 +253,21 @@ at::Tensor CausalLM::forward(const at::Tensor& input_ids, const at::Tensor& atte
   } else {
     batch.positions = at::arange(input_ids.size(1), batch.input_ids.options()).unsqueeze(0).expand_as(batch.input_ids);
   }
-  return architecture_->forward(batch, on_hidden, options.compute_logits);
+  if (options.last_hidden_state < 0 || options.last_hidden_state >= num_hidden_states() - 1)
+    return architecture_->forward(batch, on_hidden, options.compute_logits);
+  // Architectures run every block; a layer group's forward ends at its last hidden state by
+  // unwinding from the callback (no later block is computed).
+  struct StopForward {};
+  const int last = options.last_hidden_state;
+  const HiddenCallback stopping = [&](int layer, const at::Tensor& hidden) {
+    if (on_hidden) on_hidden(layer, hidden);
+    if (layer >= last) throw StopForward{};
+  };
+  try {
+    architecture_->forward(batch, stopping, false);
+  } catch (const StopForward&) {
+  }
+  return {};
 }
 
 void CausalLM::save(const std::filesystem::path& dir) const {

@@ -17,14 +17,18 @@
 #include "infobound/core/signals.hpp"
 #include "infobound/core/version.hpp"
 #include "infobound/corpus/sequences.hpp"
+#include "infobound/dist/team.hpp"
 #include "infobound/estimate/accumulator.hpp"
 #include "infobound/estimate/calibration.hpp"
 #include "infobound/estimate/ngram.hpp"
 #include "infobound/estimate/soft_assign.hpp"
+#include "infobound/io/label_tables.hpp"
 #include "infobound/io/unit_store.hpp"
 #include "infobound/models/causal_lm.hpp"
 #include "infobound/pipeline/planner.hpp"
+#include "label_census.hpp"
 #include "label_plan.hpp"
+#include "unit_exchange.hpp"
 
 namespace infobound::pipeline {
 namespace fs = std::filesystem;
@@ -36,7 +40,7 @@ at::ScalarType compute_dtype(const std::string& name) {
   return at::kFloat;
 }
 
-// What one worker keeps between units: token caches, singleton sets and the last model.
+// What one worker keeps between units: token caches, kept label keys and the last model.
 class UnitContext {
  public:
   UnitContext(const PlannedRun& run_plan, const RunDir& run) : config_(run_plan.config), plan_(run_plan.plan), run_(run) {}
@@ -50,25 +54,18 @@ class UnitContext {
     return it->second;
   }
 
-  // Label keys seen once in the whole corpus: the same for every unit of a tokenizer, so folding
-  // them keeps shards mergeable and results independent of the sharding of work.
-  const std::vector<std::shared_ptr<const estimate::KeyIndex>>& singletons(const std::string& tokenizer_id) {
-    auto it = singletons_.find(tokenizer_id);
-    if (it != singletons_.end()) return it->second;
-    const corpus::TokenizedCorpus& corpus = tokens(tokenizer_id);
-    const estimate::LabelPlan label_plan = label_plan_of(config_);
-    estimate::LabelCounter counter(label_plan.specs());
-    for (int64_t s = 0; s < corpus.n_sequences(); ++s) {
-      const estimate::SequenceTokens sequence{corpus.sequence(s), corpus.sequence_preference(s), 0};
-      const estimate::BatchRows rows = estimate::select_rows(std::span(&sequence, 1), static_cast<int64_t>(sequence.ids.size()), label_plan);
-      if (rows.size() > 0) counter.add(rows.labels, rows.valid);
-    }
-    auto singles = counter.singletons();
+  // Per label set the keys seen more than once in the whole corpus that this member owns: the
+  // same for every unit of a tokenizer. Keys seen once are folded (DESIGN.md section 4).
+  const std::vector<std::shared_ptr<const estimate::KeyIndex>>& kept_keys(const std::string& tokenizer_id, int64_t owner, int64_t n_owners) {
+    auto it = kept_.find(tokenizer_id);
+    if (it != kept_.end()) return it->second;
+    const estimate::LabelCounter counter = count_corpus_labels(config_, tokens(tokenizer_id), owner, n_owners);
+    auto kept = counter.kept_keys();
     // Preference labels are binary: folding them would only lose the two classes.
-    const auto specs = label_plan.specs();
+    const auto specs = label_plan_of(config_).specs();
     for (std::size_t k = 0; k < specs.size(); ++k)
-      if (specs[k].name == "preference") singles[k] = nullptr;
-    return singletons_.emplace(tokenizer_id, std::move(singles)).first->second;
+      if (specs[k].name == "preference") kept[k] = nullptr;
+    return kept_.emplace(tokenizer_id, std::move(kept)).first->second;
   }
 
   std::shared_ptr<models::CausalLM> model(const fs::path& dir) {
@@ -88,93 +85,172 @@ class UnitContext {
   const Plan& plan_;
   const RunDir& run_;
   std::map<std::string, corpus::TokenizedCorpus> tokens_;
-  std::map<std::string, std::vector<std::shared_ptr<const estimate::KeyIndex>>> singletons_;
+  std::map<std::string, std::vector<std::shared_ptr<const estimate::KeyIndex>>> kept_;
   std::shared_ptr<models::CausalLM> model_;
   fs::path model_dir_;
 };
 
-io::UnitData compute_unit(const StudyConfig& config, const Plan& plan, const PlanUnit& unit, UnitContext& context, Progress& progress) {
+// One batch of sequences, right-padded with id 0 under a zero mask, as the fixtures' HF runs do.
+struct Batch {
+  std::vector<estimate::SequenceTokens> sequences;
+  at::Tensor ids, mask;
+  int64_t padded = 0;
+  int64_t tokens = 0;
+};
+
+Batch make_batch(const corpus::TokenizedCorpus& corpus, int64_t first, int64_t last) {
+  Batch batch;
+  for (int64_t s = first; s < last; ++s) {
+    batch.sequences.push_back({corpus.sequence(s), corpus.sequence_preference(s), 0});
+    batch.padded = std::max<int64_t>(batch.padded, static_cast<int64_t>(corpus.sequence(s).size()));
+  }
+  const int64_t rows = last - first;
+  batch.ids = at::zeros({rows, batch.padded}, at::kLong);
+  batch.mask = at::zeros({rows, batch.padded}, at::kLong);
+  for (int64_t b = 0; b < rows; ++b) {
+    const auto sequence = batch.sequences[static_cast<std::size_t>(b)].ids;
+    std::copy(sequence.begin(), sequence.end(), batch.ids.data_ptr<int64_t>() + b * batch.padded);
+    std::fill_n(batch.mask.data_ptr<int64_t>() + b * batch.padded, sequence.size(), int64_t{1});
+    batch.tokens += static_cast<int64_t>(sequence.size());
+  }
+  return batch;
+}
+
+// Position t predicts token t+1 over real tokens; each term is added exactly, so the sum does not
+// depend on threads, ranks or batch order.
+void add_loss(const at::Tensor& logits, const Batch& batch, const at::Device& device, ExactSum& loss_sum, int64_t& loss_count) {
+  if (batch.padded <= 1) return;
+  const at::Tensor log_probs = at::log_softmax(logits.slice(1, 0, batch.padded - 1).to(at::kFloat), -1);
+  const at::Tensor targets = batch.ids.slice(1, 1, batch.padded).to(device).unsqueeze(-1);
+  const at::Tensor nll = (-log_probs.gather(-1, targets).squeeze(-1)).to(at::kCPU, at::kDouble).contiguous();
+  const double* values = nll.data_ptr<double>();
+  for (std::size_t b = 0; b < batch.sequences.size(); ++b) {
+    const auto length = static_cast<int64_t>(batch.sequences[b].ids.size());
+    for (int64_t t = 0; t + 1 < length; ++t) loss_sum.add(values[static_cast<int64_t>(b) * (batch.padded - 1) + t]);
+    loss_count += std::max<int64_t>(0, length - 1);
+  }
+}
+
+// The statistics of every member of the team, added exactly (the same on every member).
+void combine_team_parts(const dist::Team& team, std::vector<LayerStatistics>& layers, ExactSum& loss_sum, int64_t& loss_count) {
+  if (team.size() == 1) return;
+  const auto parts = team.all_gather(encode_statistics(layers, loss_sum, loss_count));
+  for (auto& layer : layers) {
+    layer.n_rows = 0;
+    std::fill(layer.bins.begin(), layer.bins.end(), 0);
+    for (auto& set : layer.label_sets) {
+      set.labelled_rows = set.distinct_keys = set.folded_rows = 0;
+      std::fill(set.marginal.begin(), set.marginal.end(), 0);
+      set.conditional = ExactSum{};
+    }
+  }
+  loss_sum = ExactSum{};
+  loss_count = 0;
+  for (const auto& part : parts) decode_add_statistics(part, layers, loss_sum, loss_count);
+}
+
+struct UnitResult {
+  io::UnitData data;
+  std::vector<std::vector<estimate::LabelTable>> tables;  // per slot, per set (estimator.keep_tables)
+};
+
+UnitResult compute_unit(const StudyConfig& config, const Plan& plan, const PlanUnit& unit, UnitContext& context, const dist::Team& team,
+                        estimate::AccumulateWorkers* workers, Progress& progress) {
   const corpus::TokenizedCorpus& corpus = context.tokens(unit.tokenizer_id);
-  const auto [begin, end] = corpus::shard_range(corpus.n_sequences(), unit.shard, unit.n_shards);
-  int64_t unit_tokens = 0;
-  for (int64_t s = begin; s < end; ++s) unit_tokens += static_cast<int64_t>(corpus.sequence(s).size());
-  progress.start_unit(unit.id, unit_tokens);
+  const int64_t n_sequences = corpus.n_sequences();
+  const int64_t batch_size = config.runtime.batch_size;
+  const int64_t n_batches = (n_sequences + batch_size - 1) / batch_size;
+  int64_t my_tokens = 0;
+  for (int64_t b = team.rank(); b < n_batches; b += team.size())
+    for (int64_t s = b * batch_size; s < std::min(n_sequences, (b + 1) * batch_size); ++s) my_tokens += static_cast<int64_t>(corpus.sequence(s).size());
+  progress.start_unit(unit.id, my_tokens);
 
   const auto model = context.model(unit.model_dir);
   const models::ModelInfo& info = model->info();
-  const std::vector<int64_t> layers = config.estimator.layers.resolve(model->num_hidden_states(), unit.model);
+  std::vector<int64_t> layers = unit.layers;
+  if (layers.empty()) layers = config.estimator.layers.resolve(model->num_hidden_states(), unit.model);
+  for (const int64_t l : layers)
+    if (l < 0 || l >= model->num_hidden_states())
+      throw InputError("unit " + unit.id + ": hidden state " + std::to_string(l) + " is outside the model's 0.." +
+                       std::to_string(model->num_hidden_states() - 1) + " (re-plan after changing the model)");
   std::vector<int> slot_of_layer(static_cast<std::size_t>(model->num_hidden_states()), -1);
   for (std::size_t i = 0; i < layers.size(); ++i) slot_of_layer[static_cast<std::size_t>(layers[i])] = static_cast<int>(i);
+  const bool full_forward = layers.back() == model->num_hidden_states() - 1;
+  const bool with_loss = config.runtime.compute_loss && full_forward;
 
   const estimate::LabelPlan label_plan = label_plan_of(config);
-  estimate::MultiLayerAccumulator accumulator(config.estimator.n_bins, static_cast<int64_t>(layers.size()), label_plan.specs());
-  if (config.estimator.fold_singletons) accumulator.fold_singletons(context.singletons(unit.tokenizer_id));
+  const auto specs = label_plan.specs();
+  const PlanTokenizer& tokenizer = plan.tokenizer(unit.tokenizer_id);
+  const int64_t max_rows = std::max<int64_t>(1, static_cast<int64_t>(corpus.ids.size()));
+  estimate::MultiLayerAccumulator accumulator(config.estimator.n_bins, layers, specs, max_rows);
+  if (config.estimator.fold_singletons) accumulator.use_kept_keys(context.kept_keys(unit.tokenizer_id, team.rank(), team.size()));
+  accumulator.use_workers(workers);
   const estimate::Calibration calibration = estimate::Calibration::parse(config.estimator.calibration);
   const double eps = estimate::calibrate_eps(config.estimator.n_bins, info.hidden_size, calibration);
   const estimate::SoftAssigner assigner(estimate::reference_points(config.estimator.n_bins, info.hidden_size, config.estimator.seed), eps);
   const at::Device device = model->device();
+  const std::string where = "model " + unit.model + " checkpoint " + unit.checkpoint;
 
-  double loss_sum = 0;
+  ExactSum loss_sum;
   int64_t loss_count = 0;
-  const int64_t batch_size = config.runtime.batch_size;
   at::NoGradGuard no_grad;
-  for (int64_t first = begin; first < end; first += batch_size) {
+  // Batches are fixed by sequence index; member m takes batches m, m + R, ... and every member
+  // takes part in each round's exchange, with an empty batch when it has none left.
+  for (int64_t round = 0; round * team.size() < n_batches; ++round) {
     throw_if_stop_requested("at a batch boundary of unit " + unit.id);
-    const int64_t last = std::min(end, first + batch_size);
-    const int64_t rows_in_batch = last - first;
-    int64_t padded = 0;
-    std::vector<estimate::SequenceTokens> sequences;
-    for (int64_t s = first; s < last; ++s) {
-      sequences.push_back({corpus.sequence(s), corpus.sequence_preference(s), 0});
-      padded = std::max<int64_t>(padded, static_cast<int64_t>(corpus.sequence(s).size()));
+    const int64_t b = round * team.size() + team.rank();
+    const bool has_batch = b < n_batches;
+    const Batch batch = has_batch ? make_batch(corpus, b * batch_size, std::min(n_sequences, (b + 1) * batch_size)) : Batch{};
+    const estimate::BatchRows rows = has_batch ? estimate::select_rows(batch.sequences, batch.padded, label_plan) : estimate::BatchRows{};
+    const int64_t n_rows = has_batch ? rows.size() : 0;
+    const bool local_tables = team.size() == 1;
+    if (local_tables && n_rows > 0) accumulator.set_labels(rows.labels, rows.valid);
+    std::vector<at::Tensor> routed_p(layers.size());
+    if (has_batch) {
+      const at::Tensor flat_index = rows.flat_index.to(device);
+      const models::HiddenCallback on_hidden = [&](int layer, const at::Tensor& hidden) {
+        const int slot = slot_of_layer[static_cast<std::size_t>(layer)];
+        if (slot < 0 || n_rows == 0) return;
+        const at::Tensor z = hidden.reshape({-1, hidden.size(-1)}).index_select(0, flat_index);
+        const at::Tensor p = assigner.assign(z);
+        const std::string at = where + " layer " + std::to_string(layer) + " batch " + std::to_string(b);
+        accumulator.add_layer(slot, p, local_tables ? estimate::Parts::all : estimate::Parts::marginal, at);
+        if (!local_tables) routed_p[static_cast<std::size_t>(slot)] = p.to(at::kCPU, at::kFloat);
+      };
+      models::ForwardOptions forward_options;
+      forward_options.compute_logits = with_loss;
+      forward_options.last_hidden_state = full_forward ? -1 : static_cast<int>(layers.back());
+      const at::Tensor logits = model->forward(batch.ids.to(device), batch.mask.to(device), on_hidden, forward_options);
+      if (with_loss) add_loss(logits, batch, device, loss_sum, loss_count);
+      progress.add_tokens(batch.tokens);
     }
-    // Right padding with id 0 under a zero mask, as the fixtures' HF runs do.
-    at::Tensor ids = at::zeros({rows_in_batch, padded}, at::kLong);
-    at::Tensor mask = at::zeros({rows_in_batch, padded}, at::kLong);
-    int64_t batch_tokens = 0;
-    for (int64_t b = 0; b < rows_in_batch; ++b) {
-      const auto sequence = sequences[static_cast<std::size_t>(b)].ids;
-      std::copy(sequence.begin(), sequence.end(), ids.data_ptr<int64_t>() + b * padded);
-      std::fill_n(mask.data_ptr<int64_t>() + b * padded, sequence.size(), int64_t{1});
-      batch_tokens += static_cast<int64_t>(sequence.size());
+    if (!local_tables) {
+      if (n_rows == 0)
+        for (auto& p : routed_p) p = at::empty({0, config.estimator.n_bins}, at::kFloat);
+      const auto received = team.exchange(route_label_rows(rows, routed_p, specs, team.size()));
+      for (const auto& message : received) add_routed_rows(accumulator, message, where + " batch round " + std::to_string(round));
     }
-    const estimate::BatchRows rows = estimate::select_rows(sequences, padded, label_plan);
-    if (rows.size() > 0) accumulator.set_labels(rows.labels, rows.valid);
-    const at::Tensor flat_index = rows.flat_index.to(device);
-    const models::HiddenCallback on_hidden = [&](int layer, const at::Tensor& hidden) {
-      const int slot = slot_of_layer[static_cast<std::size_t>(layer)];
-      if (slot < 0 || rows.size() == 0) return;
-      const at::Tensor z = hidden.reshape({-1, hidden.size(-1)}).index_select(0, flat_index);
-      accumulator.add_layer(slot, assigner.assign(z));
-    };
-    models::ForwardOptions forward_options;
-    forward_options.compute_logits = config.runtime.compute_loss;
-    const at::Tensor logits = model->forward(ids.to(device), mask.to(device), on_hidden, forward_options);
-    if (config.runtime.compute_loss && padded > 1) {
-      // Position t predicts token t+1 over real tokens; summed in float64 in position order so the
-      // result does not depend on thread counts.
-      const at::Tensor log_probs = at::log_softmax(logits.slice(1, 0, padded - 1).to(at::kFloat), -1);
-      const at::Tensor targets = ids.slice(1, 1, padded).to(device).unsqueeze(-1);
-      const at::Tensor nll = (-log_probs.gather(-1, targets).squeeze(-1)).to(at::kCPU, at::kDouble).contiguous();
-      const double* values = nll.data_ptr<double>();
-      for (int64_t b = 0; b < rows_in_batch; ++b) {
-        const auto length = static_cast<int64_t>(sequences[static_cast<std::size_t>(b)].ids.size());
-        for (int64_t t = 0; t + 1 < length; ++t) loss_sum += values[b * (padded - 1) + t];
-        loss_count += std::max<int64_t>(0, length - 1);
-      }
+  }
+  accumulator.finish();
+
+  UnitResult result;
+  std::vector<LayerStatistics> statistics;
+  for (std::size_t i = 0; i < layers.size(); ++i) statistics.push_back(accumulator.statistics(static_cast<int64_t>(i)));
+  combine_team_parts(team, statistics, loss_sum, loss_count);
+  if (config.estimator.keep_tables) {
+    for (std::size_t i = 0; i < layers.size(); ++i) {
+      result.tables.emplace_back();
+      for (std::size_t s = 0; s < specs.size(); ++s) result.tables.back().push_back(accumulator.table(static_cast<int64_t>(i), static_cast<int64_t>(s)));
     }
-    progress.add_tokens(batch_tokens);
   }
 
-  io::UnitData data;
-  io::UnitHeader& h = data.header;
+  io::UnitHeader& h = result.data.header;
   h.unit_id = unit.id;
   h.model = unit.model;
   h.checkpoint = unit.checkpoint;
   h.reference = unit.reference;
   h.tokenizer_id = unit.tokenizer_id;
-  h.shard = unit.shard;
-  h.n_shards = unit.n_shards;
+  h.layers = layers;
   h.config_hash = plan.config_hash;
   h.n_bins = config.estimator.n_bins;
   h.seed = static_cast<int64_t>(config.estimator.seed);
@@ -182,21 +258,18 @@ io::UnitData compute_unit(const StudyConfig& config, const Plan& plan, const Pla
   h.calibration = calibration.to_string();
   h.window = label_plan.window_name();
   h.d = info.hidden_size;
+  h.fixed_point_bits = accumulator.fixed_point_bits();
   h.n_parameters = info.n_parameters;
   h.n_layers = info.n_layers;
-  h.n_tokens = unit_tokens;
-  h.n_sequences = end - begin;
+  h.n_tokens = static_cast<int64_t>(corpus.ids.size());
+  h.n_sequences = n_sequences;
   h.loss_sum = loss_sum;
   h.loss_count = loss_count;
   h.infobound_version = kVersion;
   h.config_yaml = config.yaml_text;
-  for (std::size_t i = 0; i < layers.size(); ++i) {
-    io::LayerCounts counts;
-    static_cast<estimate::LayerState&>(counts) = accumulator.layer_state(static_cast<int64_t>(i));
-    counts.layer = layers[i];
-    data.layers.push_back(std::move(counts));
-  }
-  return data;
+  result.data.layers = std::move(statistics);
+  (void)tokenizer;
+  return result;
 }
 
 void remove_stale_temporaries(const RunDir& run, const PlanUnit& unit) {
@@ -211,6 +284,26 @@ int64_t choose_threads(const StudyConfig& config, const ExtractOptions& options)
   if (config.runtime.threads > 0) return config.runtime.threads;
   const auto cores = static_cast<int64_t>(std::max(1u, std::thread::hardware_concurrency()));
   return std::max<int64_t>(1, cores / std::max(1, options.local_ranks));
+}
+
+// Threads scattering into the label tables beside the forward (0: on the forward's thread). On a
+// GPU the CPU is otherwise idle; on a CPU the forward already uses every core, and one scatter
+// thread overlaps the single-threaded parts of the forward.
+int64_t choose_accumulate_threads(const StudyConfig& config, const ExtractOptions& options) {
+  if (config.runtime.accumulate_threads >= 0) return config.runtime.accumulate_threads;
+  if (config.runtime.device == "cpu") return 1;
+  const auto cores = static_cast<int64_t>(std::max(1u, std::thread::hardware_concurrency()));
+  return std::max<int64_t>(1, cores / std::max(1, options.local_ranks) - 1);
+}
+
+void write_tables(const RunDir& run, const PlanUnit& unit, const dist::Team& team, const UnitResult& result) {
+  std::vector<io::LabelTableRecord> records;
+  for (std::size_t slot = 0; slot < result.tables.size(); ++slot)
+    for (const auto& table : result.tables[slot])
+      records.push_back({result.data.header.layers[slot], table.name, table.key_width, table.keys, table.counts, table.bins, table.folded_rows});
+  const fs::path path = run.tables_dir() / (unit.id + ".member-" + std::to_string(team.rank()) + "-of-" + std::to_string(team.size()) + ".h5");
+  fs::create_directories(path.parent_path());
+  io::write_label_tables(path, unit.id, result.data.header.n_bins, result.data.header.fixed_point_bits, records);
 }
 
 }  // namespace
@@ -243,26 +336,28 @@ std::string unit_header_problem(const RunDir& run, const Plan& plan, const PlanU
   }
 }
 
-ExtractSummary extract_units(const PlannedRun& run_plan, const RunDir& run, const dist::Worker& worker, const ExtractOptions& options) {
+ExtractSummary extract_units(const PlannedRun& run_plan, const RunDir& run, const dist::Worker& worker, const dist::Team& team,
+                             const ExtractOptions& options) {
   const StudyConfig& config = run_plan.config;
   const Plan& plan = run_plan.plan;
   ExtractSummary summary;
   const auto start = std::chrono::steady_clock::now();
   at::set_num_threads(static_cast<int>(choose_threads(config, options)));
   fs::create_directories(run.units_dir());
+  const bool lead = team.rank() == 0;
 
   std::vector<const PlanUnit*> mine;
   int64_t my_tokens = 0;
   for (const auto& unit : plan.units) {
     if (!worker.owns(unit.index)) continue;
     mine.push_back(&unit);
-    const PlanTokenizer& tokenizer = plan.tokenizer(unit.tokenizer_id);
-    const auto [b, e] = corpus::shard_range(tokenizer.n_sequences, unit.shard, unit.n_shards);
-    my_tokens += tokenizer.n_tokens * (e - b) / std::max<int64_t>(1, tokenizer.n_sequences);  // estimate, for the ETA
+    my_tokens += std::max<int64_t>(0, plan.tokenizer(unit.tokenizer_id).n_tokens) / team.size();  // for the ETA
   }
-  summary.owned = static_cast<int64_t>(mine.size());
-  log::info(worker.describe() + ": " + std::to_string(mine.size()) + " of " + std::to_string(plan.units.size()) + " units, " +
-            std::to_string(at::get_num_threads()) + " torch threads");
+  summary.owned = lead ? static_cast<int64_t>(mine.size()) : 0;
+  const int64_t accumulate_threads = choose_accumulate_threads(config, options);
+  log::info(worker.describe() + (team.size() > 1 ? ", member " + std::to_string(team.rank()) + "/" + std::to_string(team.size()) : "") +
+            ": " + std::to_string(mine.size()) + " of " + std::to_string(plan.units.size()) + " units, " +
+            std::to_string(at::get_num_threads()) + " torch threads, " + std::to_string(accumulate_threads) + " accumulate threads");
 
   ProgressOptions progress_options;
   progress_options.terminal = ::isatty(STDERR_FILENO) != 0;
@@ -274,31 +369,40 @@ ExtractSummary extract_units(const PlannedRun& run_plan, const RunDir& run, cons
     for (const auto& unit : plan.units) done += fs::exists(run.unit(unit.id), error);
     return done;
   };
-  Progress progress(summary.owned, my_tokens, progress_options);
+  Progress progress(static_cast<int64_t>(mine.size()), my_tokens, progress_options);
   UnitContext context(run_plan, run);
+  std::unique_ptr<estimate::AccumulateWorkers> workers;
+  if (accumulate_threads > 0) workers = std::make_unique<estimate::AccumulateWorkers>(accumulate_threads, 32);
   for (const PlanUnit* unit : mine) {
     throw_if_stop_requested("before unit " + unit->id);
     const fs::path path = run.unit(unit->id);
     std::error_code error;
-    if (fs::exists(path, error)) {
-      const std::string problem = unit_file_problem(run, plan, *unit);
-      if (problem.empty()) {
-        progress.start_unit(unit->id, 0);
-        progress.finish_unit(true);
-        ++summary.skipped;
-        continue;
-      }
-      log::warn("unit " + unit->id + " will be recomputed: " + problem);
-      ++summary.recomputed;
-      fs::remove(path, error);
+    const bool exists = fs::exists(path, error);
+    const std::string problem = exists ? unit_file_problem(run, plan, *unit) : std::string("missing");
+    // Every member of the team decides alike: they computed the unit together.
+    if (team.all(exists && problem.empty())) {
+      progress.start_unit(unit->id, 0);
+      progress.finish_unit(true);
+      summary.skipped += lead ? 1 : 0;
+      continue;
     }
-    remove_stale_temporaries(run, *unit);
-    io::UnitData data = compute_unit(config, plan, *unit, context, progress);
-    summary.tokens += data.header.n_tokens;
-    // The last check before the rename: a stop requested during the final batch still lands
-    // here with a complete unit, which is kept.
-    io::write_unit_file(path, std::move(data));
-    ++summary.computed;
+    if (lead) {
+      if (exists) {
+        log::warn("unit " + unit->id + " will be recomputed: " + problem);
+        ++summary.recomputed;
+        fs::remove(path, error);
+      }
+      remove_stale_temporaries(run, *unit);
+    }
+    UnitResult result = compute_unit(config, plan, *unit, context, team, workers.get(), progress);
+    if (config.estimator.keep_tables) write_tables(run, *unit, team, result);
+    if (lead) {
+      summary.tokens += result.data.header.n_tokens;
+      // The last check before the rename: a stop requested during the final batch still lands
+      // here with a complete unit, which is kept.
+      io::write_unit_file(path, std::move(result.data));
+      ++summary.computed;
+    }
     progress.finish_unit(false);
   }
   progress.close();

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <set>
 
 #include "infobound/core/atomic_file.hpp"
@@ -13,7 +14,9 @@
 #include "infobound/estimate/ngram.hpp"
 #include "infobound/models/causal_lm.hpp"
 #include "infobound/tokenize/tokenizer.hpp"
+#include "label_census.hpp"
 #include "label_plan.hpp"
+#include "memory_plan.hpp"
 
 namespace infobound::pipeline {
 namespace fs = std::filesystem;
@@ -39,17 +42,110 @@ corpus::TokenCacheInfo token_cache_info(const StudyConfig& config, const Plan& p
   return info;
 }
 
-PlannedRun plan_run(const StudyConfig& config, const RunDir& run) {
+namespace {
+
+ModelShape shape_of(const PlanUnit& unit, const StudyConfig& config, std::vector<std::string>* notes) {
+  if (!unit.model_dir.empty()) {
+    try {
+      const models::ModelInfo info = models::inspect_model(unit.model_dir);
+      const double file_bytes = info.stored_dtype.find("F32") != std::string::npos ? 4 : 2;
+      return {true, static_cast<double>(info.n_parameters), static_cast<double>(info.hidden_size), static_cast<double>(info.n_layers),
+              static_cast<double>(info.vocab_size), file_bytes};
+    } catch (const InputError& e) {
+      if (!notes) throw;
+      notes->push_back(e.what());
+    }
+  }
+  for (const auto& m : config.models)
+    if (m.name == unit.model && m.params && m.hidden_size && m.n_layers)
+      return {true, static_cast<double>(*m.params), static_cast<double>(*m.hidden_size), static_cast<double>(*m.n_layers), 0, 2};
+  return {};
+}
+
+// The census of a tokenized corpus, as the plan records it.
+void count_labels(const StudyConfig& config, const corpus::TokenizedCorpus& tokens, int64_t ranks_per_unit, PlanTokenizer& tokenizer) {
+  tokenizer.n_sequences = tokens.n_sequences();
+  tokenizer.n_tokens = static_cast<int64_t>(tokens.ids.size());
+  tokenizer.n_rows = count_estimator_rows(config, tokens);
+  const estimate::LabelCounter counter = count_corpus_labels(config, tokens);
+  const auto census = counter.census(ranks_per_unit);
+  const auto& specs = counter.label_sets();
+  tokenizer.label_sets.clear();
+  for (std::size_t s = 0; s < specs.size(); ++s)
+    tokenizer.label_sets.push_back({specs[s].name, specs[s].key_width, census[s].labelled_rows, census[s].distinct_keys, census[s].kept_keys,
+                                    census[s].max_owner_kept});
+}
+
+// Without the corpus (a dry run of models not on this machine): rows of documents x max_length,
+// and every key bounded by what the rows allow (a kept key occurs at least twice).
+PlanTokenizer bounded_census(const StudyConfig& config, const PlanTokenizer& tokenizer, int64_t documents, double vocab) {
+  PlanTokenizer bounded = tokenizer;
+  bounded.n_sequences = documents;
+  bounded.n_tokens = documents * config.corpus.max_length;
+  bounded.n_rows = bounded.n_tokens;
+  bounded.label_sets.clear();
+  for (const auto& spec : label_plan_of(config).specs()) {
+    const int64_t rows = bounded.n_rows;
+    double kept = static_cast<double>(rows) / 2;
+    if (spec.name == "preference") kept = 2;
+    else if (spec.key_width == 1 && vocab > 0) kept = std::min(kept, vocab);
+    bounded.label_sets.push_back({spec.name, spec.key_width, rows, rows, static_cast<int64_t>(kept),
+                                  static_cast<int64_t>(kept / static_cast<double>(config.runtime.ranks_per_unit)) + 1});
+  }
+  return bounded;
+}
+
+// Replaces each checkpoint's unit by its layer groups (plan order: checkpoints in manifest order,
+// groups in layer order) and fills the planned memory of each.
+void group_units(const StudyConfig& config, Plan& plan, const std::map<std::string, PlanTokenizer>& census, double budget,
+                 std::vector<std::string>* notes) {
+  std::vector<PlanUnit> grouped;
+  for (const PlanUnit& checkpoint : plan.units) {
+    const ModelShape shape = shape_of(checkpoint, config, notes);
+    const auto tokenizer = census.find(checkpoint.tokenizer_id);
+    if (!shape.known || tokenizer == census.end()) {
+      PlanUnit unit = checkpoint;
+      unit.index = static_cast<int64_t>(grouped.size());
+      grouped.push_back(unit);
+      continue;
+    }
+    const auto hidden_states = static_cast<int64_t>(shape.n_layers) + 1;
+    const std::vector<int64_t> layers = config.estimator.layers.resolve(hidden_states, checkpoint.model);
+    const std::string what = "model " + checkpoint.model + " checkpoint " + checkpoint.checkpoint;
+    RankMemory memory = rank_memory(config, tokenizer->second, shape, config.runtime.ranks_per_unit, true);
+    const auto groups = group_layers(layers, memory, budget, config.runtime.max_layers_per_unit, what);
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+      PlanUnit unit = checkpoint;
+      unit.layers = groups[g];
+      unit.layer_group = static_cast<int64_t>(g);
+      unit.n_layer_groups = static_cast<int64_t>(groups.size());
+      unit.id = make_unit_id(unit.model, unit.checkpoint, unit.layers, unit.n_layer_groups);
+      unit.index = static_cast<int64_t>(grouped.size());
+      const RankMemory group_memory = rank_memory(config, tokenizer->second, shape, config.runtime.ranks_per_unit,
+                                                  unit.layers.back() == hidden_states - 1);
+      unit.planned_memory_bytes = static_cast<int64_t>(group_memory.peak(static_cast<int64_t>(unit.layers.size())));
+      unit.planned_table_bytes = static_cast<int64_t>(group_memory.per_layer * static_cast<double>(unit.layers.size()));
+      grouped.push_back(std::move(unit));
+    }
+  }
+  plan.units = std::move(grouped);
+}
+
+}  // namespace
+
+PlannedRun plan_run(const StudyConfig& config, const RunDir& run, int64_t local_ranks) {
   Plan plan = make_plan(config);
   std::error_code error;
+  std::optional<Plan> existing;
   if (fs::is_regular_file(run.plan(), error)) {
-    const Plan existing = read_plan(run.plan());
-    if (existing.config_hash != plan.config_hash)
-      throw InputError(run.root.string() + ": this run directory was planned for another config (config hash " + existing.config_hash +
+    existing = read_plan(run.plan());
+    if (existing->config_hash != plan.config_hash)
+      throw InputError(run.root.string() + ": this run directory was planned for another config (config hash " + existing->config_hash +
                        ", " + config.file.string() + " gives " + plan.config_hash + "); use a new --out directory");
   }
   fs::create_directories(run.units_dir());
   fs::create_directories(run.corpus_dir());
+  std::map<std::string, PlanTokenizer> census;
   for (auto& tokenizer : plan.tokenizers) {
     const fs::path cache = run.token_cache(tokenizer.id);
     const corpus::TokenCacheInfo info = token_cache_info(config, plan, tokenizer);
@@ -68,62 +164,111 @@ PlannedRun plan_run(const StudyConfig& config, const RunDir& run) {
       tokens = tokenize_with(config, tokenizer.path);
       corpus::write_token_cache(cache, tokens, info);
     }
-    tokenizer.n_sequences = tokens.n_sequences();
-    tokenizer.n_tokens = static_cast<int64_t>(tokens.ids.size());
-    if (tokenizer.n_sequences < config.corpus.shards)
-      throw InputError(config.file.string() + ": corpus.shards is " + std::to_string(config.corpus.shards) + " but the corpus has only " +
-                       std::to_string(tokenizer.n_sequences) + " sequences with tokenizer " + tokenizer.id);
     log::info("corpus for " + tokenizer.id + ": " + std::to_string(tokens.n_documents) + " documents -> " +
-              std::to_string(tokenizer.n_sequences) + " sequences, " + std::to_string(tokenizer.n_tokens) + " tokens (" +
+              std::to_string(tokens.n_sequences()) + " sequences, " + std::to_string(tokens.ids.size()) + " tokens (" +
               std::to_string(tokens.n_replaced) + " documents with replaced UTF-8, " + std::to_string(tokens.n_skipped_empty) +
               " empty skipped)");
+    if (existing) {
+      tokenizer = existing->tokenizer(tokenizer.id);
+    } else {
+      count_labels(config, tokens, config.runtime.ranks_per_unit, tokenizer);
+    }
+    census.emplace(tokenizer.id, tokenizer);
+  }
+  if (existing) {
+    // The units (their layer groups) stay as first planned, so finished unit files keep their names.
+    plan = *existing;
+  } else {
+    plan.memory_budget_bytes = memory_budget(config, local_ranks);
+    plan.ranks_per_unit = config.runtime.ranks_per_unit;
+    group_units(config, plan, census, static_cast<double>(plan.memory_budget_bytes), nullptr);
+    std::size_t grouped = 0;
+    for (const auto& unit : plan.units) grouped += unit.n_layer_groups > 1 && unit.layer_group == 0;
+    if (grouped > 0)
+      log::info(std::to_string(grouped) + " checkpoints split into layer groups to fit runtime.memory_budget " +
+                human_bytes(static_cast<double>(plan.memory_budget_bytes)) + " per rank");
   }
   write_file_atomically(run.config(), config.yaml_text);
   write_plan(run.plan(), plan);
   return {config, plan};
 }
 
-namespace {
-
-struct ModelShape {
-  bool known = false;
-  double params = 0;
-  double d = 0;
-  double n_layers = 0;
-  double vocab = 0;
-};
-
-ModelShape shape_of(const PlanUnit& unit, const StudyConfig& config) {
-  ModelShape shape;
-  if (!unit.model_dir.empty()) {
+DryRun dry_run(const StudyConfig& config, int64_t local_ranks) {
+  DryRun dry;
+  dry.plan = make_plan(config, /*allow_unresolved=*/true);
+  dry.gpu_tflops = config.runtime.gpu_tflops;
+  dry.memory_budget = static_cast<double>(memory_budget(config, local_ranks));
+  dry.plan.memory_budget_bytes = static_cast<int64_t>(dry.memory_budget);
+  dry.plan.ranks_per_unit = config.runtime.ranks_per_unit;
+  // Fallback: documents x max_length, from max_documents where every source sets it.
+  int64_t documents = 0;
+  bool documents_known = true;
+  for (const auto& s : config.corpus.sources) {
+    if (!s.max_documents) documents_known = false;
+    else documents += *s.max_documents * (s.format == SourceFormat::preference_jsonl ? 2 : 1);
+  }
+  std::map<std::string, PlanTokenizer> census;
+  std::set<std::string> exact;
+  for (auto& t : dry.plan.tokenizers) {
     try {
-      const models::ModelInfo info = models::inspect_model(unit.model_dir);
-      return {true, static_cast<double>(info.n_parameters), static_cast<double>(info.hidden_size), static_cast<double>(info.n_layers),
-              static_cast<double>(info.vocab_size)};
+      count_labels(config, tokenize_with(config, t.path), config.runtime.ranks_per_unit, t);
+      census.emplace(t.id, t);
+      exact.insert(t.id);
     } catch (const InputError& e) {
-      log::warn(std::string("dry run: ") + e.what());
+      dry.notes.push_back("corpus not tokenized with " + t.id + " (" + e.what() + "): token and key counts are upper bounds");
     }
   }
-  for (const auto& m : config.models) {
-    if (m.name != unit.model) continue;
-    if (m.params && m.hidden_size && m.n_layers) {
-      shape = {true, static_cast<double>(*m.params), static_cast<double>(*m.hidden_size), static_cast<double>(*m.n_layers), 0};
-    }
+  // Models whose tokenizer is not on this machine: bounded counts per model (their vocabulary).
+  std::vector<PlanUnit> checkpoints = dry.plan.units;
+  std::set<std::string> unknown_models;
+  for (const auto& unit : checkpoints) {
+    if (census.count(unit.tokenizer_id) || !documents_known) continue;
+    const ModelShape shape = shape_of(unit, config, &dry.notes);
+    PlanTokenizer placeholder{unit.tokenizer_id, {}, {}, -1, -1, -1, {}};
+    census.emplace(unit.tokenizer_id, bounded_census(config, placeholder, documents, shape.known && shape.vocab > 0 ? shape.vocab : 0));
   }
-  return shape;
+  group_units(config, dry.plan, census, dry.memory_budget, &dry.notes);
+
+  const estimate::LabelPlan label_plan = label_plan_of(config);
+  const double n_bins = static_cast<double>(config.estimator.n_bins);
+  const double n_sets = static_cast<double>(label_plan.specs().size());
+  for (const auto& unit : dry.plan.units) {
+    UnitEstimate e;
+    e.unit_id = unit.id;
+    e.source = unit.reference;
+    const auto it = census.find(unit.tokenizer_id);
+    std::vector<std::string> repeated_notes;  // said once already, by group_units
+    const ModelShape shape = shape_of(unit, config, &repeated_notes);
+    e.model_known = shape.known && it != census.end();
+    if (!e.model_known) {
+      unknown_models.insert(unit.model);
+      dry.units.push_back(e);
+      continue;
+    }
+    e.tokens = it->second.n_tokens;
+    e.tokens_exact = exact.count(unit.tokenizer_id) > 0;
+    e.keys_exact = e.tokens_exact;
+    e.layers = static_cast<int64_t>(unit.layers.size());
+    // A group's forward runs up to its last block: the groups of a checkpoint re-run the early blocks.
+    const double depth = shape.n_layers > 0 ? std::max(0.5, static_cast<double>(unit.layers.back())) / shape.n_layers : 1.0;
+    e.forward_flops = 2.0 * shape.params * static_cast<double>(e.tokens) * std::min(1.0, depth);
+    e.estimator_flops = static_cast<double>(e.layers) * static_cast<double>(it->second.n_rows) * (2.0 * shape.d * n_bins + (8.0 + n_sets) * n_bins);
+    e.table_bytes = static_cast<double>(unit.planned_table_bytes);
+    e.peak_memory_bytes = static_cast<double>(unit.planned_memory_bytes);
+    // A unit file: header and config, then per layer the marginal and per label set its statistics.
+    e.disk_bytes = 64.0 * 1024 + static_cast<double>(config.yaml_text.size()) +
+                   static_cast<double>(e.layers) * (n_bins * 8 + 2048 + n_sets * (n_bins * 8 + 2048));
+    if (config.estimator.keep_tables) e.disk_bytes += e.table_bytes;
+    dry.units.push_back(e);
+  }
+  // reduce reads one small unit file at a time and keeps one metrics row per layer.
+  dry.reduce_memory_bytes = 420.0 * (1 << 20) + static_cast<double>(dry.units.size()) * 64 * 1024;
+  for (const auto& m : unknown_models)
+    dry.notes.push_back("model " + m + " is neither available locally nor described in the manifest (params, n_layers, hidden_size): no estimate");
+  return dry;
 }
 
-double dtype_bytes(const std::string& dtype) { return dtype == "float32" ? 4 : 2; }
-
-std::string human_bytes(double bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-  int u = 0;
-  while (bytes >= 1024 && u < 5) bytes /= 1024, ++u;
-  char text[32];
-  std::snprintf(text, sizeof text, u == 0 ? "%.0f %s" : "%.1f %s", bytes, units[u]);
-  return text;
-}
-
+namespace {
 std::string human_flops(double flops) {
   char text[32];
   if (flops >= 1e18) std::snprintf(text, sizeof text, "%.2f EFLOP", flops / 1e18);
@@ -132,139 +277,39 @@ std::string human_flops(double flops) {
   else std::snprintf(text, sizeof text, "%.2f GFLOP", flops / 1e9);
   return text;
 }
-
-// Per tokenizer: tokens, estimator rows and distinct label keys of each shard.
-struct ShardCounts {
-  int64_t tokens = 0;
-  int64_t rows = 0;
-  std::vector<int64_t> distinct;  // per label set
-};
-
-std::vector<ShardCounts> count_shards(const StudyConfig& config, const corpus::TokenizedCorpus& tokens) {
-  const estimate::LabelPlan label_plan = label_plan_of(config);
-  const auto specs = label_plan.specs();
-  std::vector<ShardCounts> shards;
-  for (int64_t s = 0; s < config.corpus.shards; ++s) {
-    const auto [begin, end] = corpus::shard_range(tokens.n_sequences(), s, config.corpus.shards);
-    ShardCounts counts;
-    // Distinct keys, counted with the estimator's own row layout.
-    std::vector<estimate::KeyIndex> keys;
-    for (const auto& spec : specs) keys.emplace_back(spec.key_width);
-    for (int64_t q = begin; q < end; ++q) {
-      const estimate::SequenceTokens sequence{tokens.sequence(q), tokens.sequence_preference(q), 0};
-      const auto length = static_cast<int64_t>(sequence.ids.size());
-      counts.tokens += length;
-      const estimate::BatchRows rows = estimate::select_rows(std::span(&sequence, 1), length, label_plan);
-      counts.rows += rows.size();
-      for (std::size_t k = 0; k < specs.size(); ++k) {
-        const int64_t* key = rows.labels[k].data_ptr<int64_t>();
-        const bool* valid = rows.valid[k].defined() ? rows.valid[k].data_ptr<bool>() : nullptr;
-        for (int64_t i = 0; i < rows.size(); ++i)
-          if (!valid || valid[i]) keys[k].find_or_insert(key + i * specs[k].key_width);
-      }
-    }
-    for (const auto& k : keys) counts.distinct.push_back(k.size());
-    shards.push_back(std::move(counts));
-  }
-  return shards;
-}
-
 }  // namespace
 
-DryRun dry_run(const StudyConfig& config) {
-  DryRun dry;
-  dry.plan = make_plan(config, /*allow_unresolved=*/true);
-  dry.gpu_tflops = config.runtime.gpu_tflops;
-  const estimate::LabelPlan label_plan = label_plan_of(config);
-  const auto specs = label_plan.specs();
-  std::map<std::string, std::vector<ShardCounts>> by_tokenizer;
-  for (const auto& t : dry.plan.tokenizers) {
-    try {
-      by_tokenizer[t.id] = count_shards(config, tokenize_with(config, t.path));
-    } catch (const InputError& e) {
-      dry.notes.push_back("corpus not tokenized with " + t.id + " (" + e.what() + "): token counts are upper bounds");
-    }
-  }
-  // Fallback: documents x max_length, from max_documents where every source sets it.
-  int64_t documents = 0;
-  bool documents_known = true;
-  for (const auto& s : config.corpus.sources) {
-    if (!s.max_documents) documents_known = false;
-    else documents += *s.max_documents * (s.format == SourceFormat::preference_jsonl ? 2 : 1);
-  }
-  std::set<std::string> unknown_models;
-  for (const auto& unit : dry.plan.units) {
-    UnitEstimate e;
-    e.unit_id = unit.id;
-    const auto it = by_tokenizer.find(unit.tokenizer_id);
-    int64_t rows = 0;
-    std::vector<int64_t> distinct(specs.size(), 0);
-    if (it != by_tokenizer.end()) {
-      const ShardCounts& counts = it->second[static_cast<std::size_t>(unit.shard)];
-      e.tokens = counts.tokens;
-      e.tokens_exact = true;
-      rows = counts.rows;
-      distinct = counts.distinct;
-    } else if (documents_known) {
-      const auto [begin, end] = corpus::shard_range(documents, unit.shard, unit.n_shards);
-      e.tokens = (end - begin) * config.corpus.max_length;
-      rows = e.tokens;
-      for (std::size_t k = 0; k < specs.size(); ++k) distinct[k] = specs[k].name == "preference" ? 2 : rows;
-    }
-    const ModelShape shape = shape_of(unit, config);
-    e.model_known = shape.known;
-    if (!shape.known) {
-      unknown_models.insert(unit.model);
-    } else {
-      const double layers = static_cast<double>(config.estimator.layers.resolve(static_cast<int64_t>(shape.n_layers) + 1, unit.model).size());
-      const double n_bins = static_cast<double>(config.estimator.n_bins);
-      e.forward_flops = 2.0 * shape.params * static_cast<double>(e.tokens);
-      e.estimator_flops = layers * static_cast<double>(rows) * (2.0 * shape.d * n_bins + (8.0 + specs.size()) * n_bins);
-      const double batch = static_cast<double>(config.runtime.batch_size), length = static_cast<double>(config.corpus.max_length);
-      double tables = 0, disk = layers * n_bins * 8;
-      for (std::size_t k = 0; k < specs.size(); ++k) {
-        const double keys = static_cast<double>(distinct[k]);
-        tables += keys * (static_cast<double>(specs[k].key_width) * 8 * 2 + 8 + layers * n_bins * 8);
-        disk += keys * (static_cast<double>(specs[k].key_width) * 8 + 8 + layers * n_bins * 8);
-      }
-      const double activations = batch * length * shape.d * 4 * 16 + batch * length * length * 4 * std::max(1.0, shape.d / 64) +
-                                 (config.runtime.compute_loss ? batch * length * shape.vocab * 4 * 2 : 0);
-      e.peak_memory_bytes = shape.params * dtype_bytes(config.runtime.dtype) + activations + tables;
-      e.disk_bytes = disk;
-    }
-    dry.units.push_back(e);
-  }
-  for (const auto& m : unknown_models)
-    dry.notes.push_back("model " + m + " is neither available locally nor described in the manifest (params, n_layers, hidden_size): no estimate");
-  if (config.estimator.fold_singletons)
-    dry.notes.push_back("label tables are counted before folding labels seen once: memory and disk are upper bounds");
-  return dry;
-}
-
 void print_dry_run(const DryRun& dry, std::ostream& out) {
-  char line[512];
-  std::snprintf(line, sizeof line, "%-60s %12s %14s %14s %12s %12s\n", "unit", "tokens", "forward", "estimator", "peak memory", "disk");
-  out << "study " << dry.plan.study << ": " << dry.plan.units.size() << " units, config hash " << dry.plan.config_hash << "\n" << line;
+  char line[640];
+  out << "study " << dry.plan.study << ": " << dry.units.size() << " units, config hash " << dry.plan.config_hash
+      << ", memory budget " << human_bytes(dry.memory_budget) << " per rank, " << dry.plan.ranks_per_unit << " rank(s) per unit\n";
+  std::snprintf(line, sizeof line, "%-56s %-44s %12s %6s %14s %14s %12s %12s %10s\n", "unit", "source", "tokens", "layers", "forward",
+                "estimator", "tables", "peak memory", "disk");
+  out << line;
   double flops = 0, disk = 0, peak = 0;
   int64_t tokens = 0;
   bool bounded = false;
   for (const auto& e : dry.units) {
     const std::string count = (e.tokens_exact ? "" : "<=") + std::to_string(e.tokens);
     if (e.model_known)
-      std::snprintf(line, sizeof line, "%-60s %12s %14s %14s %12s %12s\n", e.unit_id.c_str(), count.c_str(), human_flops(e.forward_flops).c_str(),
-                    human_flops(e.estimator_flops).c_str(), human_bytes(e.peak_memory_bytes).c_str(), human_bytes(e.disk_bytes).c_str());
+      std::snprintf(line, sizeof line, "%-56s %-44s %12s %6lld %14s %14s %12s %12s %10s\n", e.unit_id.c_str(), e.source.c_str(), count.c_str(),
+                    static_cast<long long>(e.layers), human_flops(e.forward_flops).c_str(), human_flops(e.estimator_flops).c_str(),
+                    ((e.keys_exact ? std::string() : std::string("<=")) + human_bytes(e.table_bytes)).c_str(), human_bytes(e.peak_memory_bytes).c_str(),
+                    human_bytes(e.disk_bytes).c_str());
     else
-      std::snprintf(line, sizeof line, "%-60s %12s %14s %14s %12s %12s\n", e.unit_id.c_str(), count.c_str(), "?", "?", "?", "?");
+      std::snprintf(line, sizeof line, "%-56s %-44s %12s %6s %14s %14s %12s %12s %10s\n", e.unit_id.c_str(), e.source.c_str(), "?", "?", "?",
+                    "?", "?", "?", "?");
     out << line;
     flops += e.forward_flops + e.estimator_flops;
     disk += e.disk_bytes;
     peak = std::max(peak, e.peak_memory_bytes);
     tokens += e.tokens;
-    bounded = bounded || !e.tokens_exact;
+    bounded = bounded || !e.keys_exact;
   }
   const double gpu_hours = flops / (dry.gpu_tflops * 1e12) / 3600.0;
-  out << "total: " << (bounded ? "<=" : "") << tokens << " tokens, " << human_flops(flops) << ", peak memory per rank "
-      << human_bytes(peak) << ", disk " << human_bytes(disk) << "\n";
+  out << "total: " << (bounded ? "<=" : "") << tokens << " tokens, " << human_flops(flops) << " (forward re-runs of layer groups included)"
+      << ", peak extract memory per rank " << human_bytes(peak) << " (budget " << human_bytes(dry.memory_budget) << "), reduce memory "
+      << human_bytes(dry.reduce_memory_bytes) << ", disk " << human_bytes(disk) << "\n";
   std::snprintf(line, sizeof line, "GPU hours: %.2f at an effective %.0f TFLOP/s (runtime.gpu_tflops)\n", gpu_hours, dry.gpu_tflops);
   out << line;
   for (const auto& note : dry.notes) out << "note: " << note << "\n";

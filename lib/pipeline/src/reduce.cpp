@@ -4,10 +4,11 @@
 #include <cmath>
 #include <cstdio>
 #include <map>
-#include <optional>
+#include <algorithm>
 
 #include "infobound/core/atomic_file.hpp"
 #include "infobound/core/error.hpp"
+#include "infobound/core/layer_statistics.hpp"
 #include "infobound/core/log.hpp"
 #include "infobound/core/version.hpp"
 #include "infobound/estimate/accumulator.hpp"
@@ -18,15 +19,6 @@
 namespace infobound::pipeline {
 namespace fs = std::filesystem;
 namespace {
-
-constexpr int kMaxOrder = 4;
-
-// The unit's layers are the estimator's states; only the layer index is dropped.
-std::vector<estimate::LayerState> layer_states(io::UnitData&& unit) {
-  std::vector<estimate::LayerState> states;
-  for (auto& layer : unit.layers) states.push_back(std::move(static_cast<estimate::LayerState&>(layer)));
-  return states;
-}
 
 // One output row: text columns and numbers (NaN = empty cell).
 struct Row {
@@ -61,17 +53,17 @@ double value_or_nan(const std::map<std::string, double>& map, const std::string&
 
 }  // namespace
 
-const std::vector<std::string>& metrics_columns() {
-  static const std::vector<std::string> columns = [] {
-    std::vector<std::string> c = {"model", "family", "checkpoint", "step", "tokens_seen", "params", "tokenizer_id", "layer", "n_layers",
-                                  "n_tokens", "n_bins", "eps", "loss", "H"};
-    for (const char* prefix : {"complexity_", "expressivity_", "regularity_input_", "regularity_output_", "optimality_"})
-      for (int k = 1; k <= kMaxOrder; ++k) c.push_back(prefix + std::to_string(k));
-    c.push_back("preference");
-    c.push_back("regularity_preference");
-    return c;
-  }();
-  return columns;
+std::vector<std::string> metrics_columns(const std::vector<int64_t>& orders) {
+  std::vector<std::string> c = {"model", "family", "checkpoint", "step", "tokens_seen", "params", "tokenizer_id", "layer", "n_layers",
+                                "n_tokens", "n_bins", "eps", "loss", "H"};
+  // Orders 1..4 always have columns (empty when not configured), so tables of runs compare.
+  int64_t max_order = 4;
+  for (const int64_t k : orders) max_order = std::max(max_order, k);
+  for (const char* prefix : {"complexity_", "expressivity_", "regularity_input_", "regularity_output_", "optimality_"})
+    for (int64_t k = 1; k <= max_order; ++k) c.push_back(prefix + std::to_string(k));
+  c.push_back("preference");
+  c.push_back("regularity_preference");
+  return c;
 }
 
 ReduceSummary reduce_run(const PlannedRun& run_plan, const RunDir& run) {
@@ -95,57 +87,57 @@ ReduceSummary reduce_run(const PlannedRun& run_plan, const RunDir& run) {
   ReduceSummary summary;
   std::vector<Row> rows;
   io::ResultsFile results;
+  std::vector<int64_t> orders = run_plan.config.estimator.orders;
+  int64_t max_order = 4;
+  for (const int64_t k : orders) max_order = std::max(max_order, k);
   std::size_t u = 0;
   while (u < plan.units.size()) {
     const PlanUnit& first = plan.units[u];
-    std::optional<estimate::MultiLayerAccumulator> merged;
-    std::vector<int64_t> layers;
+    // The units of one (model, checkpoint) are consecutive in plan order, layer groups ascending;
+    // each holds the exact statistics of its layers, so they are read, not merged.
+    std::vector<LayerStatistics> layers;
     io::UnitHeader header;
-    int64_t n_tokens = 0, loss_count = 0;
-    double loss_sum = 0;
-    // Units of one (model, checkpoint) are consecutive in plan order, shards ascending.
+    int64_t loss_count = 0;
+    ExactSum loss_sum;
     for (; u < plan.units.size() && plan.units[u].model == first.model && plan.units[u].checkpoint == first.checkpoint; ++u) {
       io::UnitData unit;
       try {
         unit = io::read_unit_file(run.unit(plan.units[u].id), plan.config_hash);
       } catch (const io::UnitFileError& e) {
-        throw InputError(std::string(e.what()) + "; nothing was merged: run `infobound extract` again to recompute it");
+        throw InputError(std::string(e.what()) + "; nothing was written: run `infobound extract` again to recompute it");
       }
       results.unit_ids.push_back(unit.header.unit_id);
       results.unit_checksums.push_back(unit.header.checksum);
       ++summary.units;
-      std::vector<int64_t> unit_layers;
-      for (const auto& l : unit.layers) unit_layers.push_back(l.layer);
-      if (!merged) {
-        merged = estimate::MultiLayerAccumulator::from_states(layer_states(std::move(unit)));
-        layers = unit_layers;
-        header = unit.header;
-      } else {
-        if (unit_layers != layers || unit.header.eps != header.eps || unit.header.d != header.d)
-          throw InputError(run.unit(unit.header.unit_id).string() + ": layers, eps or d differ from the other shards of " + first.model +
-                           " " + first.checkpoint);
-        merged->merge(estimate::MultiLayerAccumulator::from_states(layer_states(std::move(unit))));
-      }
-      n_tokens += unit.header.n_tokens;
-      loss_sum += unit.header.loss_sum;
+      if (layers.empty()) header = unit.header;
+      else if (unit.header.eps != header.eps || unit.header.d != header.d || unit.header.n_tokens != header.n_tokens)
+        throw InputError(run.unit(unit.header.unit_id).string() + ": eps, d or tokens differ from the other layer groups of " + first.model +
+                         " " + first.checkpoint);
+      loss_sum.add(unit.header.loss_sum);
       loss_count += unit.header.loss_count;
+      for (auto& layer : unit.layers) layers.push_back(std::move(layer));
     }
-    for (std::size_t i = 0; i < layers.size(); ++i) {
-      const estimate::Metrics m = estimate::compute_metrics(merged->layer_state(static_cast<int64_t>(i)));
+    for (const LayerStatistics& layer : layers) {
+      estimate::Metrics m;
+      try {
+        m = estimate::compute_metrics(layer);
+      } catch (const InputError& e) {
+        throw InputError("model " + first.model + " checkpoint " + first.checkpoint + ": " + e.what());
+      }
       Row row;
       row.text = {{"model", first.model}, {"family", first.family}, {"checkpoint", first.checkpoint}, {"tokenizer_id", first.tokenizer_id}};
       auto& n = row.number;
       n["step"] = first.step ? static_cast<double>(*first.step) : NAN;
       n["tokens_seen"] = first.tokens_seen ? static_cast<double>(*first.tokens_seen) : NAN;
       n["params"] = static_cast<double>(first.params ? *first.params : header.n_parameters);
-      n["layer"] = static_cast<double>(layers[i]);
+      n["layer"] = static_cast<double>(layer.layer);
       n["n_layers"] = static_cast<double>(header.n_layers);
-      n["n_tokens"] = static_cast<double>(n_tokens);
+      n["n_tokens"] = static_cast<double>(header.n_tokens);
       n["n_bins"] = static_cast<double>(header.n_bins);
       n["eps"] = header.eps;
-      n["loss"] = loss_count > 0 ? loss_sum / static_cast<double>(loss_count) : NAN;
+      n["loss"] = loss_count > 0 ? loss_sum.value() / static_cast<double>(loss_count) : NAN;
       n["H"] = m.H;
-      for (int k = 1; k <= kMaxOrder; ++k) {
+      for (int64_t k = 1; k <= max_order; ++k) {
         const std::string in = "input_" + std::to_string(k), out = "output_" + std::to_string(k), K = std::to_string(k);
         const double complexity = value_or_nan(m.mi, in), expressivity = value_or_nan(m.mi, out);
         n["complexity_" + K] = complexity;
@@ -161,7 +153,7 @@ ReduceSummary reduce_run(const PlannedRun& run_plan, const RunDir& run) {
   }
 
   std::string csv;
-  const auto& columns = metrics_columns();
+  const auto columns = metrics_columns(orders);
   for (std::size_t c = 0; c < columns.size(); ++c) csv += (c ? "," : "") + columns[c];
   csv += "\n";
   for (const auto& row : rows) {

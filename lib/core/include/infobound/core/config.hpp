@@ -56,7 +56,8 @@ struct CorpusSpec {
   SequenceMode sequences = SequenceMode::per_document;
   bool add_special_tokens = true;
   bool replace_invalid_utf8 = false;
-  int64_t shards = 1;
+  // `shards` is gone (schema 2): a unit covers the whole corpus, and runtime.ranks_per_unit shares
+  // one unit's corpus among ranks.
 };
 
 enum class WindowMode { soft_h, per_order };
@@ -78,6 +79,7 @@ struct EstimatorSpec {
   LayerSelection layers;
   std::optional<bool> preference;  // unset: on when the corpus has a preference source
   bool fold_singletons = true;     // labels seen once in the whole corpus kept as scalars (DESIGN.md 4)
+  bool keep_tables = false;        // also write the full label tables (RUN/tables/), for debugging or later merging
 };
 
 struct RuntimeSpec {
@@ -88,7 +90,14 @@ struct RuntimeSpec {
   bool compute_loss = true;
   double heartbeat_seconds = 60;
   double gpu_tflops = 200;       // effective throughput assumed by `plan --dry-run` for GPU hours
+  std::optional<int64_t> memory_budget;  // bytes per rank; unset: this machine's memory / ranks on it
+  int64_t max_layers_per_unit = 0;  // 0: as many as fit the budget; smaller units lose less to preemption
+  int64_t ranks_per_unit = 1;    // ranks that share one unit (split its batches, own its label keys by hash)
+  int64_t accumulate_threads = -1;  // threads scattering into label tables beside the forward; -1 = automatic, 0 = inline
 };
+
+// "4GiB", "512 MiB", "2e9" or a plain byte count. Throws InputError naming `what`.
+int64_t parse_byte_size(const std::string& text, const std::string& what);
 
 // Settings of the Information Bottleneck bound that `infobound run` computes after reduce
 // (unset values: the defaults of `infobound bound`). Not part of the config hash.

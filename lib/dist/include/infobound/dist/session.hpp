@@ -45,7 +45,8 @@ class Session {
 // True when the environment shows an MPI launcher.
 bool launched_by_mpi();
 
-// A worker is one rank of one array task; workers are numbered task-major.
+// A worker is one team (runtime.ranks_per_unit ranks; usually one rank) of one array task;
+// workers are numbered task-major.
 struct Worker {
   int rank = 0;
   int size = 1;
@@ -62,7 +63,8 @@ struct Worker {
 // --array-task/--array-count when given, else SLURM_ARRAY_TASK_ID (minus SLURM_ARRAY_TASK_MIN,
 // divided by SLURM_ARRAY_TASK_STEP) and SLURM_ARRAY_TASK_COUNT, else a single task.
 // Throws InputError on inconsistent values.
-Worker resolve_worker(const Session& session, std::optional<int> array_task, std::optional<int> array_count);
+// With ranks_per_unit R, consecutive ranks form one worker (dist::Team).
+Worker resolve_worker(const Session& session, std::optional<int> array_task, std::optional<int> array_count, int64_t ranks_per_unit = 1);
 
 }  // namespace infobound::dist
 

@@ -1,19 +1,19 @@
 #pragma once
-// Unit files (DESIGN.md section 5): the float64 counts of one unit (model x checkpoint x corpus
-// shard), self-describing for h5dump and h5py:
-//   /                 attrs schema_version, unit_id, model, checkpoint, reference, tokenizer_id, shard,
-//                     n_shards, config_hash, n_bins, seed, eps, calibration, window, d, n_tokens,
-//                     n_parameters, n_layers, n_sequences, loss_sum, loss_count, layers, status, checksum,
-//                     infobound_version, config (the study YAML)
-//   /layers/<l>/bins  float64 [n_bins]   sum of soft assignments p
-//   /layers/<l>/n     int64 scalar        rows (token positions) accumulated
-//   /layers/<l>/labels/<set>/keys   int64 [K, key_width]  label tuples, first-seen order
-//   /layers/<l>/labels/<set>/counts int64 [K]
-//   /layers/<l>/labels/<set>/bins   float64 [K, n_bins]
-//   /layers/<l>/labels/<set>/folded_bins float64 [n_bins]  sum of p over rows whose label occurs
-//                     once in the whole corpus; attrs key_width, folded_rows, folded_entropy_sum
-// keys and counts are the same in every layer: later layers hold HDF5 hard links to the first
-// layer's datasets (h5py and h5dump see ordinary datasets).
+// Unit files (DESIGN.md section 5, docs/unit-files.md), schema 2: the exact sufficient statistics
+// of one unit (a model checkpoint, or a group of its layers, over the whole corpus). Kilobytes,
+// whatever the corpus. Self-describing for h5dump and h5py:
+//   /                 attrs schema_version (2), unit_id, model, checkpoint, reference, tokenizer_id,
+//                     layers (int64 array), config_hash, n_bins, seed, eps, calibration, window, d,
+//                     fixed_point_bits, n_tokens, n_parameters, n_layers, n_sequences,
+//                     loss_sum (float64, for reading), loss_sum_words (int64 [2], exact: 2^-64 fixed
+//                     point, high then low word), loss_count, status, checksum, infobound_version,
+//                     config (the study YAML)
+//   /layers/<l>       attrs n_rows; dataset bins int64 [n_bins]: soft counts * 2^fixed_point_bits
+//   /layers/<l>/label_sets/<name>
+//                     attrs key_width, labelled_rows, distinct_keys, folded_rows,
+//                     conditional (float64, for reading), conditional_words (int64 [2], exact:
+//                     sum over keys of n_x H(Z|X=x)/ln n_bins in 2^-64 fixed point);
+//                     dataset marginal int64 [n_bins]: soft counts of the labelled rows
 // Written to a temporary file, fsynced and renamed, so a file under its final name is complete.
 #include <cstdint>
 #include <filesystem>
@@ -21,18 +21,11 @@
 #include <vector>
 
 #include "infobound/core/error.hpp"
-#include "infobound/estimate/accumulator.hpp"
+#include "infobound/core/layer_statistics.hpp"
 
 namespace infobound::io {
 
-inline constexpr int64_t kUnitSchemaVersion = 1;
-
-// The estimator's own serialisable state, so a unit is written and merged without conversion.
-using LabelTable = estimate::LabelTableState;
-
-struct LayerCounts : estimate::LayerState {
-  int64_t layer = 0;  // hidden-state index (0 = embeddings)
-};
+inline constexpr int64_t kUnitSchemaVersion = 2;
 
 struct UnitHeader {
   std::string unit_id;
@@ -40,8 +33,7 @@ struct UnitHeader {
   std::string checkpoint;
   std::string reference;
   std::string tokenizer_id;
-  int64_t shard = 0;
-  int64_t n_shards = 1;
+  std::vector<int64_t> layers;  // hidden-state indices of this unit's layer group
   std::string config_hash;
   int64_t n_bins = 0;
   int64_t seed = 0;
@@ -49,12 +41,13 @@ struct UnitHeader {
   std::string calibration;
   std::string window;
   int64_t d = 0;
+  int64_t fixed_point_bits = 0;
   int64_t n_parameters = 0;  // of the model, as models::ModelInfo counts them
   int64_t n_layers = 0;      // blocks L (hidden states 0..L)
-  int64_t n_tokens = 0;     // tokens fed to the model (all positions)
+  int64_t n_tokens = 0;      // tokens fed to the model (all positions)
   int64_t n_sequences = 0;
-  double loss_sum = 0;      // summed next-token cross-entropy (nats), float64 in position order
-  int64_t loss_count = 0;   // predicted positions (0 when the loss was not computed)
+  ExactSum loss_sum;         // summed next-token cross-entropy (nats), exact
+  int64_t loss_count = 0;    // predicted positions (0 when the loss was not computed)
   std::string infobound_version;
   std::string config_yaml;
   // Filled by the writer / checked by the reader:
@@ -65,10 +58,10 @@ struct UnitHeader {
 
 struct UnitData {
   UnitHeader header;
-  std::vector<LayerCounts> layers;
+  std::vector<LayerStatistics> layers;
 };
 
-// A unit file that is missing, incomplete, corrupt or from another config.
+// A unit file that is missing, incomplete, corrupt, of another schema or from another config.
 class UnitFileError : public InputError {
  public:
   using InputError::InputError;

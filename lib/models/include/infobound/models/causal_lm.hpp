@@ -31,6 +31,9 @@ struct ForwardOptions {
   // padding. true: positions = cumsum(mask) - 1 (pads get 1), as generate() passes them.
   bool positions_from_mask = false;
   bool compute_logits = false;
+  // Stop after this hidden state (a layer group needs no later blocks); -1 = run every block.
+  // Logits are not computed when the forward stops early.
+  int last_hidden_state = -1;
 };
 
 // layer 0 = embedding output, 1..L as HF output_hidden_states (the last one after the final norm).

@@ -1,11 +1,13 @@
 #pragma once
-// `extract`: this worker's units (dist::Worker::owns), each computed from its model and shard and
-// written to RUN/units/<unit-id>.h5 (temp file + fsync + rename). A complete unit file with the
-// plan's config hash and the same model reference is kept; anything else is recomputed and said so.
+// `extract`: this worker's units (dist::Worker::owns; a worker is a team of runtime.ranks_per_unit
+// ranks), each computed from its model over the whole corpus and written by the team's first rank
+// to RUN/units/<unit-id>.h5 (temp file + fsync + rename). A complete unit file with the plan's
+// config hash and the same model reference is kept; anything else is recomputed and said so.
 #include <cstdint>
 #include <string>
 
 #include "infobound/dist/session.hpp"
+#include "infobound/dist/team.hpp"
 #include "infobound/pipeline/run_dir.hpp"
 
 namespace infobound::pipeline {
@@ -17,7 +19,7 @@ struct ExtractOptions {
 };
 
 struct ExtractSummary {
-  int64_t owned = 0;        // units of this worker
+  int64_t owned = 0;        // units of this worker (counted by a team's first rank only)
   int64_t computed = 0;     // computed now (no usable file before)
   int64_t skipped = 0;      // already complete
   int64_t recomputed = 0;   // a file was there but incomplete, corrupt or foreign (part of `computed`)
@@ -26,7 +28,9 @@ struct ExtractSummary {
 };
 
 // Throws Interrupted on SIGTERM/SIGINT at a batch boundary (no partial unit is written).
-ExtractSummary extract_units(const PlannedRun& run_plan, const RunDir& run, const dist::Worker& worker, const ExtractOptions& options);
+// Every member of `team` calls this together (they share each unit's batches).
+ExtractSummary extract_units(const PlannedRun& run_plan, const RunDir& run, const dist::Worker& worker, const dist::Team& team,
+                             const ExtractOptions& options);
 
 // Why an existing unit file cannot be kept ("" when it can): reads and verifies all of it.
 std::string unit_file_problem(const RunDir& run, const Plan& plan, const PlanUnit& unit);

@@ -1,7 +1,8 @@
 #pragma once
-// `reduce`: merges unit files in plan order (float64 sums; label tables by exact key), so the
-// result is the same whatever number of ranks or array tasks computed them, and writes
-// RUN/results.h5 and RUN/metrics.csv (one row per model, checkpoint and layer).
+// `reduce`: reads the unit files (exact per-layer statistics) in plan order and writes
+// RUN/results.h5 and RUN/metrics.csv (one row per model, checkpoint and layer). Its time and
+// memory do not grow with the corpus; the result is the same whatever ranks, teams, layer groups
+// or array tasks computed the units.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -10,8 +11,8 @@
 
 namespace infobound::pipeline {
 
-// metrics.csv columns, in order (docs/interfaces.md).
-const std::vector<std::string>& metrics_columns();
+// metrics.csv columns, in order (docs/interfaces.md): orders 1..max(4, largest configured order).
+std::vector<std::string> metrics_columns(const std::vector<int64_t>& orders);
 
 struct ReduceSummary {
   int64_t units = 0;

@@ -17,6 +17,7 @@ struct RunDir {
   std::filesystem::path token_cache(const std::string& tokenizer_id) const { return corpus_dir() / (tokenizer_id + ".h5"); }
   std::filesystem::path units_dir() const { return root / "units"; }
   std::filesystem::path unit(const std::string& unit_id) const { return units_dir() / (unit_id + ".h5"); }
+  std::filesystem::path tables_dir() const { return root / "tables"; }  // estimator.keep_tables only
   std::filesystem::path results() const { return root / "results.h5"; }
   std::filesystem::path metrics_csv() const { return root / "metrics.csv"; }
 };

@@ -1,0 +1,40 @@
+#include "fixed_point.hpp"
+
+#include <bit>
+#include <cmath>
+
+#include "infobound/core/error.hpp"
+
+namespace infobound::estimate::detail {
+namespace {
+
+// Adding 2^52 to x in [0, 2^51] leaves round-to-nearest-even(x) in the low mantissa bits: a
+// branch-free rounding that vectorises, unlike a double -> int64 conversion without AVX-512.
+constexpr double kMagic = 4503599627370496.0;  // 2^52
+
+template <typename Scalar>
+bool quantize_rows(const Scalar* p, int64_t count, double scale, int64_t* out) {
+  const auto magic_bits = std::bit_cast<int64_t>(kMagic);
+  bool in_range = true;
+  for (int64_t i = 0; i < count; ++i) {
+    const double x = static_cast<double>(p[i]);
+    in_range &= (x >= 0.0) & (x <= 1.0000001);
+    out[i] = std::bit_cast<int64_t>(x * scale + kMagic) - magic_bits;
+  }
+  return in_range;
+}
+
+}  // namespace
+
+std::vector<int64_t> quantize(const at::Tensor& p, int bits, const std::string& where) {
+  const int64_t count = p.numel();
+  std::vector<int64_t> out(static_cast<std::size_t>(count));
+  const double scale = std::ldexp(1.0, bits);
+  const bool ok = p.scalar_type() == at::kFloat ? quantize_rows(p.data_ptr<float>(), count, scale, out.data())
+                                                : quantize_rows(p.data_ptr<double>(), count, scale, out.data());
+  if (!ok)
+    throw InputError(where + ": soft assignments outside [0, 1] (the hidden states hold NaN or infinite values)");
+  return out;
+}
+
+}  // namespace infobound::estimate::detail
