@@ -166,10 +166,17 @@ TEST(Plan, UnitsInOrderAndJsonRoundTrip) {
   write(dir / "model" / "config.json", "{}");
   write(dir / "model" / "tokenizer.json", "{\"x\":1}");
   write(dir / "corpus.txt", "a\n\nb\n");
-  const StudyConfig c = parse_study_config(std::string(kMinimal) + "  shards: 3\n", dir / "study.yaml");
-  const Plan plan = make_plan(c);
-  ASSERT_EQ(plan.units.size(), 3u);
-  EXPECT_EQ(plan.units[2].id, "m__final__shard-2-of-3");
+  // corpus.shards is gone: 1 (the old default) is accepted, anything else refused with its line.
+  EXPECT_THROW(parse_study_config(std::string(kMinimal) + "  shards: 3\n", dir / "study.yaml"), InputError);
+  const StudyConfig c = parse_study_config(std::string(kMinimal) + "  shards: 1\n", dir / "study.yaml");
+  Plan plan = make_plan(c);
+  ASSERT_EQ(plan.units.size(), 1u);
+  EXPECT_EQ(plan.units[0].id, "m__final");
+  EXPECT_EQ(make_unit_id("m", "final", {4, 5, 6}, 3), "m__final__layers-4-6");
+  plan.units[0].layers = {0, 1};
+  plan.units[0].planned_memory_bytes = 123;
+  plan.memory_budget_bytes = 4096;
+  plan.tokenizers[0].label_sets.push_back({"input_2", 2, 10, 7, 3, 2});
   EXPECT_EQ(plan.units[0].tokenizer_id, tokenizer_id_from_sha256(sha256_hex("{\"x\":1}")));
   ASSERT_EQ(plan.tokenizers.size(), 1u);
   write_plan(dir / "plan.json", plan);

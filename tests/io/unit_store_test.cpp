@@ -117,7 +117,7 @@ TEST(UnitStore, RefusesOtherConfigHashNamingBoth) {
     EXPECT_NE(message.find("def"), std::string::npos) << message;
   }
   EXPECT_THROW(read_unit_header(dir / "u.h5", "def"), UnitFileError);
-  EXPECT_EQ(read_unit_header(dir / "u.h5", "abc").unit_id, "m__final__shard-0-of-2");
+  EXPECT_EQ(read_unit_header(dir / "u.h5", "abc").unit_id, "m__final__layers-0-2");
 }
 
 TEST(UnitStore, DetectsTruncationAndBitFlips) {
