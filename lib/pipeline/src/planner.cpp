@@ -244,7 +244,11 @@ DryRun dry_run(const StudyConfig& config) {
 void print_dry_run(const DryRun& dry, std::ostream& out) {
   char line[512];
   std::snprintf(line, sizeof line, "%-60s %12s %14s %14s %12s %12s\n", "unit", "tokens", "forward", "estimator", "peak memory", "disk");
-  out << "study " << dry.plan.study << ": " << dry.plan.units.size() << " units, config hash " << dry.plan.config_hash << "\n" << line;
+  out << "study " << dry.plan.study << ": " << dry.plan.units.size() << " units, config hash " << dry.plan.config_hash << "\n";
+  // Where each checkpoint comes from (hub ORG/NAME@revision or a directory), once per checkpoint.
+  for (const auto& u : dry.plan.units)
+    if (u.shard == 0) out << "checkpoint " << u.model << " " << u.checkpoint << " <- " << u.reference << (u.model_dir.empty() ? " (not on this machine)" : "") << "\n";
+  out << line;
   double flops = 0, disk = 0, peak = 0;
   int64_t tokens = 0;
   bool bounded = false;
