@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The paper study's inputs as they come (issue #16): the dry run of configs/paper-cross-family.yaml
+# lists every checkpoint with its hub source (SmolLM2's intermediate checkpoints from their own
+# repositories), and `regress` names the benchmark file in its complaints.
+source "$(dirname "$0")/common.sh"
+
+note "plan --dry-run of the paper config (nothing cached: every checkpoint is listed, none resolved)"
+mkdir -p "$WORK/empty-hub"
+HF_HUB_CACHE=$WORK/empty-hub "$INFOBOUND" plan --dry-run --config "$SOURCE_DIR/configs/paper-cross-family.yaml" > "$WORK/dry.out" 2> "$WORK/dry.err" ||
+  { cat "$WORK/dry.err" >&2; fail "dry run failed"; }
+for line in \
+  "checkpoint smollm2-1.7b step-125000 <- HuggingFaceTB/SmolLM2-1.7B-intermediate-checkpoints@step-125000" \
+  "checkpoint smollm2-135m step-240000 <- HuggingFaceTB/SmolLM2-135M-intermediate-checkpoints@step-240000" \
+  "checkpoint smollm2-1.7b final <- HuggingFaceTB/SmolLM2-1.7B@main" \
+  "checkpoint olmo2-1b stage1-step1907359-tokens4001B <- allenai/OLMo-2-0425-1B@stage1-step1907359-tokens4001B" \
+  "checkpoint olmo2-7b stage1-step928646-tokens3896B <- allenai/OLMo-2-1124-7B@stage1-step928646-tokens3896B" \
+  "checkpoint pythia-12b step143000 <- EleutherAI/pythia-12b@step143000"; do
+  grep -qF "$line" "$WORK/dry.out" || fail "dry run does not list: $line"
+done
+checkpoints=$(grep -c '^checkpoint ' "$WORK/dry.out")
+units=$(sed -n 's/^study [^:]*: \([0-9]*\) units.*/\1/p' "$WORK/dry.out")
+[ "$units" -eq $((checkpoints * 10)) ] || fail "$checkpoints checkpoints listed for $units units (10 shards each)"
+note "$checkpoints checkpoints listed with their sources"
+
+note "regress: a string score is an error naming the file and the key"
+mkdir -p "$WORK/run"
+cat > "$WORK/run/metrics.csv" <<'CSV'
+model,family,checkpoint,step,tokens_seen,params,layer,n_layers,optimality_1,complexity_1,expressivity_1,preference
+a,f,final,,1000,100,1,1,0.5,0.1,0.2,
+CSV
+echo '{"results": {"arc_easy": {"acc": "0.61"}}, "config": {"model_args": "pretrained=x/a"}}' > "$WORK/string.json"
+set +e
+"$INFOBOUND" regress --run "$WORK/run" --benchmarks "$WORK/string.json" > "$WORK/string.out" 2> "$WORK/string.err"
+status=$?
+set -e
+[ "$status" -eq 2 ] || fail "string score: exit $status, expected 2"
+grep -qF "$WORK/string.json: results.arc_easy.acc is \"0.61\"" "$WORK/string.err" || { cat "$WORK/string.err" >&2; fail "string score: message"; }
+
+note "regress: rows for unknown models name the benchmark file"
+printf 'model,arc\nsomeone/unknown,0.5\n' > "$WORK/scores.csv"
+set +e
+"$INFOBOUND" regress --run "$WORK/run" --benchmarks "$WORK/scores.csv" > "$WORK/unknown.out" 2> "$WORK/unknown.err"
+set -e
+grep -qF "1 of 1 rows of $WORK/scores.csv match no checkpoint" "$WORK/unknown.err" || { cat "$WORK/unknown.err" >&2; fail "unknown model: message"; }
+grep -qF "scores.csv:2 someone/unknown" "$WORK/unknown.err" || fail "unknown model: the row is not named"
+
+echo "PASS: paper inputs (dry-run sources, regress messages)"
