@@ -44,4 +44,36 @@ set -e
 grep -qF "1 of 1 rows of $WORK/scores.csv match no checkpoint" "$WORK/unknown.err" || { cat "$WORK/unknown.err" >&2; fail "unknown model: message"; }
 grep -qF "scores.csv:2 someone/unknown" "$WORK/unknown.err" || fail "unknown model: the row is not named"
 
+note "regress on a planned run: hub ids from plan.json and the study config, benchmark file from its benchmarks: section"
+commit=0123456789abcdef0123456789abcdef01234567
+mkdir -p "$WORK/hub/models--Org--Tiny/refs" "$WORK/hub/models--Org--Tiny/snapshots"
+echo "$commit" > "$WORK/hub/models--Org--Tiny/refs/main"
+ln -s "$SOURCE_DIR/data/tinystories-656k" "$WORK/hub/models--Org--Tiny/snapshots/$commit"
+printf 'One short document.\n\nAnother one.\n' > "$WORK/corpus.txt"
+printf 'model,arc\norg/tiny,0.5\nOrg/Other,0.4\n' > "$WORK/hub-scores.csv"
+cat > "$WORK/hub-study.yaml" <<'YAML'
+study: hub-join
+models:
+  - {name: tiny, hub: Org/Tiny}
+corpus:
+  sources:
+    - {path: corpus.txt}
+  max_length: 16
+benchmarks:
+  - {name: scores, path: hub-scores.csv}
+YAML
+HF_HUB_CACHE=$WORK/hub "$INFOBOUND" plan --config "$WORK/hub-study.yaml" --out "$WORK/hub-run" > "$WORK/hub-plan.out" 2>&1 ||
+  { cat "$WORK/hub-plan.out" >&2; fail "plan of the hub study failed"; }
+grep -qF '"reference": "Org/Tiny@main"' "$WORK/hub-run/plan.json" || fail "plan.json lacks the hub reference"
+cat > "$WORK/hub-run/metrics.csv" <<'CSV'
+model,family,checkpoint,step,tokens_seen,params,layer,n_layers,optimality_1,complexity_1,expressivity_1,preference
+tiny,tiny,main,,1000,656000,1,1,0.5,0.1,0.2,
+CSV
+set +e
+"$INFOBOUND" regress --run "$WORK/hub-run" > "$WORK/hub-regress.out" 2> "$WORK/hub-regress.err"
+set -e
+grep -qF "1 of 2 benchmark rows matched" "$WORK/hub-regress.out" || { cat "$WORK/hub-regress.out" "$WORK/hub-regress.err" >&2; fail "hub join: expected 1 of 2 rows matched"; }
+grep -q '^org/tiny,.*,tiny,main,matched,"same id' "$WORK/hub-run/regression/matches.csv" || { cat "$WORK/hub-run/regression/matches.csv" >&2; fail "hub join: org/tiny not matched by hub id"; }
+grep -qF "rows of $WORK/hub-scores.csv match no checkpoint" "$WORK/hub-regress.err" || fail "hub join: the unmatched row does not name the benchmark file"
+
 echo "PASS: paper inputs (dry-run sources, regress messages)"
