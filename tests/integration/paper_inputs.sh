@@ -76,4 +76,34 @@ grep -qF "1 of 2 benchmark rows matched" "$WORK/hub-regress.out" || { cat "$WORK
 grep -q '^org/tiny,.*,tiny,main,matched,"same id' "$WORK/hub-run/regression/matches.csv" || { cat "$WORK/hub-run/regression/matches.csv" >&2; fail "hub join: org/tiny not matched by hub id"; }
 grep -qF "rows of $WORK/hub-scores.csv match no checkpoint" "$WORK/hub-regress.err" || fail "hub join: the unmatched row does not name the benchmark file"
 
-echo "PASS: paper inputs (dry-run sources, regress messages)"
+note "Tulu 3 chat-message pairs and the same pairs as HH-RLHF strings give the same metrics.csv"
+cat > "$WORK/tulu.jsonl" <<'JSONL'
+{"id": "a-1", "prompt": "What is 2+2?", "chosen": [{"content": "What is 2+2?", "role": "user"}, {"content": "2+2 is 4.", "role": "assistant"}], "rejected": [{"content": "What is 2+2?", "role": "user"}, {"content": "It is 5, I think.", "role": "assistant"}], "source": "test"}
+{"id": "a-2", "prompt": "Name a colour.", "chosen": [{"content": "Be brief.", "role": "system"}, {"content": "Name a colour.", "role": "user"}, {"content": "Blue.", "role": "assistant"}], "rejected": [{"content": "Be brief.", "role": "system"}, {"content": "Name a colour.", "role": "user"}, {"content": "I like many colours, for instance blue.", "role": "assistant"}], "source": "test"}
+{"id": "a-3", "prompt": "Hi", "chosen": [{"content": "Hi", "role": "user"}, {"content": "Hello!", "role": "assistant"}, {"content": "Bye", "role": "user"}, {"content": "Goodbye, take care.", "role": "assistant"}], "rejected": [{"content": "Hi", "role": "user"}, {"content": "Hello!", "role": "assistant"}, {"content": "Bye", "role": "user"}, {"content": "Whatever.", "role": "assistant"}], "source": "test"}
+JSONL
+cat > "$WORK/hh.jsonl" <<'JSONL'
+{"chosen": "\n\nHuman: What is 2+2?\n\nAssistant: 2+2 is 4.", "rejected": "\n\nHuman: What is 2+2?\n\nAssistant: It is 5, I think."}
+{"chosen": "\n\nSystem: Be brief.\n\nHuman: Name a colour.\n\nAssistant: Blue.", "rejected": "\n\nSystem: Be brief.\n\nHuman: Name a colour.\n\nAssistant: I like many colours, for instance blue."}
+{"chosen": "\n\nHuman: Hi\n\nAssistant: Hello!\n\nHuman: Bye\n\nAssistant: Goodbye, take care.", "rejected": "\n\nHuman: Hi\n\nAssistant: Hello!\n\nHuman: Bye\n\nAssistant: Whatever."}
+JSONL
+for form in tulu hh; do
+  cat > "$WORK/pref-$form.yaml" <<YAML
+study: pref-$form
+models:
+  - {name: tiny, path: $SOURCE_DIR/data/tinystories-656k}
+corpus:
+  sources:
+    - {name: pairs, format: preference_jsonl, path: $form.jsonl}
+  max_length: 64
+estimator: {n_bins: 16, orders: [1, 2], layers: all}
+runtime: {batch_size: 4, threads: 1}
+YAML
+  "$INFOBOUND" run --no-analysis --config "$WORK/pref-$form.yaml" --out "$WORK/pref-$form" > "$WORK/pref-$form.out" 2>&1 ||
+    { cat "$WORK/pref-$form.out" >&2; fail "run on the $form pairs failed"; }
+done
+cmp "$WORK/pref-tulu/metrics.csv" "$WORK/pref-hh/metrics.csv" || fail "Tulu and HH-RLHF forms of the same pairs give different metrics.csv"
+awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "preference") c = i } NR > 1 && $c == "" { bad = 1 } END { exit bad || !c }' "$WORK/pref-tulu/metrics.csv" ||
+  fail "metrics.csv has no preference values"
+
+echo "PASS: paper inputs (dry-run sources, regress by hub id and its messages, Tulu = HH-RLHF)"
