@@ -188,3 +188,63 @@ TEST(Plan, UnitsInOrderAndJsonRoundTrip) {
   EXPECT_THROW(make_plan(missing), InputError);
   EXPECT_TRUE(make_plan(missing, true).units[0].model_dir.empty());
 }
+
+// SmolLM2 keeps its intermediate checkpoints in a separate repository: a checkpoint names it.
+TEST(Plan, ACheckpointResolvesInItsOwnHubRepository) {
+  const fs::path dir = scratch("checkpoint-hub");
+  const fs::path hub = dir / "hub";
+  const std::string commit = "89abcdef0123456789abcdef0123456789abcdef";
+  for (const char* repo : {"models--Org--Model", "models--Org--Model-intermediate"}) {
+    write(hub / repo / "refs" / (std::string(repo).find("intermediate") != std::string::npos ? "step-10" : "main"), commit);
+    write(hub / repo / "snapshots" / commit / "config.json", "{}");
+    write(hub / repo / "snapshots" / commit / "tokenizer.json", "{}");
+  }
+  write(dir / "corpus.txt", "a\n");
+  const std::string yaml = R"(models:
+  - name: m
+    hub: Org/Model
+    checkpoints:
+      - {steps: [10], hub: Org/Model-intermediate, revision: "step-{step}", tokens_per_step: 4}
+      - {name: final, revision: main}
+corpus:
+  sources:
+    - path: corpus.txt
+)";
+  const StudyConfig c = parse_study_config(yaml, dir / "study.yaml");
+  ASSERT_EQ(c.models[0].checkpoints.size(), 2u);
+  EXPECT_EQ(hub_repo_of(c.models[0], c.models[0].checkpoints[0]), "Org/Model-intermediate");
+  EXPECT_EQ(hub_repo_of(c.models[0], c.models[0].checkpoints[1]), "Org/Model");
+  EXPECT_EQ(*c.models[0].checkpoints[0].tokens_seen, 40);
+  ::setenv("HF_HUB_CACHE", hub.c_str(), 1);
+  const Plan plan = make_plan(c);
+  ::unsetenv("HF_HUB_CACHE");
+  ASSERT_EQ(plan.units.size(), 2u);
+  EXPECT_EQ(plan.units[0].reference, "Org/Model-intermediate@step-10");
+  EXPECT_EQ(plan.units[0].model_dir, hub / "models--Org--Model-intermediate" / "snapshots" / commit);
+  EXPECT_EQ(plan.units[1].reference, "Org/Model@main");
+
+  EXPECT_NE(error_of(std::string(yaml).replace(yaml.find("hub: Org/Model-intermediate"), 27, "hub: Org/M@x"), dir).find("not as '@x'"),
+            std::string::npos);
+  EXPECT_NE(error_of(std::string(yaml).replace(yaml.find("revision: \"step-{step}\""), 23, "path: d"), dir).find("'hub' names the repository of a 'revision'"),
+            std::string::npos);
+}
+
+TEST(StudyConfig, RolePrefixesAreReadAndHashed) {
+  const fs::path dir = scratch("roles");
+  const std::string base = R"(models:
+  - {name: m, path: model}
+corpus:
+  sources:
+    - path: p.jsonl
+      format: preference_jsonl
+)";
+  const StudyConfig defaults = parse_study_config(base, dir / "study.yaml");
+  EXPECT_EQ(defaults.corpus.sources[0].role_prefixes.at("user"), "\n\nHuman: ");
+  const StudyConfig custom = parse_study_config(base + "      role_prefixes: {user: \"<|user|>\\n\", assistant: \"<|assistant|>\\n\"}\n", dir / "study.yaml");
+  EXPECT_EQ(custom.corpus.sources[0].role_prefixes.size(), 2u);
+  EXPECT_EQ(custom.corpus.sources[0].role_prefixes.at("assistant"), "<|assistant|>\n");
+  EXPECT_NE(config_hash(defaults), config_hash(custom));
+  EXPECT_NE(error_of(base + "      role_prefixes: [a]\n", dir).find("role_prefixes: expected a mapping"), std::string::npos);
+  const std::string text_source = std::string(kMinimal) + "      role_prefixes: {user: \"U: \"}\n";
+  EXPECT_NE(error_of(text_source, dir).find("apply to format preference_jsonl only"), std::string::npos);
+}

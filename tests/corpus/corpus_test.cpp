@@ -171,3 +171,56 @@ TEST(Fixtures, ReadsTinyShakespeareAndHhRlhf) {
     EXPECT_EQ(d.rejected.rfind(prompt, 0), 0u) << d.name;
   }
 }
+
+// Tulu 3 preference mixtures (allenai/llama-3.1-tulu-3-8b-preference-mixture) hold each side as a
+// list of chat messages; rendered with the default role prefixes they must give exactly the
+// tokens and preference labels of the same pairs written as HH-RLHF dialogue strings.
+TEST(Sequences, TuluMessagesGiveTheSamePreferenceDataAsHhRlhfStrings) {
+  const fs::path dir = scratch("tulu");
+  // The real schema: id, prompt, chosen and rejected as [{content, role}], source.
+  write(dir / "tulu.jsonl",
+        R"({"id": "a-1", "prompt": "What is 2+2?", "chosen": [{"content": "What is 2+2?", "role": "user"}, {"content": "2+2 is 4.", "role": "assistant"}], "rejected": [{"content": "What is 2+2?", "role": "user"}, {"content": "It is 5.", "role": "assistant"}], "source": "test"})" "\n"
+        R"({"id": "a-2", "prompt": "Name a colour.", "chosen": [{"content": "Be brief.", "role": "system"}, {"content": "Name a colour.", "role": "user"}, {"content": "Blue.", "role": "assistant"}], "rejected": [{"content": "Be brief.", "role": "system"}, {"content": "Name a colour.", "role": "user"}, {"content": "I like many colours, for instance blue.", "role": "assistant"}], "source": "test"})" "\n"
+        R"({"id": "a-3", "prompt": "Hi", "chosen": [{"content": "Hi", "role": "user"}, {"content": "Hello!", "role": "assistant"}, {"content": "Bye", "role": "user"}, {"content": "Goodbye, take care.", "role": "assistant"}], "rejected": [{"content": "Hi", "role": "user"}, {"content": "Hello!", "role": "assistant"}, {"content": "Bye", "role": "user"}, {"content": "Whatever.", "role": "assistant"}], "source": "test"})" "\n");
+  write(dir / "hh.jsonl",
+        R"({"chosen": "\n\nHuman: What is 2+2?\n\nAssistant: 2+2 is 4.", "rejected": "\n\nHuman: What is 2+2?\n\nAssistant: It is 5."})" "\n"
+        R"({"chosen": "\n\nSystem: Be brief.\n\nHuman: Name a colour.\n\nAssistant: Blue.", "rejected": "\n\nSystem: Be brief.\n\nHuman: Name a colour.\n\nAssistant: I like many colours, for instance blue."})" "\n"
+        R"({"chosen": "\n\nHuman: Hi\n\nAssistant: Hello!\n\nHuman: Bye\n\nAssistant: Goodbye, take care.", "rejected": "\n\nHuman: Hi\n\nAssistant: Hello!\n\nHuman: Bye\n\nAssistant: Whatever."})" "\n");
+  const TokenizedCorpus tulu = tokenize_corpus(spec_for(dir / "tulu.jsonl", SourceFormat::preference_jsonl), byte_encoder);
+  const TokenizedCorpus hh = tokenize_corpus(spec_for(dir / "hh.jsonl", SourceFormat::preference_jsonl), byte_encoder);
+  ASSERT_EQ(tulu.n_sequences(), 6);
+  EXPECT_EQ(tulu.ids, hh.ids);
+  EXPECT_EQ(tulu.offsets, hh.offsets);
+  EXPECT_EQ(tulu.preference, hh.preference);
+  // The prompt of the multi-turn pair runs to the last assistant turn, as for HH-RLHF.
+  const auto chosen = tulu.sequence_preference(4);
+  const std::size_t prompt = 1 + std::string("\n\nHuman: Hi\n\nAssistant: Hello!\n\nHuman: Bye\n\nAssistant:").size();
+  for (std::size_t i = 0; i < chosen.size(); ++i) ASSERT_EQ(chosen[i], i < prompt ? -1 : 1) << i;
+}
+
+TEST(Documents, MessagesRenderWithConfiguredRolePrefixesAndBadMessagesNameTheirLine) {
+  CorpusSource source;
+  source.format = SourceFormat::preference_jsonl;
+  source.role_prefixes = {{"user", "<|user|>\n"}, {"assistant", "\n<|assistant|>\n"}};
+  const auto messages = nlohmann::json::parse(R"([{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo"}])");
+  EXPECT_EQ(render_messages(messages, source, "f line 1"), "<|user|>\nHi\n<|assistant|>\nYo");
+
+  const fs::path dir = scratch("tulu-bad");
+  source.path = dir / "bad.jsonl";
+  ReadStats stats;
+  auto error_of = [&](const std::string& line) {
+    write(source.path, R"({"chosen": [{"role": "user", "content": "a"}], "rejected": "\n\nHuman: a"})" "\n" + line + "\n");
+    try {
+      read_documents(source, false, stats);
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  const std::string unknown_role = error_of(R"({"chosen": [{"role": "tool", "content": "x"}], "rejected": [{"role": "user", "content": "y"}]})");
+  EXPECT_NE(unknown_role.find("bad.jsonl line 2: field 'chosen' message 0: role 'tool'"), std::string::npos) << unknown_role;
+  const std::string no_content = error_of(R"({"chosen": [{"role": "user"}], "rejected": [{"role": "user", "content": "y"}]})");
+  EXPECT_NE(no_content.find("bad.jsonl line 2: field 'chosen' message 0: expected an object"), std::string::npos) << no_content;
+  const std::string empty = error_of(R"({"chosen": [], "rejected": [{"role": "user", "content": "y"}]})");
+  EXPECT_NE(empty.find("line 2: field 'chosen': expected a non-empty list"), std::string::npos) << empty;
+}

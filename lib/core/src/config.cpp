@@ -57,13 +57,22 @@ void parse_checkpoint(yaml::Map& map, const fs::path& file, std::vector<Checkpoi
   const auto name = map.optional_string("name");
   const auto revision = map.optional_string("revision");
   const auto path = map.optional_string("path");
+  const auto hub = map.optional_string("hub");
   map.finish();
   if (revision && path) yaml::fail(map.file(), map.node(), map.where() + ": give either 'revision' or 'path', not both");
+  if (hub && path) yaml::fail(map.file(), map.node(), map.where() + ": 'hub' names the repository of a 'revision', not of a 'path'");
+  std::string hub_repo;
+  if (hub) {
+    const auto parsed = parse_hub_reference(*hub);
+    if (!parsed.revision.empty()) yaml::fail(map.file(), map.node(), map.where() + ".hub: give the revision in 'revision', not as '@" + parsed.revision + "'");
+    hub_repo = parsed.repo;
+  }
   auto make = [&](std::optional<int64_t> s) {
     CheckpointSpec c;
     auto expand = [&](const std::string& text) { return s ? substitute(text, "step", *s) : text; };
     c.step = s;
     if (revision) c.revision = expand(*revision);
+    c.hub = hub_repo;
     if (path) c.path = relative_to(file, expand(*path));
     if (tokens) c.tokens_seen = tokens;
     else if (tokens_per_step && s) c.tokens_seen = *s * *tokens_per_step;
@@ -124,13 +133,14 @@ ModelSpec parse_model(yaml::Map& map, const fs::path& file, const std::string& d
       if (path) c.path = relative_to(file, *path);
       else c.revision = default_revision;
     }
-    if (!c.revision.empty() && model.hub.empty())
+    if (!c.revision.empty() && hub_repo_of(model, c).empty())
       yaml::fail(map.file(), map.node(), map.where() + " (" + model.name + "): checkpoint '" + c.name +
                                              "' names a revision but the model has no 'hub' id");
     if (c.name.find_first_of("/\\ \t") != std::string::npos || c.name.find("__") != std::string::npos)
       yaml::fail(map.file(), map.node(), map.where() + ": checkpoint name '" + c.name + "' must not contain '/', spaces or '__'");
   }
-  if (model.hub.empty() && !path && std::any_of(model.checkpoints.begin(), model.checkpoints.end(), [](const auto& c) { return c.path.empty(); }))
+  if (model.hub.empty() && !path &&
+      std::any_of(model.checkpoints.begin(), model.checkpoints.end(), [&](const auto& c) { return c.path.empty() && hub_repo_of(model, c).empty(); }))
     yaml::fail(map.file(), map.node(), map.where() + " (" + model.name + "): needs 'hub' (ORG/NAME) or 'path' (a model directory)");
   std::set<std::string> names;
   for (const auto& c : model.checkpoints)
@@ -208,17 +218,25 @@ CorpusSource parse_source(yaml::Map& map, const fs::path& file, std::size_t inde
   source.chosen_field = map.string("chosen_field", source.chosen_field);
   source.rejected_field = map.string("rejected_field", source.rejected_field);
   source.response_marker = map.string("response_marker", source.response_marker);
+  if (const YAML::Node prefixes = map.get("role_prefixes"); prefixes && !prefixes.IsNull()) {
+    if (!prefixes.IsMap() || prefixes.size() == 0)
+      yaml::fail(map.file(), prefixes, "corpus.sources[" + std::to_string(index) + "].role_prefixes: expected a mapping role: prefix");
+    source.role_prefixes.clear();
+    for (const auto& entry : prefixes)
+      source.role_prefixes[map.as_string(entry.first, "a role name")] = map.as_string(entry.second, "the prefix of role '" + entry.first.as<std::string>() + "'");
+  }
   source.skip_documents = map.integer("skip_documents", 0);
   source.max_documents = map.optional_integer("max_documents");
   const bool split_given = map.has("split");
   const bool text_field_given = map.has("text_field");
-  const bool preference_given = map.has("chosen_field") || map.has("rejected_field") || map.has("response_marker");
+  const bool preference_given =
+      map.has("chosen_field") || map.has("rejected_field") || map.has("response_marker") || map.has("role_prefixes");
   map.finish();
   const std::string where = "corpus.sources[" + std::to_string(index) + "]";
   if (split_given && source.format != SourceFormat::text) yaml::fail(map.file(), map.node(), where + ": 'split' applies to format text only");
   if (text_field_given && source.format != SourceFormat::jsonl) yaml::fail(map.file(), map.node(), where + ": 'text_field' applies to format jsonl only");
   if (preference_given && source.format != SourceFormat::preference_jsonl)
-    yaml::fail(map.file(), map.node(), where + ": chosen_field/rejected_field/response_marker apply to format preference_jsonl only");
+    yaml::fail(map.file(), map.node(), where + ": chosen_field/rejected_field/response_marker/role_prefixes apply to format preference_jsonl only");
   if (source.skip_documents < 0) yaml::fail(map.file(), map.node(), where + ".skip_documents must be >= 0");
   if (source.max_documents && *source.max_documents <= 0) yaml::fail(map.file(), map.node(), where + ".max_documents must be > 0");
   return source;
@@ -376,6 +394,10 @@ std::string LayerSelection::to_string() const {
   return "[" + text + "]";
 }
 
+const std::string& hub_repo_of(const ModelSpec& model, const CheckpointSpec& checkpoint) {
+  return checkpoint.hub.empty() ? model.hub : checkpoint.hub;
+}
+
 bool StudyConfig::preference_enabled() const {
   if (estimator.preference) return *estimator.preference;
   return std::any_of(corpus.sources.begin(), corpus.sources.end(), [](const auto& s) { return s.format == SourceFormat::preference_jsonl; });
@@ -477,6 +499,7 @@ nlohmann::json numbers_config(const StudyConfig& config) {
       j["chosen_field"] = s.chosen_field;
       j["rejected_field"] = s.rejected_field;
       j["response_marker"] = s.response_marker;
+      j["role_prefixes"] = s.role_prefixes;
     }
     sources.push_back(j);
   }

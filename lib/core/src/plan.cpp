@@ -61,8 +61,9 @@ ResolvedCheckpoint resolve_checkpoint(const ModelSpec& model, const CheckpointSp
     resolved.dir = checkpoint.path;
     if (!fs::is_directory(resolved.dir, error)) throw InputError(resolved.dir.string() + ": model directory not found (" + what + ")");
   } else {
-    resolved.reference = model.hub + "@" + checkpoint.revision;
-    resolved.dir = resolve_hub_model(model.hub, checkpoint.revision);
+    const std::string& repo = hub_repo_of(model, checkpoint);
+    resolved.reference = repo + "@" + checkpoint.revision;
+    resolved.dir = resolve_hub_model(repo, checkpoint.revision);
   }
   if (!fs::is_regular_file(resolved.dir / "config.json", error))
     throw InputError(resolved.dir.string() + ": no config.json, not a Hugging Face model directory (" + what + ")");
@@ -104,8 +105,9 @@ Plan make_plan(const StudyConfig& config, bool allow_unresolved) {
         base.tokenizer_id = it->second;
       } catch (const InputError&) {
         if (!allow_unresolved) throw;
-        base.reference = checkpoint.path.empty() ? model.hub + "@" + checkpoint.revision : checkpoint.path.string();
-        base.tokenizer_id = "unresolved:" + (model.hub.empty() ? model.name : model.hub);
+        const std::string& repo = hub_repo_of(model, checkpoint);
+        base.reference = checkpoint.path.empty() ? repo + "@" + checkpoint.revision : checkpoint.path.string();
+        base.tokenizer_id = "unresolved:" + (!model.hub.empty() ? model.hub : repo.empty() ? model.name : repo);
       }
       base.index = static_cast<int64_t>(plan.units.size());
       base.id = make_unit_id(model.name, checkpoint.name, {}, 1);

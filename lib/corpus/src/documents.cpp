@@ -100,6 +100,26 @@ fs::path source_file(const CorpusSource& source) {
   return resolve_hub_dataset_file(source.dataset, source.path.string());
 }
 
+std::string render_messages(const nlohmann::json& messages, const CorpusSource& source, const std::string& where) {
+  if (!messages.is_array() || messages.empty()) throw InputError(where + ": expected a non-empty list of messages {role, content}");
+  std::string text;
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    const auto& m = messages[i];
+    const std::string at = where + " message " + std::to_string(i);
+    if (!m.is_object() || !m.contains("role") || !m.contains("content") || !m["role"].is_string() || !m["content"].is_string())
+      throw InputError(at + ": expected an object with string fields 'role' and 'content'");
+    const std::string role = m["role"].get<std::string>();
+    const auto prefix = source.role_prefixes.find(role);
+    if (prefix == source.role_prefixes.end()) {
+      std::string known;
+      for (const auto& [name, value] : source.role_prefixes) known += (known.empty() ? "" : ", ") + name;
+      throw InputError(at + ": role '" + role + "' has no prefix in the source's role_prefixes (known: " + known + ")");
+    }
+    text += prefix->second + m["content"].get<std::string>();
+  }
+  return text;
+}
+
 std::vector<std::pair<std::string, int64_t>> split_text(std::string_view text, TextSplit split) {
   std::vector<std::pair<std::string, int64_t>> documents;
   if (split == TextSplit::whole) {
@@ -183,6 +203,12 @@ std::vector<Document> read_documents(const CorpusSource& source, bool replace_in
         if (!j.at(name).is_string()) throw InputError(where + ": field '" + name + "' is not a string");
         return j.at(name).get<std::string>();
       };
+      // A preference side is an HH-RLHF dialogue string, or a list of chat messages {role,
+      // content} (Tulu 3 preference mixtures) rendered with the source's role prefixes.
+      auto dialogue = [&](const std::string& name) {
+        if (j.is_object() && j.contains(name) && j.at(name).is_array()) return render_messages(j.at(name), source, where + ": field '" + name + "'");
+        return field(name);
+      };
       Document d;
       d.name = where;
       if (source.format == SourceFormat::jsonl) {
@@ -192,8 +218,8 @@ std::vector<Document> read_documents(const CorpusSource& source, bool replace_in
           continue;
         }
       } else {
-        d.text = field(source.chosen_field);
-        d.rejected = field(source.rejected_field);
+        d.text = dialogue(source.chosen_field);
+        d.rejected = dialogue(source.rejected_field);
         d.is_pair = true;
         if (blank(d.text) || blank(d.rejected)) {
           ++stats.skipped_empty;

@@ -285,6 +285,9 @@ void print_dry_run(const DryRun& dry, std::ostream& out) {
       << ", memory budget " << human_bytes(dry.memory_budget) << " per rank, " << dry.plan.ranks_per_unit << " rank(s) per unit\n";
   std::snprintf(line, sizeof line, "%-56s %-44s %12s %6s %14s %14s %12s %12s %10s\n", "unit", "source", "tokens", "layers", "forward",
                 "estimator", "tables", "peak memory", "disk");
+  // Where each checkpoint comes from (hub ORG/NAME@revision or a directory), once per checkpoint.
+  for (const auto& u : dry.plan.units)
+    if (u.layer_group == 0) out << "checkpoint " << u.model << " " << u.checkpoint << " <- " << u.reference << (u.model_dir.empty() ? " (not on this machine)" : "") << "\n";
   out << line;
   double flops = 0, disk = 0, peak = 0;
   int64_t tokens = 0;

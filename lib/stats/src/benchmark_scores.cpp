@@ -1,6 +1,7 @@
 #include "infobound/stats/benchmark_scores.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -143,16 +144,24 @@ struct TaskScore {
   double value;
 };
 
+// A score value: a finite number, or an error naming the file and the key (a string or a NaN
+// where a score belongs is a damaged file, not a missing score).
+double score_value(const nlohmann::json& value, const std::filesystem::path& path, const std::string& key) {
+  if (!value.is_number() || !std::isfinite(value.get<double>()))
+    throw InputError(path.string() + ": results." + key + " is " + value.dump() + ", expected a finite number");
+  return value.get<double>();
+}
+
 // The metric of a task result: the first of the preferred names present (new-format keys are
 // "metric,filter"; the "none" filter or the first filter is taken).
-std::optional<TaskScore> pick_metric(const nlohmann::json& result, const std::vector<std::string>& preferred) {
+std::optional<TaskScore> pick_metric(const nlohmann::json& result, const std::vector<std::string>& preferred,
+                                     const std::filesystem::path& path, const std::string& task) {
   if (!result.is_object()) return std::nullopt;
   for (const auto& name : preferred) {
-    if (result.contains(name) && result[name].is_number()) return TaskScore{name, result[name].get<double>()};
-    if (result.contains(name + ",none") && result[name + ",none"].is_number())
-      return TaskScore{name, result[name + ",none"].get<double>()};
+    if (result.contains(name)) return TaskScore{name, score_value(result[name], path, task + "." + name)};
+    if (result.contains(name + ",none")) return TaskScore{name, score_value(result[name + ",none"], path, task + "." + name + ",none")};
     for (const auto& [key, value] : result.items())
-      if (key.rfind(name + ",", 0) == 0 && value.is_number()) return TaskScore{name, value.get<double>()};
+      if (key.rfind(name + ",", 0) == 0) return TaskScore{name, score_value(value, path, task + "." + key)};
   }
   return std::nullopt;
 }
@@ -192,7 +201,7 @@ void read_one_lm_eval_file(const std::filesystem::path& path, const BenchmarkRea
   int mmlu_count = 0;
   std::string mmlu_metric;
   for (const auto& [task, value] : results.items()) {
-    const auto score = pick_metric(value, options.metrics);
+    const auto score = pick_metric(value, options.metrics, path, task);
     const bool wanted = options.tasks.empty() || std::find(options.tasks.begin(), options.tasks.end(), task) != options.tasks.end();
     if (!score) continue;
     if (task.rfind("hendrycksTest-", 0) == 0 && options.tasks.empty()) {
@@ -210,6 +219,12 @@ void read_one_lm_eval_file(const std::filesystem::path& path, const BenchmarkRea
     record.scores["mmlu"] = mmlu_sum / mmlu_count;
     set.metric_of["mmlu"] = mmlu_metric + " (mean of " + std::to_string(mmlu_count) + " hendrycksTest subjects)";
     if (benchmarks_seen.insert("mmlu").second) set.benchmarks.push_back("mmlu");
+  }
+  if (record.scores.empty()) {
+    if (!options.tasks.empty()) return;  // this file does not hold the tasks asked for
+    std::string wanted;
+    for (const auto& m : options.metrics) wanted += (wanted.empty() ? "" : ", ") + m;
+    throw InputError(path.string() + ": no task of \"results\" has a score under the metrics " + wanted);
   }
   set.records.push_back(std::move(record));
 }

@@ -15,21 +15,6 @@ std::string lower(std::string s) {
   return s;
 }
 
-std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-  for (std::size_t at = 0; (at = s.find(from, at)) != std::string::npos; at += to.size()) s.replace(at, from.size(), to);
-  return s;
-}
-
-// Hub ids compared case-insensitively, with the Hub's renames folded: "openai-community/gpt2"
-// was "gpt2", and lm-eval's Pythia results name "EleutherAI/pythia-v1.1-70m", today "pythia-70m".
-std::string canonical_model(const std::string& id) {
-  std::string s = lower(id);
-  while (!s.empty() && s.back() == '/') s.pop_back();
-  if (s.rfind("openai-community/", 0) == 0) s = s.substr(17);
-  s = replace_all(s, "/pythia-v1.1-", "/pythia-");
-  return s;
-}
-
 std::string name_without_organisation(const std::string& canonical) {
   const auto slash = canonical.rfind('/');
   return slash == std::string::npos ? canonical : canonical.substr(slash + 1);
@@ -187,56 +172,107 @@ std::vector<Observation> collect_observations(const io::CsvTable& metrics, const
   return observations;
 }
 
+namespace {
+
+// How a benchmark record found its candidate observations; a lower rank wins an observation
+// that two records claim (the record naming today's hub id beats one naming a renamed id).
+struct Candidates {
+  std::vector<std::size_t> observations;
+  std::string rule;
+  int rank = 4;
+  std::string failure;  // set when no candidate could be found, or the name is ambiguous
+};
+
+Candidates find_candidates(const std::vector<Observation>& observations, const BenchmarkRecord& record,
+                           const std::map<std::string, std::string>& aliases) {
+  Candidates found;
+  auto collect = [&](auto&& accept, std::string rule, int rank) {
+    for (std::size_t o = 0; o < observations.size(); ++o)
+      if (accept(observations[o])) found.observations.push_back(o);
+    if (!found.observations.empty()) {
+      found.rule = std::move(rule);
+      found.rank = rank;
+    }
+    return !found.observations.empty();
+  };
+  auto ids_of = [](const Observation& o) {
+    std::vector<std::string> ids{o.model};
+    if (!o.hub.empty()) ids.push_back(o.hub);
+    if (!o.repo.empty()) ids.push_back(o.repo);
+    return ids;
+  };
+  auto any_id = [&](const Observation& o, auto&& equal) {
+    for (const auto& id : ids_of(o))
+      if (equal(id)) return true;
+    return false;
+  };
+
+  if (const auto alias = aliases.find(record.model); alias != aliases.end()) {
+    const std::string target = alias->second;
+    if (collect([&](const Observation& o) { return any_id(o, [&](const std::string& id) { return normalised_hub_id(id) == normalised_hub_id(target); }); },
+                "alias", 0))
+      return found;
+    found.failure = "unmatched: --alias names '" + target + "', which is neither a model nor a hub id of metrics.csv";
+    return found;
+  }
+  const std::string wanted = normalised_hub_id(record.model), current = current_hub_id(record.model);
+  if (collect([&](const Observation& o) { return any_id(o, [&](const std::string& id) { return normalised_hub_id(id) == wanted; }); }, "same id", 1))
+    return found;
+  if (collect([&](const Observation& o) { return any_id(o, [&](const std::string& id) { return current_hub_id(id) == current; }); },
+              "same id after a Hub rename", 2))
+    return found;
+  // Observations without a hub identity (local models, hand-made tables) by name alone.
+  const std::string name = name_without_organisation(current);
+  std::set<std::string> models;
+  collect(
+      [&](const Observation& o) {
+        const bool same = o.hub.empty() && o.repo.empty() && name_without_organisation(current_hub_id(o.model)) == name;
+        if (same) models.insert(o.model);
+        return same;
+      },
+      "same name without organisation", 3);
+  if (models.size() > 1) {
+    found.observations.clear();
+    found.failure = "unmatched: '" + name + "' names " + std::to_string(models.size()) + " models of metrics.csv; add --alias";
+  } else if (found.observations.empty()) {
+    found.failure = "unmatched: no model with hub id '" + record.model + "' in metrics.csv";
+  }
+  return found;
+}
+
+}  // namespace
+
 std::vector<MatchRow> match_records(const std::vector<Observation>& observations, const BenchmarkSet& benchmarks,
                                     const std::map<std::string, std::string>& aliases,
                                     std::vector<std::pair<std::size_t, std::size_t>>& pairs) {
-  std::vector<MatchRow> rows;
-  std::map<std::size_t, std::string> taken;  // observation -> source that took it
-  for (std::size_t r = 0; r < benchmarks.records.size(); ++r) {
+  const std::size_t n = benchmarks.records.size();
+  std::vector<MatchRow> rows(n);
+  std::vector<Candidates> found(n);
+  std::vector<std::size_t> order(n);
+  for (std::size_t r = 0; r < n; ++r) {
     const BenchmarkRecord& record = benchmarks.records[r];
-    MatchRow row;
-    row.benchmark_model = record.model;
-    row.benchmark_checkpoint = record.checkpoint.value_or("");
-    row.source = record.source;
-    const auto alias = aliases.find(record.model);
-    const std::string target = alias != aliases.end() ? alias->second : record.model;
-    const std::string canonical = canonical_model(target);
+    rows[r].benchmark_model = record.model;
+    rows[r].benchmark_checkpoint = record.checkpoint.value_or("");
+    rows[r].source = record.source;
+    found[r] = find_candidates(observations, record, aliases);
+    order[r] = r;
+  }
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return found[a].rank < found[b].rank; });
 
-    std::vector<std::size_t> candidates;
-    std::string rule;
-    for (std::size_t o = 0; o < observations.size(); ++o)
-      if (observations[o].model == target) candidates.push_back(o);
-    if (!candidates.empty()) rule = alias != aliases.end() ? "alias" : "same id";
+  std::map<std::size_t, std::string> taken;  // observation -> source that took it
+  for (const std::size_t r : order) {
+    const BenchmarkRecord& record = benchmarks.records[r];
+    MatchRow& row = rows[r];
+    const std::vector<std::size_t>& candidates = found[r].observations;
     if (candidates.empty()) {
-      for (std::size_t o = 0; o < observations.size(); ++o)
-        if (canonical_model(observations[o].model) == canonical) candidates.push_back(o);
-      if (!candidates.empty()) rule = "same id up to case and Hub renames";
-    }
-    if (candidates.empty()) {
-      std::set<std::string> models;
-      for (std::size_t o = 0; o < observations.size(); ++o)
-        if (name_without_organisation(canonical_model(observations[o].model)) == name_without_organisation(canonical)) {
-          candidates.push_back(o);
-          models.insert(observations[o].model);
-        }
-      if (models.size() > 1) {
-        row.status = "unmatched: '" + name_without_organisation(canonical) + "' names " + std::to_string(models.size()) +
-                     " models of metrics.csv; add --alias";
-        rows.push_back(row);
-        continue;
-      }
-      if (!candidates.empty()) rule = "same name without organisation";
-    }
-    if (candidates.empty()) {
-      row.status = "unmatched: no model '" + record.model + "' in metrics.csv";
-      rows.push_back(row);
+      row.status = found[r].failure;
       continue;
     }
-
+    std::string rule = found[r].rule;
     std::optional<std::size_t> chosen;
     if (record.checkpoint && !is_final_checkpoint(*record.checkpoint)) {
       for (const std::size_t o : candidates)
-        if (observations[o].checkpoint == *record.checkpoint) chosen = o;
+        if (observations[o].revision == *record.checkpoint || observations[o].checkpoint == *record.checkpoint) chosen = o;
       if (chosen) rule += ", same checkpoint";
       const auto wanted = step_number(*record.checkpoint);
       if (!chosen && wanted) {
@@ -249,12 +285,11 @@ std::vector<MatchRow> match_records(const std::vector<Observation>& observations
       }
       if (!chosen) {
         row.status = "unmatched: model found, checkpoint '" + *record.checkpoint + "' not in metrics.csv";
-        rows.push_back(row);
         continue;
       }
     } else {
       for (const std::size_t o : candidates)
-        if (is_final_checkpoint(observations[o].checkpoint)) chosen = o;
+        if (is_final_checkpoint(observations[o].checkpoint) || observations[o].revision == "main") chosen = o;
       if (chosen) rule += ", final weights";
       else if (candidates.size() == 1) {
         chosen = candidates[0];
@@ -269,7 +304,6 @@ std::vector<MatchRow> match_records(const std::vector<Observation>& observations
     }
     if (const auto previous = taken.find(*chosen); previous != taken.end()) {
       row.status = "unmatched: " + observation_name(observations[*chosen]) + " already matched by " + previous->second;
-      rows.push_back(row);
       continue;
     }
     taken[*chosen] = record.source;
@@ -278,8 +312,8 @@ std::vector<MatchRow> match_records(const std::vector<Observation>& observations
     row.status = "matched";
     row.rule = rule;
     pairs.emplace_back(*chosen, r);
-    rows.push_back(row);
   }
+  std::sort(pairs.begin(), pairs.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
   return rows;
 }
 
@@ -479,6 +513,12 @@ RegressionStudy run_regression_study(const io::CsvTable& metrics, const Benchmar
   study.options = options;
   study.predictor_columns = resolve_predictor_columns(metrics, options);
   study.observations = collect_observations(metrics, study.predictor_columns, options.layer, study.notes);
+  for (auto& o : study.observations)
+    if (const auto source = options.sources.find({o.model, o.checkpoint}); source != options.sources.end()) {
+      o.hub = source->second.hub;
+      o.repo = source->second.repo;
+      o.revision = source->second.revision;
+    }
   std::vector<std::pair<std::size_t, std::size_t>> pairs;
   study.matches = match_records(study.observations, benchmarks, options.aliases, pairs);
   for (const auto& note : benchmarks.notes) study.notes.push_back(note);

@@ -3,6 +3,7 @@
 // unknown keys and wrong types are errors naming file, line and column. Schema: docs/config.md.
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,10 +15,16 @@ namespace infobound {
 struct CheckpointSpec {
   std::string name;                // unique within the model, used in unit ids and metrics.csv
   std::string revision;            // hub revision (branch, tag or commit); empty for a local path
+  std::string hub;                 // ORG/NAME holding this revision when it is not the model's own repo
+                                   // (SmolLM2's intermediate checkpoints); empty: the model's `hub`
   std::filesystem::path path;      // local Hugging Face layout directory; empty for a hub revision
   std::optional<int64_t> step;         // training step
   std::optional<int64_t> tokens_seen;  // training tokens seen at this checkpoint
 };
+
+struct ModelSpec;
+// The hub repository a checkpoint's revision lives in: its own `hub`, else the model's.
+const std::string& hub_repo_of(const ModelSpec& model, const CheckpointSpec& checkpoint);
 
 struct ModelSpec {
   std::string name;
@@ -44,6 +51,10 @@ struct CorpusSource {
   std::string chosen_field = "chosen";
   std::string rejected_field = "rejected";
   std::string response_marker = "\n\nAssistant:";
+  // Chat messages ({role, content} lists, as Tulu 3 preference data) are rendered to text as
+  // prefix(role) + content, concatenated; the defaults reproduce HH-RLHF's dialogue strings.
+  std::map<std::string, std::string> role_prefixes{
+      {"system", "\n\nSystem: "}, {"user", "\n\nHuman: "}, {"assistant", "\n\nAssistant: "}};
   int64_t skip_documents = 0;
   std::optional<int64_t> max_documents;
 };

@@ -40,6 +40,11 @@ std::vector<Document> read_documents(const CorpusSource& source, bool replace_in
 // The file a source reads (a cached hub dataset file when `dataset` is set).
 std::filesystem::path source_file(const CorpusSource& source);
 
+// A list of chat messages [{role, content}, ...] as one text: for each message the source's
+// role_prefixes[role] followed by its content. Throws InputError naming `where` for a malformed
+// message or a role without a prefix.
+std::string render_messages(const nlohmann::json& messages, const CorpusSource& source, const std::string& where);
+
 // Text splitting alone (exposed for tests): returns (text, first line number) per document.
 std::vector<std::pair<std::string, int64_t>> split_text(std::string_view text, TextSplit split);
 

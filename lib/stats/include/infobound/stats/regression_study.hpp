@@ -11,6 +11,7 @@
 #include "infobound/io/csv_table.hpp"
 #include "infobound/stats/benchmark_scores.hpp"
 #include "infobound/stats/correlation.hpp"
+#include "infobound/stats/hub_identity.hpp"
 #include "infobound/stats/ols.hpp"
 
 namespace infobound::stats {
@@ -32,12 +33,14 @@ struct RegressionOptions {
   int64_t order = 1;
   LayerSelection layer;
   bool family_effects = false;
-  std::map<std::string, std::string> aliases;  // benchmark model id -> metrics.csv model id
+  std::map<std::string, std::string> aliases;  // benchmark model id -> metrics.csv model or hub id
+  CheckpointSources sources;                   // hub identity of each (model, checkpoint) of metrics.csv
 };
 
 // One (model, checkpoint) of metrics.csv with its predictor values under the layer selection.
 struct Observation {
   std::string model, family, checkpoint;
+  std::string hub, repo, revision;  // hub identity (RegressionOptions::sources); empty when unknown
   std::optional<double> step, params, tokens;
   std::map<std::string, double> values;  // predictor column -> value
 };
@@ -102,7 +105,9 @@ std::vector<Observation> collect_observations(const io::CsvTable& metrics, const
 // Throws UsageError naming the available columns when a predictor is not in metrics.csv.
 std::vector<std::string> resolve_predictor_columns(const io::CsvTable& metrics, const RegressionOptions& options);
 
-// Pairs benchmark records with observations (rules in docs/regression.md); every record gets a row.
+// Pairs benchmark records with observations (rules in docs/analysis.md); every record gets a row.
+// Records are joined on hub ids (an observation's `hub`, `repo` and `model`); by name without
+// organisation only for observations without a hub identity.
 std::vector<MatchRow> match_records(const std::vector<Observation>& observations, const BenchmarkSet& benchmarks,
                                     const std::map<std::string, std::string>& aliases,
                                     std::vector<std::pair<std::size_t, std::size_t>>& pairs);
