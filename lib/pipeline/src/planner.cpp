@@ -13,6 +13,7 @@
 #include "infobound/estimate/ngram.hpp"
 #include "infobound/models/causal_lm.hpp"
 #include "infobound/tokenize/tokenizer.hpp"
+#include "infobound/pipeline/weights_digests.hpp"
 #include "label_plan.hpp"
 
 namespace infobound::pipeline {
@@ -41,6 +42,7 @@ corpus::TokenCacheInfo token_cache_info(const StudyConfig& config, const Plan& p
 
 PlannedRun plan_run(const StudyConfig& config, const RunDir& run) {
   Plan plan = make_plan(config);
+  record_weights_digests(plan);
   std::error_code error;
   if (fs::is_regular_file(run.plan(), error)) {
     const Plan existing = read_plan(run.plan());
