@@ -145,7 +145,7 @@ TEST(PytorchBin, ForbiddenGlobalsAndOpcodesAreNamed) {
 }
 
 TEST(PytorchBin, MalformedPicklesAreErrorsNotCrashes) {
-  for (const std::string bytes : {std::string(""), std::string("\x80\x02"), std::string("\x80\x02X\xff\xff\xff\x7f" "abc"),
+  for (const std::string& bytes : {std::string(""), std::string("\x80\x02"), std::string("\x80\x02X\xff\xff\xff\x7f" "abc"),
                                   std::string("\x80\x02h\x05."), std::string("\x80\x02(u."), std::string("\x80\x02\x30."),
                                   std::string("\x80\x02K\x01K\x02.")}) {
     EXPECT_NE(error_of([&] { read_pickle(as_bytes(bytes), 0, "m.bin"); }), "no error") << ::testing::PrintToString(bytes);

@@ -126,7 +126,9 @@ std::string weights_digest(const Checkpoint& checkpoint) {
     const TensorView view = *checkpoint.find(name);
     std::string header = std::to_string(name.size()) + ":" + name + "\n" + std::string(dtype_name(view.dtype)) + "\n";
     for (const auto d : view.shape) header += std::to_string(d) + " ";
-    header += "\n" + std::to_string(view.bytes.size()) + "\n";
+    header += '\n';
+    header += std::to_string(view.bytes.size());
+    header += '\n';
     hash.update(header);
     // Streams the mapping in slices so a large tensor is paged in and out, never held at once.
     constexpr std::size_t kSlice = std::size_t{64} << 20;

@@ -35,9 +35,11 @@ TensorView tensor_view(const std::string& name, const PickledTensor& t, const St
   for (const int64_t d : t.shape)
     if (d < 0 || __builtin_mul_overflow(numel, static_cast<uint64_t>(d), &numel) || numel > INT64_MAX)
       throw InputError(where + ": size " + shape_string(t.shape) + " is invalid");
+  // Contiguous as torch defines it: row-major strides, any stride for a dimension of size 1.
+  // (Skipped for an empty tensor, whose other dimensions may be anything.)
   int64_t expected = 1;
-  for (std::size_t i = t.shape.size(); i-- > 0;) {
-    if (t.shape[i] != 1 && numel != 0 && t.stride[i] != expected)
+  for (std::size_t i = t.shape.size(); numel != 0 && i-- > 0;) {
+    if (t.shape[i] != 1 && t.stride[i] != expected)
       throw InputError(where + ": stored as a strided view (size " + shape_string(t.shape) + ", stride " + shape_string(t.stride) +
                        "); only contiguous tensors are read: re-save the state dict with contiguous tensors or convert it to safetensors");
     expected *= t.shape[i];
