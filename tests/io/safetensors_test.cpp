@@ -8,7 +8,7 @@
 
 #include "infobound/core/error.hpp"
 #include "infobound/io/json_file.hpp"
-#include "infobound/io/safetensors_checkpoint.hpp"
+#include "infobound/io/checkpoint.hpp"
 
 namespace fs = std::filesystem;
 using infobound::InputError;
@@ -199,11 +199,11 @@ TEST(SafetensorsFile, TruncatedFixtureNamesFileAndTensor) {
   EXPECT_THROW(SafetensorsFile::open(dir / "absent.safetensors"), InputError);
 }
 
-TEST(SafetensorsCheckpoint, ShardedIndexHoldsTheSameTensorsAsTheSingleFile) {
+TEST(Checkpoint, ShardedIndexHoldsTheSameTensorsAsTheSingleFile) {
   const auto sharded_dir = kModels / "llama-sharded";
   if (!fs::exists(sharded_dir)) GTEST_SKIP() << "fixtures not found at " << sharded_dir;
-  const auto sharded = SafetensorsCheckpoint::open(sharded_dir);
-  const auto single = SafetensorsCheckpoint::open(kModels / "llama");
+  const auto sharded = Checkpoint::open(sharded_dir);
+  const auto single = Checkpoint::open(kModels / "llama");
   EXPECT_EQ(sharded.description(), "model.safetensors.index.json");
   ASSERT_EQ(sharded.names(), single.names());
   for (const auto& name : single.names()) {
@@ -215,7 +215,7 @@ TEST(SafetensorsCheckpoint, ShardedIndexHoldsTheSameTensorsAsTheSingleFile) {
   EXPECT_EQ(sharded.file_of("model.layers.2.mlp.up_proj.weight").filename(), "model-00002-of-00002.safetensors");
 }
 
-TEST(SafetensorsCheckpoint, IndexNamingAMissingTensorOrShardIsAnError) {
+TEST(Checkpoint, IndexNamingAMissingTensorOrShardIsAnError) {
   const auto sharded_dir = kModels / "llama-sharded";
   if (!fs::exists(sharded_dir)) GTEST_SKIP() << "fixtures not found at " << sharded_dir;
   const auto dir = temp_dir();
@@ -225,13 +225,13 @@ TEST(SafetensorsCheckpoint, IndexNamingAMissingTensorOrShardIsAnError) {
   fs::permissions(dir / "model.safetensors.index.json", fs::perms::owner_write, fs::perm_options::add);
   std::ofstream(dir / "model.safetensors.index.json") << index.dump();
   try {
-    SafetensorsCheckpoint::open(dir);
+    Checkpoint::open(dir);
     FAIL();
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("tensor 'model.extra.weight' is listed in shard"), std::string::npos) << e.what();
   }
   index["weight_map"]["model.extra.weight"] = "../escape.safetensors";
   std::ofstream(dir / "model.safetensors.index.json") << index.dump();
-  EXPECT_THROW(SafetensorsCheckpoint::open(dir), InputError);
-  EXPECT_THROW(SafetensorsCheckpoint::open(temp_dir() / "nothing"), InputError);
+  EXPECT_THROW(Checkpoint::open(dir), InputError);
+  EXPECT_THROW(Checkpoint::open(temp_dir() / "nothing"), InputError);
 }

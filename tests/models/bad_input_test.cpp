@@ -120,7 +120,9 @@ TEST_F(BadModel, OversizedHeader) {
 
 TEST_F(BadModel, NoWeights) {
   std::ofstream(dir_ / "config.json") << config_.dump(2);
-  EXPECT_TRUE(contains(load_error(), "no model.safetensors or model.safetensors.index.json")) << load_error();
+  EXPECT_TRUE(contains(load_error(), "no model weights (looked for model.safetensors, model.safetensors.index.json, "
+                                     "pytorch_model.bin and pytorch_model.bin.index.json)"))
+      << load_error();
 }
 
 TEST_F(BadModel, NoConfig) {

@@ -9,6 +9,7 @@
 #include <ATen/Parallel.h>
 
 #include "golden_support.hpp"
+#include "infobound/core/error.hpp"
 #include "infobound/io/json_file.hpp"
 #include "infobound/io/safetensors.hpp"
 #include "infobound/models/causal_lm.hpp"
@@ -37,6 +38,9 @@ std::vector<GoldenCase> all_cases() {
       cases.push_back({model, golden});
   cases.push_back({"llama-sharded", "golden.safetensors"});
   cases.push_back({"llama-bf16", "golden.safetensors"});
+  // PyTorch .bin twins (MANIFEST.md, "PyTorch .bin checkpoints"): the same goldens from torch.save files.
+  for (const char* model : {"llama-bin", "gpt_neox-bin-sharded", "llama-bf16-bin", "gpt2-bin-legacy"})
+    cases.push_back({model, "golden.safetensors"});
   return cases;
 }
 
@@ -82,6 +86,24 @@ TEST_P(ModelGolden, HiddenStatesAndLogitsMatchTransformers) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, ModelGolden, ::testing::ValuesIn(all_cases()), case_name);
+
+// hostile-bin's pickle calls os.system("touch MARKER") under a permissive torch.load.
+TEST(ModelGoldenHostile, PickleCallingSystemIsRefusedAndNeverRuns) {
+  const fs::path dir = test::fixtures() / "models" / "hostile-bin";
+  if (!fs::exists(dir)) GTEST_SKIP() << "fixture not found: " << dir;
+  const fs::path marker = "/tmp/infobound-hostile-pickle-ran";
+  fs::remove(marker);
+  for (const auto& attempt : {+[](const fs::path& d) { models::CausalLM::load(d); }, +[](const fs::path& d) { models::inspect_model(d); }}) {
+    try {
+      attempt(dir);
+      ADD_FAILURE() << "hostile-bin was loaded";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("'posix.system'"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("pytorch_model.bin"), std::string::npos) << e.what();
+    }
+    EXPECT_FALSE(fs::exists(marker));
+  }
+}
 
 // Guards the comparison itself: a feature left out must fail the tolerance (the llama3 rope
 // scaling is the smallest effect the MANIFEST measured, 2.6e-3 on the logits).

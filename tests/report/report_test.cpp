@@ -7,6 +7,7 @@
 #include "../bound/run_directory_fixture.hpp"
 #include "infobound/bound/run_bound.hpp"
 #include "infobound/core/error.hpp"
+#include "infobound/core/plan.hpp"
 #include "infobound/io/json_file.hpp"
 #include "infobound/report/document.hpp"
 #include "infobound/report/report.hpp"
@@ -112,4 +113,28 @@ TEST(Document, MarkdownAndHtmlCarryTheSameContent) {
   EXPECT_NE(md.find("|---|---:|"), std::string::npos);
   EXPECT_NE(html.find("a &lt; b &amp; c"), std::string::npos);
   EXPECT_NE(html.find("<td class=\"num\">1.5</td>"), std::string::npos);
+}
+
+TEST(Report, IdenticalCheckpointsFromThePlanAreShown) {
+  if (!have_gnuplot()) GTEST_SKIP() << "gnuplot not installed";
+  const auto run = infobound::testing::make_run_directory("report_identical");
+  infobound::Plan plan;
+  for (const char* checkpoint : {"step1000", "step2000", "main"}) {
+    infobound::PlanUnit unit;
+    unit.index = static_cast<int64_t>(plan.units.size());
+    unit.model = "pythia-70m";
+    unit.checkpoint = checkpoint;
+    unit.weights_digest = std::string(checkpoint) == "step1000" ? std::string(64, 'a') : std::string(64, 'b');
+    plan.units.push_back(unit);
+  }
+  infobound::write_plan(run / "plan.json", plan);
+  const auto result = infobound::report::write_report({run, 1, "gnuplot"});
+  const std::string md = infobound::io::read_file_bytes(result.markdown);
+  EXPECT_NE(md.find("## Identical checkpoints"), std::string::npos);
+  EXPECT_NE(md.find("model pythia-70m: checkpoints step2000, main have identical weights (weights digest bbbbbbbbbbbbbbbb)"),
+            std::string::npos)
+      << md;
+  EXPECT_EQ(md.find("step1000, "), std::string::npos);
+  const std::string html = infobound::io::read_file_bytes(result.html);
+  EXPECT_NE(html.find("Identical checkpoints"), std::string::npos);
 }

@@ -117,12 +117,34 @@ Plan make_plan(const StudyConfig& config, bool allow_unresolved) {
   return plan;
 }
 
+std::vector<IdenticalCheckpoints> identical_checkpoints(const Plan& plan) {
+  std::vector<IdenticalCheckpoints> groups;
+  std::map<std::pair<std::string, std::string>, std::size_t> group_of;  // (model, digest) -> group
+  for (const auto& unit : plan.units) {
+    if (unit.weights_digest.empty()) continue;
+    const auto [it, inserted] = group_of.try_emplace({unit.model, unit.weights_digest}, groups.size());
+    if (inserted) groups.push_back({unit.model, unit.weights_digest, {}});
+    auto& names = groups[it->second].checkpoints;
+    if (std::find(names.begin(), names.end(), unit.checkpoint) == names.end()) names.push_back(unit.checkpoint);
+  }
+  std::erase_if(groups, [](const IdenticalCheckpoints& g) { return g.checkpoints.size() < 2; });
+  return groups;
+}
+
+std::string describe(const IdenticalCheckpoints& identical) {
+  std::string names;
+  for (const auto& c : identical.checkpoints) names += (names.empty() ? "" : ", ") + c;
+  return "model " + identical.model + ": checkpoints " + names + " have identical weights (weights digest " +
+         identical.weights_digest.substr(0, 16) + ")";
+}
+
 nlohmann::json plan_to_json(const Plan& plan) {
   nlohmann::json units = nlohmann::json::array();
   for (const auto& u : plan.units)
     units.push_back({{"index", u.index}, {"id", u.id}, {"model", u.model}, {"family", u.family}, {"checkpoint", u.checkpoint},
                      {"step", optional_json(u.step)}, {"tokens_seen", optional_json(u.tokens_seen)}, {"params", optional_json(u.params)},
                      {"reference", u.reference}, {"model_dir", u.model_dir.string()}, {"tokenizer_id", u.tokenizer_id},
+                     {"weights_digest", u.weights_digest},
                      {"layers", u.layers}, {"layer_group", u.layer_group}, {"n_layer_groups", u.n_layer_groups},
                      {"planned_memory_bytes", u.planned_memory_bytes}, {"planned_table_bytes", u.planned_table_bytes}});
   nlohmann::json tokenizers = nlohmann::json::array();
@@ -179,6 +201,7 @@ Plan plan_from_json(const nlohmann::json& j, const std::string& source) {
       unit.reference = u.at("reference").get<std::string>();
       unit.model_dir = u.at("model_dir").get<std::string>();
       unit.tokenizer_id = u.at("tokenizer_id").get<std::string>();
+      unit.weights_digest = u.value("weights_digest", "");
       unit.layers = u.at("layers").get<std::vector<int64_t>>();
       unit.layer_group = u.at("layer_group").get<int64_t>();
       unit.n_layer_groups = u.at("n_layer_groups").get<int64_t>();

@@ -1,13 +1,9 @@
 #include "infobound/io/safetensors.hpp"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <set>
@@ -50,49 +46,19 @@ Dtype from_scalar_type(at::ScalarType type) {
   }
 }
 
-int64_t TensorView::numel() const {
-  int64_t n = 1;
-  for (auto d : shape) n *= d;
-  return n;
-}
-
-struct SafetensorsFile::Mapping {
-  void* address = nullptr;
-  std::size_t size = 0;
-  ~Mapping() {
-    if (address != nullptr) munmap(address, size);
-  }
-  std::span<const std::byte> bytes() const { return {static_cast<const std::byte*>(address), size}; }
-};
-
-SafetensorsFile::SafetensorsFile(std::filesystem::path path, std::shared_ptr<const Mapping> mapping, SafetensorsHeader header)
+SafetensorsFile::SafetensorsFile(std::filesystem::path path, std::shared_ptr<const MappedFile> mapping, SafetensorsHeader header)
     : path_(std::move(path)), mapping_(std::move(mapping)), header_(std::move(header)) {}
 
 SafetensorsFile SafetensorsFile::open(const std::filesystem::path& path) {
-  const std::string name = path.string();
-  const int fd = ::open(name.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) throw InputError(name + ": cannot open: " + std::strerror(errno));
-  struct stat st {};
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    ::close(fd);
-    throw InputError(name + ": not a regular file");
-  }
-  auto mapping = std::make_shared<Mapping>();
-  mapping->size = static_cast<std::size_t>(st.st_size);
-  if (mapping->size > 0) {
-    // Private and writable: a caller writing to an aliased tensor gets copy-on-write pages
-    // instead of a crash, and the file is never modified.
-    void* address = mmap(nullptr, mapping->size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-    if (address == MAP_FAILED) {
-      const int error = errno;
-      ::close(fd);
-      throw InputError(name + ": cannot map file: " + std::strerror(error));
-    }
-    mapping->address = address;
-  }
-  ::close(fd);
-  SafetensorsHeader header = parse_safetensors_header(mapping->bytes(), name);
+  auto mapping = MappedFile::open(path);
+  SafetensorsHeader header = parse_safetensors_header(mapping->bytes(), path.string());
   return SafetensorsFile(path, std::move(mapping), std::move(header));
+}
+
+std::vector<TensorView> SafetensorsFile::views() const {
+  std::vector<TensorView> all;
+  for (const auto& t : header_.tensors) all.push_back(*find(t.name));
+  return all;
 }
 
 std::optional<TensorView> SafetensorsFile::find(std::string_view name) const {

@@ -11,7 +11,7 @@
 #include "infobound/core/log.hpp"
 #include "infobound/io/json_file.hpp"
 #include "infobound/io/safetensors.hpp"
-#include "infobound/io/safetensors_checkpoint.hpp"
+#include "infobound/io/checkpoint.hpp"
 
 namespace infobound::models {
 namespace {
@@ -85,7 +85,7 @@ std::unique_ptr<Architecture> make_architecture(const nlohmann::json& config, co
 
 // The checkpoint tensor for a parameter: its own name, or (for checkpoints saved from the base
 // model, like the hub's gpt2) the name without the base prefix, as from_pretrained resolves it.
-std::optional<io::TensorView> find_stored(const io::SafetensorsCheckpoint& checkpoint, const Architecture& architecture,
+std::optional<io::TensorView> find_stored(const io::Checkpoint& checkpoint, const Architecture& architecture,
                                           const std::string& name, std::string* stored_name) {
   if (auto view = checkpoint.find(name)) {
     *stored_name = name;
@@ -104,7 +104,7 @@ std::optional<io::TensorView> find_stored(const io::SafetensorsCheckpoint& check
 
 // Matches declared parameters to checkpoint tensors: every one present, floating, right shape.
 // Warns about checkpoint tensors the family does not use.
-std::vector<io::TensorView> match_checkpoint(const io::SafetensorsCheckpoint& checkpoint, const Architecture& architecture,
+std::vector<io::TensorView> match_checkpoint(const io::Checkpoint& checkpoint, const Architecture& architecture,
                                              const std::vector<DeclaredParameter>& specs) {
   const std::string dir = checkpoint.dir().string();
   std::vector<io::TensorView> views;
@@ -138,7 +138,7 @@ std::vector<io::TensorView> match_checkpoint(const io::SafetensorsCheckpoint& ch
   return views;
 }
 
-std::string stored_dtypes(const io::SafetensorsCheckpoint& checkpoint) {
+std::string stored_dtypes(const io::Checkpoint& checkpoint) {
   std::string out;
   for (auto dtype : checkpoint.dtypes()) out += (out.empty() ? "" : ",") + std::string(io::dtype_name(dtype));
   return out;
@@ -193,7 +193,7 @@ std::shared_ptr<CausalLM> CausalLM::load(const std::filesystem::path& dir, const
   if (!std::filesystem::exists(config_path)) throw InputError(dir.string() + ": no config.json (not a model directory)");
   std::shared_ptr<CausalLM> model(new CausalLM(io::read_json_file(config_path), config_path.string(), options));
   model->info_.dir = dir;
-  const auto checkpoint = io::SafetensorsCheckpoint::open(dir);
+  const auto checkpoint = io::Checkpoint::open(dir);
   const auto views = match_checkpoint(checkpoint, *model->architecture_, model->specs_);
   at::NoGradGuard no_grad;
   for (std::size_t i = 0; i < views.size(); ++i) {
@@ -292,7 +292,7 @@ ModelInfo inspect_model(const std::filesystem::path& dir) {
   auto architecture = make_architecture(config, config_path.string());
   SpecSink sink;
   architecture->declare(sink);
-  const auto checkpoint = io::SafetensorsCheckpoint::open(dir);
+  const auto checkpoint = io::Checkpoint::open(dir);
   match_checkpoint(checkpoint, *architecture, sink.specs);
   ModelInfo info;
   info.model_type = config.at("model_type").get<std::string>();

@@ -15,6 +15,7 @@
 #include "infobound/models/causal_lm.hpp"
 #include "infobound/tokenize/tokenizer.hpp"
 #include "label_census.hpp"
+#include "infobound/pipeline/weights_digests.hpp"
 #include "label_plan.hpp"
 #include "memory_plan.hpp"
 
@@ -179,6 +180,7 @@ PlannedRun plan_run(const StudyConfig& config, const RunDir& run, int64_t local_
     // The units (their layer groups) stay as first planned, so finished unit files keep their names.
     plan = *existing;
   } else {
+    record_weights_digests(plan);
     plan.memory_budget_bytes = memory_budget(config, local_ranks);
     plan.ranks_per_unit = config.runtime.ranks_per_unit;
     group_units(config, plan, census, static_cast<double>(plan.memory_budget_bytes), nullptr);

@@ -10,6 +10,7 @@
 #include "figures.hpp"
 #include "infobound/core/error.hpp"
 #include "infobound/core/log.hpp"
+#include "infobound/core/plan.hpp"
 #include "infobound/report/document.hpp"
 #include "run_metrics.hpp"
 
@@ -152,6 +153,25 @@ void regression_section(Document& doc, ReportBuilder& builder, const std::filesy
   }
 }
 
+// Checkpoints recorded at plan time as holding identical weights (plan.json weights_digest).
+void identical_checkpoints_section(Document& doc, ReportBuilder& builder, const std::filesystem::path& plan_path) {
+  if (!std::filesystem::exists(plan_path)) return;
+  std::vector<IdenticalCheckpoints> identical;
+  try {
+    identical = identical_checkpoints(read_plan(plan_path));
+  } catch (const InputError& e) {
+    builder.omit(doc, std::string("Identical checkpoints not checked: ") + e.what());
+    return;
+  }
+  if (identical.empty()) return;
+  doc.heading("Identical checkpoints");
+  std::string text = "These checkpoints of one model hold identical weights (equal weights digests in plan.json), so their "
+                     "points coincide and each set counts once as evidence:";
+  for (const auto& group : identical) text += " " + describe(group) + ".";
+  doc.paragraph(text);
+  log::warn("report: " + text);
+}
+
 }  // namespace
 
 ReportResult write_report(const ReportOptions& options) {
@@ -177,6 +197,8 @@ ReportResult write_report(const ReportOptions& options) {
                 " models from " + std::to_string(families.size()) + " families, " + std::to_string(trajectories.size()) +
                 " model checkpoints. All information values are divided by ln n_bins, so 1 is the most a representation "
                 "quantised into n_bins soft bins can carry; complexity = I(input k-gram; Z), expressivity = I(output k-gram; Z).");
+
+  identical_checkpoints_section(doc, builder, options.run_dir / "plan.json");
 
   doc.heading("Information plane");
   if (!have_bound)

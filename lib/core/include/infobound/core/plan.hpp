@@ -26,6 +26,7 @@ struct PlanUnit {
   std::string reference;             // "ORG/NAME@revision" or the configured directory
   std::filesystem::path model_dir;   // resolved directory; empty in a dry run when not resolvable
   std::string tokenizer_id;
+  std::string weights_digest;        // io::weights_digest of the checkpoint; empty when not computed (dry run)
   // Hidden-state indices of this unit's layer group (empty until the planner groups layers).
   std::vector<int64_t> layers;
   int64_t layer_group = 0;
@@ -89,6 +90,16 @@ std::string tokenizer_id_from_sha256(const std::string& sha256);
 // Resolves every model and tokenizer: one unit per checkpoint, layers not yet grouped. With `allow_unresolved` (dry runs) a model that is not
 // available locally is kept with an empty model_dir and a tokenizer id naming its hub repo.
 Plan make_plan(const StudyConfig& config, bool allow_unresolved = false);
+
+// Checkpoints of one model whose weights digests are equal (hub branches that hold the same
+// weights under different names): measuring both repeats the work and duplicates the points.
+struct IdenticalCheckpoints {
+  std::string model;
+  std::string weights_digest;
+  std::vector<std::string> checkpoints;  // in plan order, two or more
+};
+std::vector<IdenticalCheckpoints> identical_checkpoints(const Plan& plan);
+std::string describe(const IdenticalCheckpoints& identical);  // "model M: checkpoints A, B have identical weights (sha256 ...)"
 
 nlohmann::json plan_to_json(const Plan& plan);
 Plan plan_from_json(const nlohmann::json& json, const std::string& source);

@@ -17,7 +17,9 @@
 
 #include <ATen/ATen.h>
 
+#include "infobound/io/mapped_file.hpp"
 #include "infobound/io/safetensors_header.hpp"
+#include "infobound/io/tensor_view.hpp"
 
 namespace infobound::io {
 
@@ -25,16 +27,6 @@ namespace infobound::io {
 std::optional<at::ScalarType> to_scalar_type(Dtype dtype);
 // Throws InputError for torch types safetensors cannot store (complex, quantised).
 Dtype from_scalar_type(at::ScalarType type);
-
-// A tensor inside a mapped file. `bytes` stays valid while the SafetensorsFile (or any copy of
-// it, or any tensor returned by it) is alive.
-struct TensorView {
-  std::string name;
-  Dtype dtype;
-  std::vector<int64_t> shape;
-  std::span<const std::byte> bytes;
-  int64_t numel() const;
-};
 
 class SafetensorsFile {
  public:
@@ -48,15 +40,16 @@ class SafetensorsFile {
   std::optional<TensorView> find(std::string_view name) const;
   // Throws InputError "<file>: no tensor '<name>'" when absent.
   TensorView view(std::string_view name) const;
+  // Views of every tensor, sorted by name (`bytes` valid while this file or a copy is alive).
+  std::vector<TensorView> views() const;
   // A CPU tensor of the stored dtype. It aliases the mapping (no copy) when the data is aligned
   // for its element type, else it is a copy; writing to it never changes the file.
   at::Tensor tensor(std::string_view name) const;
 
  private:
-  struct Mapping;
-  SafetensorsFile(std::filesystem::path path, std::shared_ptr<const Mapping> mapping, SafetensorsHeader header);
+  SafetensorsFile(std::filesystem::path path, std::shared_ptr<const MappedFile> mapping, SafetensorsHeader header);
   std::filesystem::path path_;
-  std::shared_ptr<const Mapping> mapping_;
+  std::shared_ptr<const MappedFile> mapping_;
   SafetensorsHeader header_;
 };
 

@@ -1,6 +1,6 @@
 #pragma once
 // Hugging Face causal language models in libtorch: a model directory (config.json plus
-// safetensors weights) becomes a torch::nn::Module whose forward pass reproduces transformers'
+// safetensors or PyTorch .bin weights) becomes a torch::nn::Module whose forward pass reproduces transformers'
 // output_hidden_states layer by layer. Families are keyed by config.json's model_type; see
 // docs/adding-a-model.md for how to add one.
 #include <cstdint>
@@ -48,12 +48,13 @@ struct ModelInfo {
   int64_t hidden_size = 0;
   int64_t vocab_size = 0;
   bool tied_embeddings = false;
-  std::string stored_dtype;  // safetensors dtypes of the checkpoint ("BF16", "F32", "F32,BF16")
+  std::string stored_dtype;  // dtypes of the stored weights, spelled as safetensors does of the checkpoint ("BF16", "F32", "F32,BF16")
 };
 
 class CausalLM : public torch::nn::Module {  // parameters carry the HF state_dict names
  public:
-  // Reads DIR/config.json and DIR/model.safetensors (or the sharded index); weights are cast to
+  // Reads DIR/config.json and the weights io::Checkpoint finds there (safetensors or .bin, single
+  // or sharded); weights are cast to
   // options.dtype. Throws InputError naming the directory and the key or tensor at fault.
   static std::shared_ptr<CausalLM> load(const std::filesystem::path& dir, const LoadOptions& options = {});
   // Builds a freshly initialised model from a config.json (for training), initialised as HF's
@@ -91,7 +92,7 @@ class CausalLM : public torch::nn::Module {  // parameters carry the HF state_di
 // The model_type values with a registered family, sorted.
 std::vector<std::string> model_families();
 
-// Reads config.json and the safetensors headers only (no weights are read), checks that every
+// Reads config.json and the weight files' headers (safetensors) or pickles (.bin) only, checks that every
 // tensor the family needs is present with the right shape, and describes the model.
 ModelInfo inspect_model(const std::filesystem::path& dir);
 
