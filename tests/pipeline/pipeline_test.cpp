@@ -106,6 +106,8 @@ TEST(Pipeline, PlanExtractReduceResume) {
   // The same config plans again into the same directory; another one is refused.
   EXPECT_NO_THROW(plan_run(tiny_config(dir), run));
   EXPECT_THROW(plan_run(tiny_config(dir, "  fold_singletons: false\n"), run), InputError);
+  const PlannedRun reloaded = load_planned_run(run);
+  EXPECT_EQ(reloaded.plan.config_hash, planned.plan.config_hash);
   // A run directory planned by the shard-based infobound is refused with what to do.
   std::string old_plan = read(run.plan());
   old_plan.replace(old_plan.find("\"schema_version\": 2"), 19, "\"schema_version\": 1");
@@ -116,8 +118,6 @@ TEST(Pipeline, PlanExtractReduceResume) {
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("new --out directory"), std::string::npos) << e.what();
   }
-  const PlannedRun reloaded = load_planned_run(run);
-  EXPECT_EQ(reloaded.plan.config_hash, planned.plan.config_hash);
 }
 
 TEST(Pipeline, MetricsAreInRangeAndPreferenceIsMeasured) {
@@ -217,6 +217,8 @@ TEST(Pipeline, KeptTablesHoldExactIntegersOnRequest) {
     int64_t rows = 0;
     for (const int64_t c : record.counts) rows += c;
     EXPECT_EQ(rows + set.folded_rows, set.labelled_rows);
-    if (set.folded_rows == 0) EXPECT_EQ(sum, set.marginal);
+    if (set.folded_rows == 0) {
+      EXPECT_EQ(sum, set.marginal);
+    }
   }
 }
