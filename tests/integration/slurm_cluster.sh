@@ -80,8 +80,8 @@ cp -r "$SOURCE_DIR/data/tinystories-656k" "$WORK/broken"
 truncate -s 100 "$WORK/broken/model.safetensors"
 absolute_config "$WORK/study.yaml"
 sed -i "/^corpus:/i\\  - name: broken\\n    family: tinystories\\n    path: $WORK/broken\\n    params: 656000" "$WORK/study.yaml"
-# Small batches and 1 s heartbeats: each task's units take long enough to preempt one mid-way.
-sed -i 's/heartbeat_seconds: 5/heartbeat_seconds: 1/; s/batch_size: 8/batch_size: 2/' "$WORK/study.yaml"
+# 1 s heartbeats, to see a task inside a unit and preempt it there (the batch size stays: same numbers).
+sed -i 's/heartbeat_seconds: 5/heartbeat_seconds: 1/' "$WORK/study.yaml"
 run=$WORK/slurm-run
 launcher="mpirun --oversubscribe --bind-to none"
 srun --mpi=list 2>&1 | grep -q pmix && launcher="srun --mpi=pmix"

@@ -27,7 +27,7 @@ note "failure record: $(jq -c '{reason, message: .message[0:120]}' "$record")"
 
 # reduce: refuses by default, naming the failed units and why; --allow-incomplete marks the run.
 if "$INFOBOUND" reduce --run "$run" > /dev/null 2> "$WORK/reduce.err"; then fail "reduce accepted a run with failed units"; fi
-grep -q "6 of 12 units are not finished or not usable" "$WORK/reduce.err" && grep -q "broken__main__shard-0-of-6 (failed: " "$WORK/reduce.err" ||
+grep -q "6 of 12 units are not finished or not usable" "$WORK/reduce.err" && grep -q "broken__final__shard-0-of-6 (failed: " "$WORK/reduce.err" ||
   { cat "$WORK/reduce.err" >&2; fail "reduce did not name the failed units and their reason"; }
 "$INFOBOUND" reduce --run "$run" --allow-incomplete > "$WORK/partial.out" 2>&1 || { cat "$WORK/partial.out" >&2; fail "reduce --allow-incomplete failed"; }
 grep -q "INCOMPLETE run: 6 units left out" "$WORK/partial.out" || fail "reduce --allow-incomplete did not say the run is incomplete"
