@@ -62,7 +62,7 @@ void print_status(const pipeline::RunStatus& s, const pipeline::RunDir& run) {
     for (const auto& w : s.workers) {
       const auto& h = w.heartbeat;
       const std::string state = w.stale ? "STALE" : h.state;
-      const std::string eta = h.state == "running" ? Progress::format_duration(h.eta_seconds < 0 ? NAN : h.eta_seconds) : "-";
+      const std::string eta = h.state == "running" && !w.stale ? Progress::format_duration(h.eta_seconds < 0 ? NAN : h.eta_seconds) : "-";
       const std::string unit = h.current_unit.empty() ? "" : ", unit " + h.current_unit;
       const std::string stale = w.stale ? " (silent for more than " + std::to_string(static_cast<int>(pipeline::kStaleIntervals)) +
                                               " heartbeat intervals: the worker is probably dead)"
