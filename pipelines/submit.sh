@@ -118,16 +118,17 @@ while IFS=$'\t' read -r name path; do
   [ -n "$name" ] && regress+="\"$infobound\" regress --run \"$run\" --benchmarks \"$path\"   # $name"$'\n'
 done < <(jq -r '.benchmarks[] | [.name, .path] | @tsv' "$estimate")
 bound=$(jq -r 'if .bound_enabled then 1 else 0 end' "$estimate")
+bound_args=$(jq -r '.bound_args // ""' "$estimate")   # the study's bound section, as `infobound run` applies it
 
 fill() {
   local template=$1 out=$2
   awk -v job="$(basename "$run")" -v last=$((tasks - 1)) -v throttle="${throttle:+%$throttle}" -v ranks="$ranks" -v cpus="$cpus" \
       -v mem="${mem_per_cpu}M" -v time="$time" -v signal="$signal_seconds" -v rtime="$reduce_time" -v rmem="${reduce_mem}M" -v run="$run" \
-      -v bin="$infobound" -v launcher="$launcher" -v bound="$bound" -v regress="$regress" -v extra="$sbatch_lines" -v rextra="$reduce_lines" '{
+      -v bin="$infobound" -v launcher="$launcher" -v bound="$bound" -v bound_args="$bound_args" -v regress="$regress" -v extra="$sbatch_lines" -v rextra="$reduce_lines" '{
     gsub(/@JOB_NAME@/, job); gsub(/@LAST_TASK@/, last); gsub(/@THROTTLE@/, throttle); gsub(/@RANKS_PER_TASK@/, ranks);
     gsub(/@CPUS_PER_RANK@/, cpus); gsub(/@MEM_PER_CPU@/, mem); gsub(/@TIME@/, time); gsub(/@SIGNAL_SECONDS@/, signal);
     gsub(/@REDUCE_TIME@/, rtime); gsub(/@REDUCE_MEM@/, rmem); gsub(/@REDUCE_CPUS@/, 1); gsub(/@RUN@/, run); gsub(/@INFOBOUND@/, bin);
-    gsub(/@LAUNCHER@/, launcher); gsub(/@BOUND@/, bound);
+    gsub(/@LAUNCHER@/, launcher); gsub(/@BOUND@/, bound); gsub(/@BOUND_ARGS@/, bound_args);
     if ($0 == "@EXTRA_SBATCH@") { printf "%s", extra; next }
     if ($0 == "@EXTRA_SBATCH_REDUCE@") { printf "%s", rextra; next }
     if ($0 == "@REGRESS@") { printf "%s", regress; next }

@@ -89,7 +89,7 @@ srun --mpi=list 2>&1 | grep -q pmix && launcher="srun --mpi=pmix"
 job_state() { scontrol show job "$1" 2> /dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p' | head -1; }
 wait_for_end() {  # job id -> its final state; "HUNG" if it waits on a dependency that can never be met
   local state=""
-  for _ in $(seq 900); do
+  for _ in $(seq 2400); do
     state=$(job_state "$1")
     case "$state" in COMPLETED|FAILED|CANCELLED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY) echo "$state"; return ;; esac
     scontrol show job "$1" 2> /dev/null | grep -q DependencyNeverSatisfied && { echo HUNG; return; }
