@@ -13,7 +13,8 @@
 namespace infobound::cli {
 
 pipeline::ExtractSummary extract_and_report(const PipelineArgs& args, const dist::Session& session, const pipeline::PlannedRun& planned);
-pipeline::ReduceSummary reduce_and_report(const PipelineArgs& args, const pipeline::PlannedRun& planned);
+pipeline::ReduceSummary reduce_and_report(const PipelineArgs& args, const pipeline::PlannedRun& planned, const pipeline::ReduceOptions& options);
+int report_failed_units(const char* command, const pipeline::ExtractSummary& summary, const pipeline::RunDir& run, const dist::Session& session);
 
 namespace {
 
@@ -34,9 +35,11 @@ int run_run(int argc, char** argv) {
   const pipeline::PlannedRun planned = prepare_run(args, session);
   const double plan_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const pipeline::ExtractSummary extracted = extract_and_report(args, session, planned);
+  // Failed units: no reduce over an incomplete run; every rank returns the same code.
+  if (const int code = report_failed_units("run", extracted, run_dir_of(args), session)) return code;
   session.barrier();
   if (session.rank() != 0) return 0;
-  const pipeline::ReduceSummary reduced = reduce_and_report(args, planned);
+  const pipeline::ReduceSummary reduced = reduce_and_report(args, planned, {});
   double analysis_seconds = 0;
   // Bound and report have nothing to stop at a boundary: signals terminate them as usual.
   restore_default_stop_handlers();

@@ -20,6 +20,10 @@
 
 namespace infobound::cli {
 
+// Exit codes besides 0, 1 (internal error), 2 (input) and 3 (interrupted): extract finished the
+// units it could and some failed (recorded in RUN/failures/).
+constexpr int kExitFailedUnits = 4;
+
 struct PipelineArgs {
   std::string config;
   std::string out;

@@ -22,3 +22,8 @@ reference_run() {
 }
 
 complete_units() { find "$1/units" -maxdepth 1 -name '*.h5' | wc -l; }
+
+# The mini-test config with absolute data paths, written to $1 (so it can live anywhere).
+absolute_config() { sed "s|\.\./\.\./data|$SOURCE_DIR/data|" "$CONFIG" > "$1"; }
+# A field of `infobound status --json` (a jq filter).
+status_field() { "$INFOBOUND" status --run "$1" --json | jq -r "$2"; }

@@ -69,6 +69,20 @@ std::string Progress::status_line() {
   return line;
 }
 
+ProgressSnapshot Progress::snapshot() {
+  std::lock_guard lock(mutex_);
+  ProgressSnapshot snap;
+  snap.units_total = total_units_;
+  snap.units_done = units_done_;
+  snap.units_skipped = units_skipped_;
+  snap.units_failed = units_failed_;
+  snap.current_unit = current_unit_;
+  snap.tokens_per_second = tokens_per_second_locked();
+  const int64_t remaining_tokens = total_tokens_ > 0 ? std::max<int64_t>(0, total_tokens_ - tokens_done_ - current_unit_done_) : -1;
+  snap.eta_seconds = (remaining_tokens >= 0 && snap.tokens_per_second > 0) ? remaining_tokens / snap.tokens_per_second : -1;
+  return snap;
+}
+
 void Progress::draw_locked() {
   const double rate = tokens_per_second_locked();
   const int64_t remaining_tokens = total_tokens_ > 0 ? std::max<int64_t>(0, total_tokens_ - tokens_done_ - current_unit_done_) : -1;
@@ -146,6 +160,15 @@ void Progress::finish_unit(bool skipped) {
     if (options_.terminal && options_.show_bar) draw_locked();
   }
   if (!line.empty()) log::info(line);
+}
+
+void Progress::fail_unit() {
+  std::lock_guard lock(mutex_);
+  ++units_failed_;
+  tokens_done_ += current_unit_tokens_;
+  current_unit_.clear();
+  current_unit_done_ = 0;
+  if (options_.terminal && options_.show_bar) draw_locked();
 }
 
 }  // namespace infobound

@@ -17,6 +17,7 @@ void write_results_file(const fs::path& path, const ResultsFile& results) {
     root.set_attribute("config_hash", results.config_hash);
     root.set_attribute("infobound_version", results.infobound_version);
     root.set_attribute("config", results.config_yaml);
+    root.set_attribute("complete", static_cast<int64_t>(results.missing_units.empty() ? 1 : 0));
     h5::Group metrics = root.create_group("metrics");
     std::vector<std::string> names;
     for (const auto& c : results.columns) {
@@ -28,6 +29,7 @@ void write_results_file(const fs::path& path, const ResultsFile& results) {
     h5::Group units = root.create_group("units");
     units.write_strings("ids", results.unit_ids);
     units.write_strings("checksums", results.unit_checksums);
+    if (!results.missing_units.empty()) units.write_strings("missing", results.missing_units);
     file.close();
   }
   commit_file(temporary, path);
@@ -64,6 +66,7 @@ ResultsFile read_results_file(const fs::path& path, const std::string& expected_
   const h5::Group units = root.open_group("units");
   results.unit_ids = units.read_strings("ids");
   results.unit_checksums = units.read_strings("checksums");
+  if (units.has("missing")) results.missing_units = units.read_strings("missing");
   return results;
 }
 

@@ -1,5 +1,6 @@
 #include "infobound/pipeline/extract.hpp"
 
+#include <sched.h>
 #include <unistd.h>
 
 #include <ATen/ATen.h>
@@ -7,6 +8,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <thread>
@@ -27,6 +29,8 @@
 #include "infobound/models/causal_lm.hpp"
 #include "infobound/pipeline/planner.hpp"
 #include "label_census.hpp"
+#include "infobound/pipeline/run_status.hpp"
+#include "infobound/pipeline/task_map.hpp"
 #include "label_plan.hpp"
 #include "unit_exchange.hpp"
 
@@ -282,8 +286,17 @@ void remove_stale_temporaries(const RunDir& run, const PlanUnit& unit) {
 int64_t choose_threads(const StudyConfig& config, const ExtractOptions& options) {
   if (options.threads > 0) return options.threads;
   if (config.runtime.threads > 0) return config.runtime.threads;
-  const auto cores = static_cast<int64_t>(std::max(1u, std::thread::hardware_concurrency()));
-  return std::max<int64_t>(1, cores / std::max(1, options.local_ranks));
+  return threads_for_job_cpus(options.local_ranks);
+}
+
+std::string slurm_job_label() {
+  const char* job = std::getenv("SLURM_JOB_ID");
+  if (!job || !*job) return "";
+  std::string label = job;
+  const char* array_job = std::getenv("SLURM_ARRAY_JOB_ID");
+  const char* array_task = std::getenv("SLURM_ARRAY_TASK_ID");
+  if (array_job && *array_job && array_task && *array_task) label = std::string(array_job) + "_" + array_task + " (job " + job + ")";
+  return label;
 }
 
 // Threads scattering into the label tables beside the forward (0: on the forward's thread). On a
@@ -307,6 +320,27 @@ void write_tables(const RunDir& run, const PlanUnit& unit, const dist::Team& tea
 }
 
 }  // namespace
+
+int64_t cpus_of_job() {
+  cpu_set_t mask;
+  CPU_ZERO(&mask);
+  int64_t cpus = 0;
+  if (::sched_getaffinity(0, sizeof mask, &mask) == 0) cpus = CPU_COUNT(&mask);
+  if (cpus <= 0) cpus = static_cast<int64_t>(std::max(1u, std::thread::hardware_concurrency()));
+  return cpus;
+}
+
+int64_t threads_for_job_cpus(int local_ranks) {
+  const int64_t cpus = cpus_of_job();
+  // Slurm gives each task (rank) SLURM_CPUS_PER_TASK CPUs; the affinity mask may be the rank's own
+  // (srun with task/affinity) or the whole allocation (mpirun, task/none), so it only caps.
+  if (const char* per_task = std::getenv("SLURM_CPUS_PER_TASK"); per_task && *per_task) {
+    char* end = nullptr;
+    const long value = std::strtol(per_task, &end, 10);
+    if (end != per_task && *end == '\0' && value > 0) return std::max<int64_t>(1, std::min<int64_t>(value, cpus));
+  }
+  return std::max<int64_t>(1, cpus / std::max(1, local_ranks));
+}
 
 namespace {
 std::string identity_problem(const fs::path& path, const io::UnitHeader& header, const PlanUnit& unit) {
@@ -348,8 +382,8 @@ ExtractSummary extract_units(const PlannedRun& run_plan, const RunDir& run, cons
 
   std::vector<const PlanUnit*> mine;
   int64_t my_tokens = 0;
-  for (const auto& unit : plan.units) {
-    if (!worker.owns(unit.index)) continue;
+  for (const int64_t index : units_of_worker(plan, worker, options.task_map)) {
+    const PlanUnit& unit = plan.units[static_cast<std::size_t>(index)];
     mine.push_back(&unit);
     my_tokens += std::max<int64_t>(0, plan.tokenizer(unit.tokenizer_id).n_tokens) / team.size();  // for the ETA
   }
@@ -370,42 +404,86 @@ ExtractSummary extract_units(const PlannedRun& run_plan, const RunDir& run, cons
     return done;
   };
   Progress progress(static_cast<int64_t>(mine.size()), my_tokens, progress_options);
+  const bool in_array = options.task_map != nullptr || worker.array_count > 1;
+  WorkerHeartbeat base;
+  base.worker = worker_name(worker.array_task, worker.rank, in_array) + (team.size() > 1 ? "-member" + std::to_string(team.rank()) : "");
+  base.slurm_job = slurm_job_label();
+  base.units_owned = static_cast<int64_t>(mine.size());
+  base.interval_seconds = config.runtime.heartbeat_seconds;
+  HeartbeatWriter heartbeat(run, base, [&progress](WorkerHeartbeat& h) {
+    const ProgressSnapshot snap = progress.snapshot();
+    h.current_unit = snap.current_unit;
+    h.units_done = snap.units_done;
+    h.units_failed = snap.units_failed;
+    h.tokens_per_second = snap.tokens_per_second;
+    h.eta_seconds = snap.eta_seconds;
+  });
   UnitContext context(run_plan, run);
   std::unique_ptr<estimate::AccumulateWorkers> workers;
   if (accumulate_threads > 0) workers = std::make_unique<estimate::AccumulateWorkers>(accumulate_threads, 32);
-  for (const PlanUnit* unit : mine) {
-    throw_if_stop_requested("before unit " + unit->id);
-    const fs::path path = run.unit(unit->id);
-    std::error_code error;
-    const bool exists = fs::exists(path, error);
-    const std::string problem = exists ? unit_file_problem(run, plan, *unit) : std::string("missing");
-    // Every member of the team decides alike: they computed the unit together.
-    if (team.all(exists && problem.empty())) {
-      progress.start_unit(unit->id, 0);
-      progress.finish_unit(true);
-      summary.skipped += lead ? 1 : 0;
-      continue;
-    }
-    if (lead) {
-      if (exists) {
-        log::warn("unit " + unit->id + " will be recomputed: " + problem);
-        ++summary.recomputed;
-        fs::remove(path, error);
+  try {
+    for (const PlanUnit* unit : mine) {
+      throw_if_stop_requested("before unit " + unit->id);
+      const fs::path path = run.unit(unit->id);
+      std::error_code error;
+      const bool exists = fs::exists(path, error);
+      // Unit files are renamed into place only when complete, so the header tells whether one is
+      // this plan's; reduce verifies every checksum when it reads the data.
+      const std::string problem = exists ? unit_header_problem(run, plan, *unit) : std::string("missing");
+      // Every member of a team decides alike: they compute the unit together.
+      if (team.all(exists && problem.empty())) {
+        progress.start_unit(unit->id, 0);
+        progress.finish_unit(true);
+        if (lead) clear_unit_failure(run, unit->id);
+        summary.skipped += lead ? 1 : 0;
+        continue;
       }
-      remove_stale_temporaries(run, *unit);
+      if (lead) {
+        if (exists) {
+          log::warn("unit " + unit->id + " will be recomputed: " + problem);
+          ++summary.recomputed;
+          fs::remove(path, error);
+        }
+        remove_stale_temporaries(run, *unit);
+      }
+      try {
+        UnitResult result = compute_unit(config, plan, *unit, context, team, workers.get(), progress);
+        if (config.estimator.keep_tables) write_tables(run, *unit, team, result);
+        if (lead) {
+          summary.tokens += result.data.header.n_tokens;
+          // The last check before the rename: a stop requested during the final batch still lands
+          // here with a complete unit, which is kept.
+          io::write_unit_file(path, std::move(result.data));
+        }
+      } catch (const Interrupted&) {
+        throw;
+      } catch (...) {
+        // Ranks sharing a unit are in collective calls together: one failing member cannot be
+        // left behind by the others, so the team stops (mpirun ends it) and a rerun resumes.
+        if (team.size() > 1) throw;
+        // One unit that cannot be done (unreadable weights, refused architecture, out of memory)
+        // is recorded and the worker goes on with its other units; the command exits 4 at the end.
+        const UnitFailure failure = describe_failure(unit->id, std::current_exception(), base.worker);
+        record_unit_failure(run, failure);
+        log::error("unit " + unit->id + " failed (" + failure.reason + "): " + failure.message);
+        summary.failed_units.push_back(unit->id);
+        progress.fail_unit();
+        remove_stale_temporaries(run, *unit);
+        continue;
+      }
+      if (lead) {
+        clear_unit_failure(run, unit->id);
+        ++summary.computed;
+      }
+      progress.finish_unit(false);
     }
-    UnitResult result = compute_unit(config, plan, *unit, context, team, workers.get(), progress);
-    if (config.estimator.keep_tables) write_tables(run, *unit, team, result);
-    if (lead) {
-      summary.tokens += result.data.header.n_tokens;
-      // The last check before the rename: a stop requested during the final batch still lands
-      // here with a complete unit, which is kept.
-      io::write_unit_file(path, std::move(result.data));
-      ++summary.computed;
-    }
-    progress.finish_unit(false);
+  } catch (const Interrupted&) {
+    progress.close();
+    heartbeat.finish("interrupted");
+    throw;
   }
   progress.close();
+  heartbeat.finish(summary.failed_units.empty() ? "finished" : "failed_units");
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return summary;
 }

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <map>
 #include <algorithm>
+#include <set>
 
 #include "infobound/core/atomic_file.hpp"
 #include "infobound/core/error.hpp"
@@ -15,6 +16,7 @@
 #include "infobound/io/results_store.hpp"
 #include "infobound/io/unit_store.hpp"
 #include "infobound/pipeline/extract.hpp"
+#include "infobound/pipeline/run_status.hpp"
 
 namespace infobound::pipeline {
 namespace fs = std::filesystem;
@@ -51,6 +53,37 @@ double value_or_nan(const std::map<std::string, double>& map, const std::string&
   return it == map.end() ? NAN : it->second;
 }
 
+// Units that cannot be merged, with the recorded failure of each (RUN/failures/) when there is one.
+struct UnitsSurvey {
+  std::vector<std::string> problems;
+  std::vector<std::string> missing_units;
+  std::set<std::pair<std::string, std::string>> incomplete_checkpoints;  // (model, checkpoint)
+
+  std::string message(const RunDir& run, const Plan& plan) const {
+    std::string list;
+    for (std::size_t i = 0; i < problems.size() && i < 5; ++i) list += (i ? "; " : " ") + problems[i];
+    if (problems.size() > 5) list += "; and " + std::to_string(problems.size() - 5) + " more (`infobound status --run " + run.root.string() + "`)";
+    return run.root.string() + ": " + std::to_string(problems.size()) + " of " + std::to_string(plan.units.size()) +
+           " units are not finished or not usable; run `infobound extract` again (it recomputes exactly these):" + list;
+  }
+};
+
+UnitsSurvey survey_units(const Plan& plan, const RunDir& run) {
+  std::map<std::string, UnitFailure> failures;
+  for (auto& failure : read_unit_failures(run)) failures.emplace(failure.unit, std::move(failure));
+  UnitsSurvey survey;
+  for (const auto& unit : plan.units) {
+    std::string problem = unit_header_problem(run, plan, unit);
+    if (problem.empty()) continue;
+    if (const auto it = failures.find(unit.id); it != failures.end())
+      problem = "failed: " + it->second.reason + ": " + it->second.message.substr(0, it->second.message.find('\n'));
+    survey.problems.push_back(unit.id + " (" + problem + ")");
+    survey.missing_units.push_back(unit.id);
+    survey.incomplete_checkpoints.insert({unit.model, unit.checkpoint});
+  }
+  return survey;
+}
+
 }  // namespace
 
 std::vector<std::string> metrics_columns(const std::vector<int64_t>& orders) {
@@ -66,33 +99,36 @@ std::vector<std::string> metrics_columns(const std::vector<int64_t>& orders) {
   return c;
 }
 
-ReduceSummary reduce_run(const PlannedRun& run_plan, const RunDir& run) {
+ReduceSummary reduce_run(const PlannedRun& run_plan, const RunDir& run, const ReduceOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   const Plan& plan = run_plan.plan;
   // A cheap pass over the headers first, so a missing or foreign unit is reported before any
   // merging; the checksum of each file is verified when it is read for merging below.
-  std::vector<std::string> problems;
-  for (const auto& unit : plan.units) {
-    const std::string problem = unit_header_problem(run, plan, unit);
-    if (!problem.empty()) problems.push_back(unit.id + " (" + problem + ")");
-  }
-  if (!problems.empty()) {
-    std::string list;
-    for (std::size_t i = 0; i < problems.size() && i < 5; ++i) list += (i ? "; " : " ") + problems[i];
-    if (problems.size() > 5) list += "; and " + std::to_string(problems.size() - 5) + " more";
-    throw InputError(run.root.string() + ": " + std::to_string(problems.size()) + " of " + std::to_string(plan.units.size()) +
-                     " units are not finished or not usable; run `infobound extract` again (it recomputes exactly these):" + list);
+  const UnitsSurvey survey = survey_units(plan, run);
+  if (!survey.problems.empty() && !options.allow_incomplete) throw InputError(survey.message(run, plan));
+  if (!survey.problems.empty()) {
+    log::warn(survey.message(run, plan) + "; --allow-incomplete: writing the complete models and checkpoints only, the run marked incomplete");
+    std::set<std::pair<std::string, std::string>> checkpoints;
+    for (const auto& unit : plan.units) checkpoints.insert({unit.model, unit.checkpoint});
+    if (survey.incomplete_checkpoints.size() == checkpoints.size())
+      throw InputError(run.root.string() + ": no model and checkpoint has all its units; nothing to write");
   }
 
   ReduceSummary summary;
+  summary.missing_units = survey.missing_units;
   std::vector<Row> rows;
   io::ResultsFile results;
+  results.missing_units = survey.missing_units;
   std::vector<int64_t> orders = run_plan.config.estimator.orders;
   int64_t max_order = 4;
   for (const int64_t k : orders) max_order = std::max(max_order, k);
   std::size_t u = 0;
   while (u < plan.units.size()) {
     const PlanUnit& first = plan.units[u];
+    if (survey.incomplete_checkpoints.count({first.model, first.checkpoint})) {
+      while (u < plan.units.size() && plan.units[u].model == first.model && plan.units[u].checkpoint == first.checkpoint) ++u;
+      continue;
+    }
     // The units of one (model, checkpoint) are consecutive in plan order, layer groups ascending;
     // each holds the exact statistics of its layers, so they are read, not merged.
     std::vector<LayerStatistics> layers;
@@ -153,7 +189,11 @@ ReduceSummary reduce_run(const PlannedRun& run_plan, const RunDir& run) {
   }
 
   std::string csv;
-  const auto columns = metrics_columns(orders);
+  std::vector<std::string> columns = metrics_columns(orders);
+  if (!survey.missing_units.empty()) {
+    columns.push_back(kIncompleteColumn);
+    for (auto& row : rows) row.number[kIncompleteColumn] = 1;
+  }
   for (std::size_t c = 0; c < columns.size(); ++c) csv += (c ? "," : "") + columns[c];
   csv += "\n";
   for (const auto& row : rows) {

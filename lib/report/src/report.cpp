@@ -178,7 +178,8 @@ ReportResult write_report(const ReportOptions& options) {
   const auto metrics_path = options.run_dir / "metrics.csv";
   if (!std::filesystem::exists(metrics_path))
     throw InputError(metrics_path.string() + ": not found; the report needs at least the per-layer metrics (run `infobound reduce`)");
-  const auto trajectories = read_trajectories(io::CsvTable::read(metrics_path));
+  const io::CsvTable metrics = io::CsvTable::read(metrics_path);
+  const auto trajectories = read_trajectories(metrics);
   if (trajectories.empty()) throw InputError(metrics_path.string() + ": no rows");
   std::vector<bound::OrderCurve> curves;
   const auto bound_path = options.run_dir / "bound.csv";
@@ -193,6 +194,11 @@ ReportResult write_report(const ReportOptions& options) {
     families.insert(t.family);
   }
   doc.heading("infobound report: " + options.run_dir.filename().string(), 1);
+  // Written by `reduce --allow-incomplete` (pipeline::kIncompleteColumn): say so before anything else.
+  if (metrics.find_column("incomplete_run"))
+    doc.paragraph("**Incomplete run**: some units had failed or were missing when `infobound reduce --allow-incomplete` wrote "
+                  "metrics.csv; their models and checkpoints are absent from every table and figure below (results.h5 units/missing "
+                  "lists the units; `infobound status --run RUN` says why).");
   doc.paragraph("Run directory " + options.run_dir.string() + ", written " + today() + ". " + std::to_string(models.size()) +
                 " models from " + std::to_string(families.size()) + " families, " + std::to_string(trajectories.size()) +
                 " model checkpoints. All information values are divided by ln n_bins, so 1 is the most a representation "

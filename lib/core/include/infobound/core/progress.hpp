@@ -21,6 +21,17 @@ struct ProgressOptions {
   std::function<int64_t()> count_done_globally;
 };
 
+// What a heartbeat file records (lib/pipeline run_status): the same numbers as the status line.
+struct ProgressSnapshot {
+  int64_t units_total = 0;
+  int64_t units_done = 0;       // finished or skipped
+  int64_t units_skipped = 0;
+  int64_t units_failed = 0;
+  std::string current_unit;     // "" between units
+  double tokens_per_second = 0;
+  double eta_seconds = -1;      // -1: unknown
+};
+
 class Progress {
  public:
   // `total_units` of this process, `total_tokens` of this process (0 if unknown).
@@ -32,6 +43,8 @@ class Progress {
   void start_unit(const std::string& id, int64_t unit_tokens);
   void add_tokens(int64_t tokens);
   void finish_unit(bool skipped);
+  // The current unit failed (recorded elsewhere): no longer counted as remaining work.
+  void fail_unit();
   // Stops the redraw thread and ends the bar line.
   void close();
 
@@ -39,6 +52,7 @@ class Progress {
   static std::string format_duration(double seconds);
   static std::string format_rate(double tokens_per_second);
   std::string status_line();
+  ProgressSnapshot snapshot();
 
  private:
   void tick_loop();
@@ -51,6 +65,7 @@ class Progress {
   int64_t total_tokens_;
   int64_t units_done_ = 0;
   int64_t units_skipped_ = 0;
+  int64_t units_failed_ = 0;
   int64_t tokens_done_ = 0;
   int64_t computed_tokens_ = 0;     // tokens of units computed here (for the rate)
   std::string current_unit_;

@@ -28,6 +28,9 @@ struct ResultsFile {
   std::vector<ResultsColumn> columns;
   std::vector<std::string> unit_ids;
   std::vector<std::string> unit_checksums;
+  // Units of the plan left out (reduce --allow-incomplete); empty for a complete run. Written as
+  // the root attribute complete (1/0) and units/missing.
+  std::vector<std::string> missing_units;
 };
 
 // temp file + fsync + rename.

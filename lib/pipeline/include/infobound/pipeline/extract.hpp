@@ -5,10 +5,12 @@
 // config hash and the same model reference is kept; anything else is recomputed and said so.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "infobound/dist/session.hpp"
 #include "infobound/dist/team.hpp"
 #include "infobound/pipeline/run_dir.hpp"
+#include "infobound/pipeline/task_map.hpp"
 
 namespace infobound::pipeline {
 
@@ -16,6 +18,7 @@ struct ExtractOptions {
   int64_t threads = 0;          // torch threads; 0 = runtime.threads, else cores / ranks on the node
   int local_ranks = 1;          // ranks sharing this node
   bool show_bar = true;         // this worker draws the terminal bar (rank 0)
+  const TaskMap* task_map = nullptr;  // RUN/tasks.json when this worker is an array task of a mapped run
 };
 
 struct ExtractSummary {
@@ -25,12 +28,21 @@ struct ExtractSummary {
   int64_t recomputed = 0;   // a file was there but incomplete, corrupt or foreign (part of `computed`)
   int64_t tokens = 0;       // tokens fed to models
   double seconds = 0;
+  std::vector<std::string> failed_units;  // recorded in RUN/failures/; the others went on
 };
 
-// Throws Interrupted on SIGTERM/SIGINT at a batch boundary (no partial unit is written).
+// Throws Interrupted on SIGTERM/SIGINT at a batch boundary (no partial unit is written). A unit
+// that fails otherwise is recorded (run_status.hpp) and listed in failed_units; the others go on
+// (with ranks sharing a unit, a failure stops the team instead: its members are in collective calls).
 // Every member of `team` calls this together (they share each unit's batches).
 ExtractSummary extract_units(const PlannedRun& run_plan, const RunDir& run, const dist::Worker& worker, const dist::Team& team,
                              const ExtractOptions& options);
+
+// CPUs this process may run on (its affinity mask).
+int64_t cpus_of_job();
+// Torch threads per rank when none are configured: SLURM_CPUS_PER_TASK (capped by the affinity
+// mask) under Slurm, else the affinity mask's CPUs divided among the ranks on this node.
+int64_t threads_for_job_cpus(int local_ranks);
 
 // Why an existing unit file cannot be kept ("" when it can): reads and verifies all of it.
 std::string unit_file_problem(const RunDir& run, const Plan& plan, const PlanUnit& unit);

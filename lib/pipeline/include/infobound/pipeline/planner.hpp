@@ -48,5 +48,7 @@ struct DryRun {
 // Never writes anything; models absent from this machine are estimated from the manifest.
 DryRun dry_run(const StudyConfig& config, int64_t local_ranks = 1);
 void print_dry_run(const DryRun& dry, std::ostream& out);
+// The same as JSON (`plan --dry-run --json`, read by pipelines/submit.sh to size Slurm jobs).
+void print_dry_run_json(const DryRun& dry, const StudyConfig& config, std::ostream& out);
 
 }  // namespace infobound::pipeline
