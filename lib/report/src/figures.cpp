@@ -1,5 +1,7 @@
 #include "figures.hpp"
 
+#include "dynamics_text.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -28,17 +30,6 @@ std::string file_stem(const std::string& text) {
 namespace {
 
 std::string order_name(int k) { return k == 1 ? "unigram" : k == 2 ? "bigram" : k == 3 ? "trigram" : "4-gram"; }
-
-std::string tokens_text(double tokens) {
-  if (!std::isfinite(tokens)) return "n/a";
-  const char* units[] = {"", "K", "M", "B", "T"};
-  int u = 0;
-  while (tokens >= 1000 && u < 4) {
-    tokens /= 1000;
-    ++u;
-  }
-  return format_value(tokens, 3) + units[u];
-}
 
 }  // namespace
 
@@ -142,8 +133,12 @@ std::optional<BuiltFigure> information_plane(const std::vector<Trajectory>& traj
 
 std::optional<BuiltFigure> training_dynamics(const std::vector<Trajectory>& trajectories, const std::string& family, int order) {
   std::map<std::string, std::vector<const Trajectory*>> by_model;
-  for (const auto& t : trajectories)
-    if (t.family == family && std::isfinite(t.tokens) && t.tokens > 0) by_model[t.model].push_back(&t);
+  std::map<std::string, const Trajectory*> initial_checkpoint;  // tokens = 0: off the log axis, named in the text
+  for (const auto& t : trajectories) {
+    if (t.family != family || !std::isfinite(t.tokens)) continue;
+    if (t.tokens > 0) by_model[t.model].push_back(&t);
+    else initial_checkpoint[t.model] = &t;
+  }
   bool any_series = false;
   for (auto& [m, list] : by_model) {
     std::sort(list.begin(), list.end(), [](const auto* a, const auto* b) { return a->tokens < b->tokens; });
@@ -156,7 +151,10 @@ std::optional<BuiltFigure> training_dynamics(const std::vector<Trajectory>& traj
   f.width = 1800;
   f.height = 640;
   std::vector<std::string> complexity_plots, expressivity_plots, loss_plots;
-  std::string reading = "Each line is one " + family + " model, one point per checkpoint, with the values averaged over its block layers. ";
+  std::string reading = "Each line is one " + family + " model, one point per checkpoint, with the values averaged over its block "
+                        "layers. Shapes below ignore swings smaller than the tolerance named (5% of the largest value shown, at "
+                        "least 0.005; for the loss 1%, at least 0.02 nats).";
+  std::vector<std::pair<std::string, LateVerdict>> verdicts;
   bool any_loss = false;
   std::size_t colour = 0;
   for (const auto& [model, list] : by_model) {
@@ -173,19 +171,14 @@ std::optional<BuiltFigure> training_dynamics(const std::vector<Trajectory>& traj
     if (has_loss) loss_plots.push_back("$" + name + " using 1:4" + style + "notitle");
     any_loss = any_loss || has_loss;
     if (list.size() >= 2) {
-      const auto* a = list.front();
-      const auto* b = list.back();
-      reading += model + ": from " + tokens_text(a->tokens) + " to " + tokens_text(b->tokens) + " tokens, complexity " +
-                 format_value(a->block_mean(&LayerValues::complexity, order)) + " -> " +
-                 format_value(b->block_mean(&LayerValues::complexity, order)) + ", expressivity " +
-                 format_value(a->block_mean(&LayerValues::expressivity, order)) + " -> " +
-                 format_value(b->block_mean(&LayerValues::expressivity, order)) +
-                 (has_loss ? ", loss " + format_value(a->loss) + " -> " + format_value(b->loss) + " nats/token" : "") + ". ";
+      const auto initial = initial_checkpoint.find(model);
+      const auto dynamics = describe_model_dynamics(list, initial == initial_checkpoint.end() ? nullptr : initial->second, order);
+      reading += "\n\n" + dynamics.text;
+      verdicts.emplace_back(model, dynamics.verdict);
     }
     ++colour;
   }
-  reading += "Falling complexity with rising expressivity is the compression the paper describes: later checkpoints keep less of "
-             "the input that does not help to predict what follows.";
+  if (const std::string summary = late_compression_summary(verdicts); !summary.empty()) reading += "\n\n" + summary;
   auto join = [](const std::vector<std::string>& plots) {
     std::string s;
     for (std::size_t i = 0; i < plots.size(); ++i) s += (i ? ", \\\n     " : "") + plots[i];

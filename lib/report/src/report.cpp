@@ -42,7 +42,13 @@ class ReportBuilder {
     render_figure(figures_dir_, built->figure, options_.gnuplot);
     result.figures.push_back(built->figure.name);
     doc.figure("figures/" + built->figure.name, built->caption);
-    doc.paragraph(built->reading);
+    // A reading may hold several paragraphs, separated by a blank line.
+    for (std::size_t start = 0; start < built->reading.size();) {
+      const auto end = built->reading.find("\n\n", start);
+      doc.paragraph(built->reading.substr(start, end == std::string::npos ? std::string::npos : end - start));
+      if (end == std::string::npos) break;
+      start = end + 2;
+    }
   }
   void omit(Document& doc, const std::string& why) {
     doc.note(why);
