@@ -97,17 +97,18 @@ ModelDynamics describe_model_dynamics(const std::vector<const Trajectory*>& list
           signed_value(de) + ")";
   // Which layers carry the late change.
   double low = INFINITY, high = -INFINITY;
-  int64_t low_layer = -1, high_layer = -1;
+  int64_t low_layer = -1, high_layer = -1, layers = 0;
   for (int64_t l = 1; l <= b->n_layers; ++l) {
     const double d = layer_value(*b, l, &LayerValues::complexity, order) - layer_value(*a, l, &LayerValues::complexity, order);
     if (!std::isfinite(d)) continue;
+    ++layers;
     if (d < low) low = d, low_layer = l;
-    if (d > high) high = d, high_layer = l;
+    if (d >= high) high = d, high_layer = l;
   }
-  if (low_layer >= 0 && low_layer != high_layer)
+  if (layers > 1)
     text += "; per layer, complexity changes by " + signed_value(low) + " at layer " + std::to_string(low_layer) + " and by " +
             signed_value(high) + " at layer " + std::to_string(high_layer);
-  else if (low_layer >= 0)
+  else if (layers == 1)
     text += "; the one block layer's complexity changes by " + signed_value(low);
   text += ". ";
   const std::string tol = format_value(tolerance, 2);

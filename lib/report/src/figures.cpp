@@ -312,4 +312,38 @@ std::optional<BuiltFigure> regression_scatter(const std::string& benchmark, cons
   return built;
 }
 
+std::string regression_terms_reading(const std::string& benchmark, const io::CsvTable& terms) {
+  if (terms.num_rows() == 0) return "";
+  auto number = [&](std::size_t r, const char* column) {
+    const auto c = terms.find_column(column);
+    return c ? terms.number(r, *c).value_or(NAN) : NAN;
+  };
+  std::vector<std::string> with, without;
+  for (std::size_t r = 0; r < terms.num_rows(); ++r) {
+    if (!std::isfinite(number(r, "partial_r"))) continue;  // intercept and scale controls have no partial correlation
+    const double estimate = number(r, "estimate"), p = number(r, "p");
+    const std::string term = terms.cell(r, terms.column("term"));
+    const std::string text = term + " (" + (estimate >= 0 ? "+" : "") + format_value(estimate) + ", p = " + format_value(p, 2) + ")";
+    (p < 0.05 ? with : without).push_back(text);
+  }
+  auto list = [](const std::vector<std::string>& items) {
+    std::string s;
+    for (std::size_t i = 0; i < items.size(); ++i) s += (i ? (i + 1 == items.size() ? " and " : ", ") : "") + items[i];
+    return s;
+  };
+  std::string text = benchmark + ": n = " + format_value(number(0, "n"), 6) + " model checkpoints, R² = " + format_value(number(0, "r2")) +
+                     " (adjusted " + format_value(number(0, "adj_r2")) + "). ";
+  if (with.empty()) text += "No information measure is associated with the score beyond the scale controls at the 5% level";
+  else text += "Beyond the scale controls, at the 5% level, the score goes with " + list(with);
+  if (!without.empty()) text += std::string(with.empty() ? " (" : "; not with ") + list(without) + (with.empty() ? ")" : "");
+  text += ". ";
+  const double lofo = number(0, "lofo_rmse"), controls = number(0, "lofo_rmse_controls_only");
+  if (std::isfinite(lofo) && std::isfinite(controls)) {
+    text += "Predicting each family from the others, the RMSE is " + format_value(lofo) + " with the measures and " +
+            format_value(controls) + " with the scale controls alone: the measures " +
+            (lofo < controls ? "improve" : "do not improve") + " prediction across families.";
+  }
+  return text;
+}
+
 }  // namespace infobound::report

@@ -154,6 +154,7 @@ void regression_section(Document& doc, ReportBuilder& builder, const std::filesy
     const auto terms = io::CsvTable::read(terms_path);
     doc.heading(benchmark, 3);
     doc.table(csv_as_table(terms, {"term", "estimate", "std_error", "t", "p", "partial_r", "partial_p", "spearman_rho", "spearman_p"}));
+    if (const std::string reading = regression_terms_reading(benchmark, terms); !reading.empty()) doc.paragraph(reading);
     builder.add(doc, regression_scatter(benchmark, slug, terms, io::CsvTable::read(points_path)));
   }
 }

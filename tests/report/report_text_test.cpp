@@ -170,4 +170,22 @@ TEST(DynamicsText, FigureReadingCarriesEveryModelAndNoFixedConclusion) {
   EXPECT_FALSE(has(built->reading, "is the compression the paper describes")) << built->reading;
 }
 
+TEST(RegressionText, NamesSignificantPredictorsWithSignAndLofoComparison) {
+  infobound::io::CsvTable terms({"term", "estimate", "std_error", "t", "p", "partial_r", "n", "r2", "adj_r2", "lofo_rmse",
+                                 "lofo_rmse_controls_only"});
+  terms.add_row({"intercept", "0.1", "0.01", "10", "0.001", "", "48", "0.8", "0.77", "0.05", "0.04"});
+  terms.add_row({"optimality_1", "-0.5", "0.1", "-5", "0.0001", "-0.6", "48", "0.8", "0.77", "0.05", "0.04"});
+  terms.add_row({"complexity_1", "0.2", "0.3", "0.6", "0.55", "0.1", "48", "0.8", "0.77", "0.05", "0.04"});
+  terms.add_row({"log10_params", "0.3", "0.05", "6", "0.00001", "", "48", "0.8", "0.77", "0.05", "0.04"});
+  const std::string text = regression_terms_reading("acc", terms);
+  EXPECT_TRUE(has(text, "n = 48 model checkpoints, R² = 0.8")) << text;
+  EXPECT_TRUE(has(text, "the score goes with optimality_1 (-0.5, p = 0.0001); not with complexity_1 (+0.2, p = 0.55)")) << text;
+  EXPECT_FALSE(has(text, "log10_params")) << text;
+  EXPECT_TRUE(has(text, "the measures do not improve prediction across families")) << text;
+  infobound::io::CsvTable none = terms;
+  none.set(1, none.column("p"), "0.2");
+  const std::string weak = regression_terms_reading("acc", none);
+  EXPECT_TRUE(has(weak, "No information measure is associated with the score beyond the scale controls")) << weak;
+}
+
 }  // namespace
