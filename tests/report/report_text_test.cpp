@@ -170,22 +170,27 @@ TEST(DynamicsText, FigureReadingCarriesEveryModelAndNoFixedConclusion) {
   EXPECT_FALSE(has(built->reading, "is the compression the paper describes")) << built->reading;
 }
 
-TEST(RegressionText, NamesSignificantPredictorsWithSignAndLofoComparison) {
-  infobound::io::CsvTable terms({"term", "estimate", "std_error", "t", "p", "partial_r", "n", "r2", "adj_r2", "lofo_rmse",
-                                 "lofo_rmse_controls_only"});
-  terms.add_row({"intercept", "0.1", "0.01", "10", "0.001", "", "48", "0.8", "0.77", "0.05", "0.04"});
-  terms.add_row({"optimality_1", "-0.5", "0.1", "-5", "0.0001", "-0.6", "48", "0.8", "0.77", "0.05", "0.04"});
-  terms.add_row({"complexity_1", "0.2", "0.3", "0.6", "0.55", "0.1", "48", "0.8", "0.77", "0.05", "0.04"});
-  terms.add_row({"log10_params", "0.3", "0.05", "6", "0.00001", "", "48", "0.8", "0.77", "0.05", "0.04"});
+TEST(RegressionText, NamesSignificantPredictorsJointAndAloneAndLofo) {
+  infobound::io::CsvTable terms({"term", "estimate", "std_error", "t", "p", "partial_r", "partial_p", "n", "r2", "adj_r2",
+                                 "lofo_rmse", "lofo_rmse_controls_only"});
+  terms.add_row({"intercept", "0.1", "0.01", "10", "0.001", "", "", "48", "0.8", "0.77", "0.05", "0.04"});
+  terms.add_row({"optimality_1", "-0.5", "0.1", "-5", "0.0001", "-0.6", "0.0002", "48", "0.8", "0.77", "0.05", "0.04"});
+  terms.add_row({"complexity_1", "0.2", "0.3", "0.6", "0.55", "0.1", "0.5", "48", "0.8", "0.77", "0.05", "0.04"});
+  terms.add_row({"log10_params", "0.3", "0.05", "6", "0.00001", "", "", "48", "0.8", "0.77", "0.05", "0.04"});
   const std::string text = regression_terms_reading("acc", terms);
   EXPECT_TRUE(has(text, "n = 48 model checkpoints, R² = 0.8")) << text;
-  EXPECT_TRUE(has(text, "the score goes with optimality_1 (-0.5, p = 0.0001); not with complexity_1 (+0.2, p = 0.55)")) << text;
+  EXPECT_TRUE(has(text, "the score goes with optimality_1 -0.5 (p = 0.0001) at the 5% level; not with complexity_1 +0.2 (p = 0.55)")) << text;
+  EXPECT_TRUE(has(text, "optimality_1 r = -0.6 (p = 0.0002) is significant; complexity_1 r = 0.1 (p = 0.5) not")) << text;
   EXPECT_FALSE(has(text, "log10_params")) << text;
   EXPECT_TRUE(has(text, "the measures do not improve prediction across families")) << text;
-  infobound::io::CsvTable none = terms;
-  none.set(1, none.column("p"), "0.2");
-  const std::string weak = regression_terms_reading("acc", none);
-  EXPECT_TRUE(has(weak, "No information measure is associated with the score beyond the scale controls")) << weak;
+  // Jointly nothing, alone something: the measures are collinear, and the text says so.
+  infobound::io::CsvTable weak = terms;
+  weak.set(1, weak.column("p"), "0.2");
+  const std::string collinear = regression_terms_reading("acc", weak);
+  EXPECT_TRUE(has(collinear, "no measure is significant at the 5% level: optimality_1 -0.5 (p = 0.2)")) << collinear;
+  EXPECT_TRUE(has(collinear, "the measures move together")) << collinear;
+  weak.set(1, weak.column("partial_p"), "0.3");
+  EXPECT_TRUE(has(regression_terms_reading("acc", weak), "none is significant either")) << regression_terms_reading("acc", weak);
 }
 
 }  // namespace

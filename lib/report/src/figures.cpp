@@ -318,25 +318,31 @@ std::string regression_terms_reading(const std::string& benchmark, const io::Csv
     const auto c = terms.find_column(column);
     return c ? terms.number(r, *c).value_or(NAN) : NAN;
   };
-  std::vector<std::string> with, without;
-  for (std::size_t r = 0; r < terms.num_rows(); ++r) {
-    if (!std::isfinite(number(r, "partial_r"))) continue;  // intercept and scale controls have no partial correlation
-    const double estimate = number(r, "estimate"), p = number(r, "p");
-    const std::string term = terms.cell(r, terms.column("term"));
-    const std::string text = term + " (" + (estimate >= 0 ? "+" : "") + format_value(estimate) + ", p = " + format_value(p, 2) + ")";
-    (p < 0.05 ? with : without).push_back(text);
-  }
   auto list = [](const std::vector<std::string>& items) {
     std::string s;
     for (std::size_t i = 0; i < items.size(); ++i) s += (i ? (i + 1 == items.size() ? " and " : ", ") : "") + items[i];
     return s;
   };
+  // Joint: the OLS coefficient given the other measures and the scale controls. Alone: the partial
+  // correlation given the scale controls only.
+  std::vector<std::string> joint_yes, joint_no, alone_yes, alone_no;
+  for (std::size_t r = 0; r < terms.num_rows(); ++r) {
+    const double partial = number(r, "partial_r");
+    if (!std::isfinite(partial)) continue;  // intercept and scale controls have no partial correlation
+    const double estimate = number(r, "estimate"), p = number(r, "p"), partial_p = number(r, "partial_p");
+    const std::string term = terms.cell(r, terms.column("term"));
+    (p < 0.05 ? joint_yes : joint_no).push_back(term + " " + (estimate >= 0 ? "+" : "") + format_value(estimate) + " (p = " + format_value(p, 2) + ")");
+    (partial_p < 0.05 ? alone_yes : alone_no).push_back(term + " r = " + format_value(partial, 2) + " (p = " + format_value(partial_p, 2) + ")");
+  }
   std::string text = benchmark + ": n = " + format_value(number(0, "n"), 6) + " model checkpoints, R² = " + format_value(number(0, "r2")) +
                      " (adjusted " + format_value(number(0, "adj_r2")) + "). ";
-  if (with.empty()) text += "No information measure is associated with the score beyond the scale controls at the 5% level";
-  else text += "Beyond the scale controls, at the 5% level, the score goes with " + list(with);
-  if (!without.empty()) text += std::string(with.empty() ? " (" : "; not with ") + list(without) + (with.empty() ? ")" : "");
-  text += ". ";
+  if (joint_yes.empty()) text += "In the joint regression (each measure given the others and the scale controls) no measure is significant at the 5% level: " + list(joint_no) + ". ";
+  else text += "In the joint regression (each measure given the others and the scale controls) the score goes with " + list(joint_yes) +
+               " at the 5% level" + (joint_no.empty() ? "" : "; not with " + list(joint_no)) + ". ";
+  if (alone_yes.empty()) text += "Taken one at a time (partial correlation given the scale controls only), none is significant either: " + list(alone_no) + ". ";
+  else text += "Taken one at a time (partial correlation given the scale controls only), " + list(alone_yes) + " " +
+               (alone_yes.size() == 1 ? "is" : "are") + " significant" + (alone_no.empty() ? "" : "; " + list(alone_no) + " not") +
+               (joint_yes.empty() ? ": the measures move together, so the joint fit cannot tell them apart. " : ". ");
   const double lofo = number(0, "lofo_rmse"), controls = number(0, "lofo_rmse_controls_only");
   if (std::isfinite(lofo) && std::isfinite(controls)) {
     text += "Predicting each family from the others, the RMSE is " + format_value(lofo) + " with the measures and " +
