@@ -342,7 +342,7 @@ std::string regression_terms_reading(const std::string& benchmark, const io::Csv
   if (alone_yes.empty()) text += "Taken one at a time (partial correlation given the scale controls only), none is significant either: " + list(alone_no) + ". ";
   else text += "Taken one at a time (partial correlation given the scale controls only), " + list(alone_yes) + " " +
                (alone_yes.size() == 1 ? "is" : "are") + " significant" + (alone_no.empty() ? "" : "; " + list(alone_no) + " not") +
-               (joint_yes.empty() ? ": the measures move together, so the joint fit cannot tell them apart. " : ". ");
+               (joint_yes.empty() ? ": significant alone but not in the joint fit, as happens when the measures move together. " : ". ");
   const double lofo = number(0, "lofo_rmse"), controls = number(0, "lofo_rmse_controls_only");
   if (std::isfinite(lofo) && std::isfinite(controls)) {
     text += "Predicting each family from the others, the RMSE is " + format_value(lofo) + " with the measures and " +
