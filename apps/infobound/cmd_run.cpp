@@ -1,10 +1,11 @@
-// `infobound run`: plan, extract (all ranks), reduce, bound and report (rank 0) for one study
+// `infobound run`: plan, extract and eval (all ranks), reduce, bound, regress and report (rank 0) for one study
 // config; works alone and under `mpirun -np N`.
 #include <chrono>
 
 #include "command.hpp"
 #include "infobound/bound/run_bound.hpp"
 #include "infobound/core/signals.hpp"
+#include "infobound/eval/evaluate_run.hpp"
 #include "infobound/pipeline/extract.hpp"
 #include "infobound/pipeline/reduce.hpp"
 #include "infobound/report/report.hpp"
@@ -15,6 +16,7 @@ namespace infobound::cli {
 pipeline::ExtractSummary extract_and_report(const PipelineArgs& args, const dist::Session& session, const pipeline::PlannedRun& planned);
 pipeline::ReduceSummary reduce_and_report(const PipelineArgs& args, const pipeline::PlannedRun& planned, const pipeline::ReduceOptions& options);
 int report_failed_units(const char* command, const pipeline::ExtractSummary& summary, const pipeline::RunDir& run, const dist::Session& session);
+void eval_and_report(const PipelineArgs& args, const dist::Session& session, const pipeline::PlannedRun& planned);
 
 namespace {
 
@@ -37,6 +39,8 @@ int run_run(int argc, char** argv) {
   const pipeline::ExtractSummary extracted = extract_and_report(args, session, planned);
   // Failed units: no reduce over an incomplete run; every rank returns the same code.
   if (const int code = report_failed_units("run", extracted, run_dir_of(args), session)) return code;
+  // The eval tasks of infobound_eval benchmarks, shared by all ranks like extract.
+  if (!no_analysis) eval_and_report(args, session, planned);
   session.barrier();
   if (session.rank() != 0) return 0;
   const pipeline::ReduceSummary reduced = reduce_and_report(args, planned, {});
@@ -59,6 +63,8 @@ int run_run(int argc, char** argv) {
       const bound::BoundRunResult bounded = bound::run_bound(bound_options);
       std::printf("bound: %zu curves -> %s\n", bounded.curves.size(), (bound_options.run_dir / "bound.csv").c_str());
     }
+    if (eval::regress_configured_benchmarks(planned.config, bound_options.run_dir))
+      std::printf("regress: %zu benchmark source(s) -> %s\n", planned.config.benchmarks.size(), (bound_options.run_dir / "regression").c_str());
     report::ReportOptions report_options;
     report_options.run_dir = bound_options.run_dir;
     const report::ReportResult reported = report::write_report(report_options);
@@ -72,7 +78,7 @@ int run_run(int argc, char** argv) {
   return 0;
 }
 
-const Register registered{{"run", "plan + extract + reduce + bound + report a study (also under mpirun)", run_run}};
+const Register registered{{"run", "plan + extract + eval + reduce + bound + regress + report a study (also under mpirun)", run_run}};
 
 }  // namespace
 }  // namespace infobound::cli

@@ -33,15 +33,18 @@ TEST(ShippedConfigs, EveryManifestParses) {
   const Manifest mini = load_manifest(fs::path(INFOBOUND_SOURCE_DIR) / "data-manifests" / "mini-families.yaml");
   ASSERT_EQ(mini.models.size(), 4u);
   EXPECT_EQ(mini.models[3].family, "mini-llama");
-  ASSERT_EQ(mini.models[3].checkpoints.size(), 11u);
-  EXPECT_EQ(mini.models[3].checkpoints.back().name, "step300");
-  EXPECT_EQ(*mini.models[3].checkpoints.back().tokens_seen, 300LL * 8 * 128);
+  ASSERT_EQ(mini.models[3].checkpoints.size(), 14u);  // steps 0, 1, 2, 4, ..., 2048 and 3000
+  EXPECT_EQ(mini.models[3].checkpoints.back().name, "step3000");
+  EXPECT_EQ(*mini.models[3].checkpoints.back().tokens_seen, 3000LL * 8 * 128);
 }
 
 TEST(ShippedConfigs, StudiesParse) {
   const StudyConfig mini = load_study_config(fs::path(INFOBOUND_SOURCE_DIR) / "configs" / "mini.yaml");
   EXPECT_TRUE(mini.preference_enabled());
   EXPECT_EQ(mini.corpus.sources.size(), 2u);
+  ASSERT_EQ(mini.benchmarks.size(), 1u);  // the eval tasks `run` scores and regresses (docs/eval.md)
+  EXPECT_EQ(mini.benchmarks[0].format, "infobound_eval");
+  EXPECT_EQ(mini.benchmarks[0].tasks.size(), 2u);
   const StudyConfig paper = load_study_config(fs::path(INFOBOUND_SOURCE_DIR) / "configs" / "paper-cross-family.yaml");
   EXPECT_EQ(paper.corpus.max_length, 512);
   EXPECT_EQ(*paper.corpus.sources[0].max_documents, 10000);

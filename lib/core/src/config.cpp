@@ -204,7 +204,7 @@ void add_from_manifest(yaml::Map& map, const fs::path& config_file, std::vector<
   out.insert(out.end(), chosen.begin(), chosen.end());
 }
 
-CorpusSource parse_source(yaml::Map& map, const fs::path& file, std::size_t index) {
+CorpusSource parse_source(yaml::Map& map, const fs::path& file, const std::string& where) {
   CorpusSource source;
   const std::string format = map.choice("format", {"text", "jsonl", "preference_jsonl"}, "text");
   source.format = format == "text" ? SourceFormat::text : format == "jsonl" ? SourceFormat::jsonl : SourceFormat::preference_jsonl;
@@ -232,7 +232,6 @@ CorpusSource parse_source(yaml::Map& map, const fs::path& file, std::size_t inde
   const bool preference_given =
       map.has("chosen_field") || map.has("rejected_field") || map.has("response_marker") || map.has("role_prefixes");
   map.finish();
-  const std::string where = "corpus.sources[" + std::to_string(index) + "]";
   if (split_given && source.format != SourceFormat::text) yaml::fail(map.file(), map.node(), where + ": 'split' applies to format text only");
   if (text_field_given && source.format != SourceFormat::jsonl) yaml::fail(map.file(), map.node(), where + ": 'text_field' applies to format jsonl only");
   if (preference_given && source.format != SourceFormat::preference_jsonl)
@@ -240,6 +239,33 @@ CorpusSource parse_source(yaml::Map& map, const fs::path& file, std::size_t inde
   if (source.skip_documents < 0) yaml::fail(map.file(), map.node(), where + ".skip_documents must be >= 0");
   if (source.max_documents && *source.max_documents <= 0) yaml::fail(map.file(), map.node(), where + ".max_documents must be > 0");
   return source;
+}
+
+// The tasks of an infobound_eval benchmark: each a name, a kind and the corpus source it is built from.
+std::vector<EvalTaskSpec> parse_eval_tasks(yaml::Map& map, const fs::path& file, const std::string& where) {
+  const YAML::Node tasks = map.get("tasks");
+  if (!tasks || !tasks.IsSequence() || tasks.size() == 0)
+    yaml::fail(map.file(), tasks ? tasks : map.node(), where + ".tasks: format infobound_eval needs a non-empty list of tasks");
+  std::vector<EvalTaskSpec> out;
+  std::set<std::string> names;
+  for (std::size_t t = 0; t < tasks.size(); ++t) {
+    const std::string at = where + ".tasks[" + std::to_string(t) + "]";
+    yaml::Map task(tasks[t], map.file(), at);
+    EvalTaskSpec spec;
+    spec.name = task.string("name");
+    spec.kind = task.choice("kind", {"next_token_accuracy", "next_line_cloze"}, "next_token_accuracy");
+    spec.window = task.integer("window", spec.window);
+    const YAML::Node source = task.get("source");
+    task.finish();
+    if (!source || !source.IsMap()) yaml::fail(map.file(), source ? source : task.node(), at + ".source: expected a corpus source mapping (format, path, ...)");
+    yaml::Map source_map(source, map.file(), at + ".source");
+    spec.source = parse_source(source_map, file, at + ".source");
+    if (spec.source.format == SourceFormat::preference_jsonl) yaml::fail(map.file(), source, at + ".source: preference pairs are not an eval task source");
+    if (spec.window < 8) yaml::fail(map.file(), task.node(), at + ".window must be >= 8 tokens");
+    if (!names.insert(spec.name).second) yaml::fail(map.file(), task.node(), at + ": task name '" + spec.name + "' is used twice");
+    out.push_back(spec);
+  }
+  return out;
 }
 
 CorpusSpec parse_corpus(yaml::Map& map, const fs::path& file) {
@@ -260,7 +286,7 @@ CorpusSpec parse_corpus(yaml::Map& map, const fs::path& file) {
     yaml::fail(map.file(), sources ? sources : map.node(), "corpus.sources must be a non-empty list of corpus files");
   for (std::size_t i = 0; i < sources.size(); ++i) {
     yaml::Map entry(sources[i], map.file(), "corpus.sources[" + std::to_string(i) + "]");
-    corpus.sources.push_back(parse_source(entry, file, i));
+    corpus.sources.push_back(parse_source(entry, file, "corpus.sources[" + std::to_string(i) + "]"));
   }
   if (corpus.max_length < 2) yaml::fail(map.file(), map.node(), "corpus.max_length must be >= 2");
   return corpus;
@@ -471,8 +497,10 @@ StudyConfig parse_study_config(const std::string& yaml_text, const fs::path& fil
       yaml::Map m(benchmarks[i], name, "benchmarks[" + std::to_string(i) + "]");
       BenchmarkSpec b;
       b.name = m.string("name");
-      b.path = relative_to(file, m.string("path"));
-      b.format = m.choice("format", {"open_llm_leaderboard_v2", "lm_eval_harness"}, "open_llm_leaderboard_v2");
+      b.format = m.choice("format", {"open_llm_leaderboard_v2", "lm_eval_harness", "infobound_eval"}, "open_llm_leaderboard_v2");
+      const std::string where = "benchmarks[" + std::to_string(i) + "]";
+      if (b.format == "infobound_eval") b.tasks = parse_eval_tasks(m, file, where);
+      else b.path = relative_to(file, m.string("path"));
       m.finish();
       config.benchmarks.push_back(b);
     }

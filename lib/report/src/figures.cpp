@@ -1,5 +1,7 @@
 #include "figures.hpp"
 
+#include "dynamics_text.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -28,17 +30,6 @@ std::string file_stem(const std::string& text) {
 namespace {
 
 std::string order_name(int k) { return k == 1 ? "unigram" : k == 2 ? "bigram" : k == 3 ? "trigram" : "4-gram"; }
-
-std::string tokens_text(double tokens) {
-  if (!std::isfinite(tokens)) return "n/a";
-  const char* units[] = {"", "K", "M", "B", "T"};
-  int u = 0;
-  while (tokens >= 1000 && u < 4) {
-    tokens /= 1000;
-    ++u;
-  }
-  return format_value(tokens, 3) + units[u];
-}
 
 }  // namespace
 
@@ -142,8 +133,12 @@ std::optional<BuiltFigure> information_plane(const std::vector<Trajectory>& traj
 
 std::optional<BuiltFigure> training_dynamics(const std::vector<Trajectory>& trajectories, const std::string& family, int order) {
   std::map<std::string, std::vector<const Trajectory*>> by_model;
-  for (const auto& t : trajectories)
-    if (t.family == family && std::isfinite(t.tokens) && t.tokens > 0) by_model[t.model].push_back(&t);
+  std::map<std::string, const Trajectory*> initial_checkpoint;  // tokens = 0: off the log axis, named in the text
+  for (const auto& t : trajectories) {
+    if (t.family != family || !std::isfinite(t.tokens)) continue;
+    if (t.tokens > 0) by_model[t.model].push_back(&t);
+    else initial_checkpoint[t.model] = &t;
+  }
   bool any_series = false;
   for (auto& [m, list] : by_model) {
     std::sort(list.begin(), list.end(), [](const auto* a, const auto* b) { return a->tokens < b->tokens; });
@@ -156,7 +151,10 @@ std::optional<BuiltFigure> training_dynamics(const std::vector<Trajectory>& traj
   f.width = 1800;
   f.height = 640;
   std::vector<std::string> complexity_plots, expressivity_plots, loss_plots;
-  std::string reading = "Each line is one " + family + " model, one point per checkpoint, with the values averaged over its block layers. ";
+  std::string reading = "Each line is one " + family + " model, one point per checkpoint, with the values averaged over its block "
+                        "layers. Shapes below ignore swings smaller than the tolerance named (5% of the largest value shown, at "
+                        "least 0.005; for the loss 1%, at least 0.02 nats).";
+  std::vector<std::pair<std::string, LateVerdict>> verdicts;
   bool any_loss = false;
   std::size_t colour = 0;
   for (const auto& [model, list] : by_model) {
@@ -173,19 +171,14 @@ std::optional<BuiltFigure> training_dynamics(const std::vector<Trajectory>& traj
     if (has_loss) loss_plots.push_back("$" + name + " using 1:4" + style + "notitle");
     any_loss = any_loss || has_loss;
     if (list.size() >= 2) {
-      const auto* a = list.front();
-      const auto* b = list.back();
-      reading += model + ": from " + tokens_text(a->tokens) + " to " + tokens_text(b->tokens) + " tokens, complexity " +
-                 format_value(a->block_mean(&LayerValues::complexity, order)) + " -> " +
-                 format_value(b->block_mean(&LayerValues::complexity, order)) + ", expressivity " +
-                 format_value(a->block_mean(&LayerValues::expressivity, order)) + " -> " +
-                 format_value(b->block_mean(&LayerValues::expressivity, order)) +
-                 (has_loss ? ", loss " + format_value(a->loss) + " -> " + format_value(b->loss) + " nats/token" : "") + ". ";
+      const auto initial = initial_checkpoint.find(model);
+      const auto dynamics = describe_model_dynamics(list, initial == initial_checkpoint.end() ? nullptr : initial->second, order);
+      reading += "\n\n" + dynamics.text;
+      verdicts.emplace_back(model, dynamics.verdict);
     }
     ++colour;
   }
-  reading += "Falling complexity with rising expressivity is the compression the paper describes: later checkpoints keep less of "
-             "the input that does not help to predict what follows.";
+  if (const std::string summary = late_compression_summary(verdicts); !summary.empty()) reading += "\n\n" + summary;
   auto join = [](const std::vector<std::string>& plots) {
     std::string s;
     for (std::size_t i = 0; i < plots.size(); ++i) s += (i ? ", \\\n     " : "") + plots[i];
@@ -317,6 +310,46 @@ std::optional<BuiltFigure> regression_scatter(const std::string& benchmark, cons
                             : "At the 5% level this is not distinguishable from no effect beyond scale.") +
                   " Points far from the line are models the measure does not explain.";
   return built;
+}
+
+std::string regression_terms_reading(const std::string& benchmark, const io::CsvTable& terms) {
+  if (terms.num_rows() == 0) return "";
+  auto number = [&](std::size_t r, const char* column) {
+    const auto c = terms.find_column(column);
+    return c ? terms.number(r, *c).value_or(NAN) : NAN;
+  };
+  auto list = [](const std::vector<std::string>& items) {
+    std::string s;
+    for (std::size_t i = 0; i < items.size(); ++i) s += (i ? (i + 1 == items.size() ? " and " : ", ") : "") + items[i];
+    return s;
+  };
+  // Joint: the OLS coefficient given the other measures and the scale controls. Alone: the partial
+  // correlation given the scale controls only.
+  std::vector<std::string> joint_yes, joint_no, alone_yes, alone_no;
+  for (std::size_t r = 0; r < terms.num_rows(); ++r) {
+    const double partial = number(r, "partial_r");
+    if (!std::isfinite(partial)) continue;  // intercept and scale controls have no partial correlation
+    const double estimate = number(r, "estimate"), p = number(r, "p"), partial_p = number(r, "partial_p");
+    const std::string term = terms.cell(r, terms.column("term"));
+    (p < 0.05 ? joint_yes : joint_no).push_back(term + " " + (estimate >= 0 ? "+" : "") + format_value(estimate) + " (p = " + format_value(p, 2) + ")");
+    (partial_p < 0.05 ? alone_yes : alone_no).push_back(term + " r = " + format_value(partial, 2) + " (p = " + format_value(partial_p, 2) + ")");
+  }
+  std::string text = benchmark + ": n = " + format_value(number(0, "n"), 6) + " model checkpoints, R² = " + format_value(number(0, "r2")) +
+                     " (adjusted " + format_value(number(0, "adj_r2")) + "). ";
+  if (joint_yes.empty()) text += "In the joint regression (each measure given the others and the scale controls) no measure is significant at the 5% level: " + list(joint_no) + ". ";
+  else text += "In the joint regression (each measure given the others and the scale controls) the score goes with " + list(joint_yes) +
+               " at the 5% level" + (joint_no.empty() ? "" : "; not with " + list(joint_no)) + ". ";
+  if (alone_yes.empty()) text += "Taken one at a time (partial correlation given the scale controls only), none is significant either: " + list(alone_no) + ". ";
+  else text += "Taken one at a time (partial correlation given the scale controls only), " + list(alone_yes) + " " +
+               (alone_yes.size() == 1 ? "is" : "are") + " significant" + (alone_no.empty() ? "" : "; " + list(alone_no) + " not") +
+               (joint_yes.empty() ? ": significant alone but not in the joint fit, as happens when the measures move together. " : ". ");
+  const double lofo = number(0, "lofo_rmse"), controls = number(0, "lofo_rmse_controls_only");
+  if (std::isfinite(lofo) && std::isfinite(controls)) {
+    text += "Predicting each family from the others, the RMSE is " + format_value(lofo) + " with the measures and " +
+            format_value(controls) + " with the scale controls alone: the measures " +
+            (lofo < controls ? "improve" : "do not improve") + " prediction across families.";
+  }
+  return text;
 }
 
 }  // namespace infobound::report

@@ -29,6 +29,11 @@ BuiltFigure layer_profile(const Trajectory& trajectory);
 std::optional<BuiltFigure> regression_scatter(const std::string& benchmark, const std::string& slug,
                                               const io::CsvTable& terms, const io::CsvTable& points);
 
+// What a benchmark's regression table says, from its numbers: which predictors are associated with
+// the score beyond the scale controls at the 5% level (sign, estimate, p), R², and whether the
+// measures improve leave-one-family-out prediction over the controls alone.
+std::string regression_terms_reading(const std::string& benchmark, const io::CsvTable& terms);
+
 std::string format_value(double v, int digits = 3);
 std::string file_stem(const std::string& text);
 

@@ -43,7 +43,13 @@ class ReportBuilder {
     render_figure(figures_dir_, built->figure, options_.gnuplot);
     result.figures.push_back(built->figure.name);
     doc.figure("figures/" + built->figure.name, built->caption);
-    doc.paragraph(built->reading);
+    // A reading may hold several paragraphs, separated by a blank line.
+    for (std::size_t start = 0; start < built->reading.size();) {
+      const auto end = built->reading.find("\n\n", start);
+      doc.paragraph(built->reading.substr(start, end == std::string::npos ? std::string::npos : end - start));
+      if (end == std::string::npos) break;
+      start = end + 2;
+    }
   }
   void omit(Document& doc, const std::string& why) {
     doc.note(why);
@@ -149,6 +155,7 @@ void regression_section(Document& doc, ReportBuilder& builder, const std::filesy
     const auto terms = io::CsvTable::read(terms_path);
     doc.heading(benchmark, 3);
     doc.table(csv_as_table(terms, {"term", "estimate", "std_error", "t", "p", "partial_r", "partial_p", "spearman_rho", "spearman_p"}));
+    if (const std::string reading = regression_terms_reading(benchmark, terms); !reading.empty()) doc.paragraph(reading);
     builder.add(doc, regression_scatter(benchmark, slug, terms, io::CsvTable::read(points_path)));
   }
 }

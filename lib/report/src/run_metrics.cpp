@@ -12,6 +12,11 @@ double value(const io::CsvTable& t, std::size_t row, const std::string& column) 
 }
 }  // namespace
 
+std::string Trajectory::checkpoint_label() const {
+  if (std::isfinite(step)) return "step " + std::to_string(std::llround(step));
+  return checkpoint.empty() ? "final" : checkpoint;
+}
+
 double Trajectory::block_mean(double LayerValues::*field) const {
   double sum = 0;
   int n = 0;
@@ -49,6 +54,7 @@ std::vector<Trajectory> read_trajectories(const io::CsvTable& metrics) {
       t.checkpoint = key.second;
       t.family = metrics.cell(r, family);
       if (tokenizer) t.tokenizer = metrics.cell(r, *tokenizer);
+      t.step = value(metrics, r, "step");
       t.tokens = value(metrics, r, "tokens_seen");
       t.params = value(metrics, r, "params");
       t.loss = value(metrics, r, "loss");

@@ -23,11 +23,13 @@ struct LayerValues {
 
 struct Trajectory {
   std::string model, family, checkpoint, tokenizer;
-  double tokens = kMissing, params = kMissing, loss = kMissing, n_bins = kMissing;
+  double step = kMissing, tokens = kMissing, params = kMissing, loss = kMissing, n_bins = kMissing;
   int64_t n_layers = 0;
   std::vector<LayerValues> layers;  // sorted by layer
   bool final_checkpoint = false;    // the most-trained checkpoint of its model
   std::string label() const { return checkpoint.empty() ? model : model + "@" + checkpoint; }
+  // "step 16" when the step is known, else the checkpoint name.
+  std::string checkpoint_label() const;
   // Mean over the block layers 1..L (the regression's default layer selection).
   double block_mean(double LayerValues::*field) const;
   double block_mean(std::array<double, 4> LayerValues::*field, int order) const;

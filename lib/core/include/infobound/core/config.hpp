@@ -121,10 +121,19 @@ struct BoundSpec {
   std::optional<int64_t> max_iterations;
 };
 
+// A small task `infobound eval` scores every checkpoint on (docs/eval.md).
+struct EvalTaskSpec {
+  std::string name;
+  std::string kind;     // next_token_accuracy | next_line_cloze
+  CorpusSource source;  // the documents the task is built from
+  int64_t window = 128; // tokens per scored window (at most the models' context)
+};
+
 struct BenchmarkSpec {
   std::string name;
-  std::filesystem::path path;
-  std::string format;  // open_llm_leaderboard_v2 | lm_eval_harness
+  std::filesystem::path path;  // empty for infobound_eval: its results are RUN/eval/<name>/
+  std::string format;          // open_llm_leaderboard_v2 | lm_eval_harness | infobound_eval
+  std::vector<EvalTaskSpec> tasks;  // infobound_eval only
 };
 
 struct StudyConfig {
