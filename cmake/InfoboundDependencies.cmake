@@ -13,6 +13,16 @@ pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
 find_package(ICU 60 REQUIRED COMPONENTS uc)
 
 # Torch's exported flags carry -D_GLIBCXX_USE_CXX11_ABI; keep them but not its global C++ standard.
+# libtorch's package wraps libtorch_cpu and libtorch in -Wl,--no-as-needed so that every binary that
+# links them loads them. A binary of ours that calls torch references libtorch_cpu directly and keeps
+# it; with the wrappers dropped, one that calls none (tokenize_tests, most of the CLI's
+# dependencies' tests) links with --as-needed (infobound_test) and loads no torch at start.
+foreach(wrapped torch_cpu torch)
+  if(TARGET ${wrapped}_library)
+    set_property(TARGET ${wrapped}_library PROPERTY INTERFACE_LINK_LIBRARIES
+                 "$<TARGET_FILE:${wrapped}>;$<TARGET_PROPERTY:${wrapped},INTERFACE_LINK_LIBRARIES>")
+  endif()
+endforeach()
 add_library(infobound_torch INTERFACE)
 target_link_libraries(infobound_torch INTERFACE ${TORCH_LIBRARIES})
 target_include_directories(infobound_torch SYSTEM INTERFACE ${TORCH_INCLUDE_DIRS})

@@ -12,7 +12,7 @@ packages=(
   slurm-wlm munge
   gnuplot-nox
   python3-statsmodels python3-numpy python3-h5py
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format clang-tidy
 )
 
 missing=()

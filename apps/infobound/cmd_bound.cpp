@@ -8,6 +8,7 @@
 #include "command.hpp"
 #include "infobound/bound/run_bound.hpp"
 #include "infobound/core/error.hpp"
+#include "options.hpp"
 
 namespace infobound::cli {
 namespace {
@@ -39,12 +40,7 @@ int run_bound_command(int argc, char** argv) {
       "max-iterations", po::value(&options.ib.max_iterations)->default_value(options.ib.max_iterations),
       "IB iterations per beta")("seed", po::value(&options.ib.seed)->default_value(options.ib.seed), "random seed");
   po::variables_map vm;
-  po::store(po::command_line_parser(argc, argv).options(description).run(), vm);
-  if (vm.count("help")) {
-    std::cout << description << "\n";
-    return 0;
-  }
-  po::notify(vm);
+  if (!parse_options(argc, argv, description, vm)) return 0;
   options.run_dir = run_dir;
   options.orders = orders;
   if (vm.count("n-bins")) options.n_bins = n_bins;

@@ -13,6 +13,7 @@
 #include "infobound/estimate/calibration.hpp"
 #include "infobound/estimate/soft_assign.hpp"
 #include "infobound/io/hdf5_reader.hpp"
+#include "options.hpp"
 
 namespace po = boost::program_options;
 namespace est = infobound::estimate;
@@ -73,12 +74,9 @@ int run_estimate(int argc, char** argv) {
       ("precision", po::value<std::string>()->default_value("float32"), "soft-assignment arithmetic: float32 (as soft_h) or float64")
       ("batch-size", po::value<int64_t>()->default_value(4096), "rows per accumulation step");
   po::variables_map vm;
-  po::store(po::parse_command_line(argc, argv, options), vm);
-  if (vm.count("help")) {
-    std::cout << options << "\nPrints one JSON object: {\"eps\", \"n_bins\", \"H\", \"MI\": {set: value}, \"regularity\": {set: value}}\n";
+  if (!parse_options(argc, argv, options, vm, {},
+                     "Prints one JSON object: {\"eps\", \"n_bins\", \"H\", \"MI\": {set: value}, \"regularity\": {set: value}}\n"))
     return 0;
-  }
-  po::notify(vm);
   warn_if_slow_blas();
 
   const io::Hdf5Reader file(vm["input"].as<std::string>());
@@ -128,12 +126,7 @@ int run_calibrate(int argc, char** argv) {
       ("d", po::value<int64_t>()->required(), "dimension of the hidden states")
       ("mode", po::value<std::string>()->default_value("find_eps"), "find_eps | exact | leading_order | legacy_grid | fixed:EPS");
   po::variables_map vm;
-  po::store(po::parse_command_line(argc, argv, options), vm);
-  if (vm.count("help")) {
-    std::cout << options << "\nPrints eps at full double precision.\n";
-    return 0;
-  }
-  po::notify(vm);
+  if (!parse_options(argc, argv, options, vm, {}, "Prints eps at full double precision.\n")) return 0;
   const double eps = est::calibrate_eps(vm["n-bins"].as<int64_t>(), vm["d"].as<int64_t>(),
                                         est::Calibration::parse(vm["mode"].as<std::string>()));
   std::printf("%.17g\n", eps);

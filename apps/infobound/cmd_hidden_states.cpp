@@ -11,6 +11,7 @@
 #include "infobound/core/error.hpp"
 #include "infobound/io/safetensors.hpp"
 #include "infobound/models/causal_lm.hpp"
+#include "options.hpp"
 
 namespace infobound::cli {
 namespace {
@@ -50,13 +51,9 @@ int run_hidden_states(int argc, char** argv) {
       "positions-from-mask", "positions = cumsum(mask) - 1 (as generate() for left padding) instead of arange(T)")(
       "threads", po::value(&threads)->default_value(threads), "intra-op CPU threads");
   po::variables_map vm;
-  po::store(po::parse_command_line(argc, argv, options), vm);
-  if (vm.count("help")) {
-    std::printf("usage: infobound hidden-states --model DIR --input IN.safetensors --output OUT.safetensors\n%s",
-                boost::lexical_cast<std::string>(options).c_str());
+  if (!parse_options(argc, argv, options, vm,
+                     "usage: infobound hidden-states --model DIR --input IN.safetensors --output OUT.safetensors"))
     return 0;
-  }
-  po::notify(vm);
   if (threads < 1) throw UsageError("--threads must be at least 1");
   at::set_num_threads(threads);
   warn_if_slow_blas();

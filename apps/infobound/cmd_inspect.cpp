@@ -7,6 +7,7 @@
 
 #include "command.hpp"
 #include "infobound/models/causal_lm.hpp"
+#include "options.hpp"
 
 namespace infobound::cli {
 namespace {
@@ -19,12 +20,7 @@ int run_inspect(int argc, char** argv) {
   options.add_options()("help,h", "show this help")("model", po::value(&model_dir)->required(), "model directory")(
       "json", "print one JSON object instead of text");
   po::variables_map vm;
-  po::store(po::parse_command_line(argc, argv, options), vm);
-  if (vm.count("help")) {
-    std::printf("usage: infobound inspect --model DIR [--json]\n%s", boost::lexical_cast<std::string>(options).c_str());
-    return 0;
-  }
-  po::notify(vm);
+  if (!parse_options(argc, argv, options, vm, "usage: infobound inspect --model DIR [--json]")) return 0;
   const models::ModelInfo info = models::inspect_model(model_dir);
   if (vm.count("json")) {
     const nlohmann::json out{{"family", info.model_type},     {"dir", info.dir.string()},

@@ -24,12 +24,7 @@ int run_plan(int argc, char** argv) {
   if (args.dry_run || std::any_of(argv, argv + argc, [](const char* a) { return std::string(a) == "--dry-run"; })) {
     // --dry-run needs only --config.
     po::variables_map vm;
-    po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
-    po::notify(vm);
-    if (args.help) {
-      std::cout << options << "\n";
-      return 0;
-    }
+    if (!parse_options(argc, argv, options, vm)) return 0;
     if (args.config.empty()) throw UsageError("--dry-run needs --config FILE");
     const StudyConfig config = load_study_config(args.config);
     const pipeline::DryRun dry = pipeline::dry_run(config);

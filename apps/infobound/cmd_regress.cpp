@@ -15,6 +15,7 @@
 #include "infobound/core/log.hpp"
 #include "infobound/io/csv_table.hpp"
 #include "infobound/stats/regression_study.hpp"
+#include "options.hpp"
 
 namespace infobound::cli {
 namespace {
@@ -89,12 +90,7 @@ int run_regress_command(int argc, char** argv) {
       "tasks", po::value(&tasks)->multitoken(), "lm-eval: only these tasks (comma separated)")(
       "metric", po::value(&metrics)->multitoken(), "lm-eval: metric preference (default: acc,acc_norm,exact_match,em,f1,mc2,pct_stereotype)");
   po::variables_map vm;
-  po::store(po::command_line_parser(argc, argv).options(description).run(), vm);
-  if (vm.count("help")) {
-    std::cout << description << "\n";
-    return 0;
-  }
-  po::notify(vm);
+  if (!parse_options(argc, argv, description, vm)) return 0;
   if (!predictors.empty()) options.predictors = split_list(predictors);
   if (options.order < 1 || options.order > 4) throw UsageError("--order must be 1..4");
   options.layer = stats::LayerSelection::parse(layer);

@@ -7,6 +7,7 @@
 #include "command.hpp"
 #include "infobound/core/error.hpp"
 #include "infobound/report/report.hpp"
+#include "options.hpp"
 
 namespace infobound::cli {
 namespace {
@@ -24,12 +25,7 @@ int run_report_command(int argc, char** argv) {
       "order", po::value(&options.order)->default_value(options.order), "n-gram order of the training-dynamics figures")(
       "gnuplot", po::value(&options.gnuplot)->default_value(options.gnuplot), "gnuplot executable");
   po::variables_map vm;
-  po::store(po::command_line_parser(argc, argv).options(description).run(), vm);
-  if (vm.count("help")) {
-    std::cout << description << "\n";
-    return 0;
-  }
-  po::notify(vm);
+  if (!parse_options(argc, argv, description, vm)) return 0;
   if (options.order < 1 || options.order > 4) throw UsageError("--order must be 1..4");
   options.run_dir = run_dir;
   const auto result = report::write_report(options);

@@ -10,6 +10,7 @@
 #include "command.hpp"
 #include "infobound/core/error.hpp"
 #include "infobound/tokenize/tokenizer.hpp"
+#include "options.hpp"
 
 namespace infobound::cli {
 namespace {
@@ -78,12 +79,7 @@ int run_tokenize(int argc, char** argv) {
        "prints one {\"ids\": [...]} line per record, in order")
       ("no-special", "do not add the post-processor's special tokens (BOS/EOS) unless a record asks for them");
   po::variables_map vm;
-  po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << options << "\n";
-    return 0;
-  }
+  if (!parse_options(argc, argv, options, vm)) return 0;
   if (!vm.count("tokenizer")) throw UsageError("--tokenizer is required");
   if (vm.count("text") == vm.count("jsonl")) throw UsageError("give exactly one of --text and --jsonl");
   const auto tokenizer = tokenize::Tokenizer::from_file(vm["tokenizer"].as<std::string>());

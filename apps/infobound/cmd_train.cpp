@@ -12,6 +12,7 @@
 #include "infobound/core/error.hpp"
 #include "infobound/train/config.hpp"
 #include "infobound/train/run.hpp"
+#include "options.hpp"
 
 namespace infobound::cli {
 namespace {
@@ -27,12 +28,7 @@ int run_train(int argc, char** argv) {
       "force", po::bool_switch(&options.force), "retrain even when matching checkpoints exist")(
       "only", po::value(&options.only)->multitoken(), "train only these models (<family>-<size>); no manifest is written");
   po::variables_map values;
-  po::store(po::parse_command_line(argc, argv, described), values);
-  if (values.count("help")) {
-    std::cout << described << '\n';
-    return 0;
-  }
-  po::notify(values);
+  if (!parse_options(argc, argv, described, values)) return 0;
 
   warn_if_slow_blas();
   const auto config = train::TrainConfig::load(config_path);

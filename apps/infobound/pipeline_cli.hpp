@@ -17,6 +17,7 @@
 #include "infobound/dist/session.hpp"
 #include "infobound/pipeline/planner.hpp"
 #include "infobound/pipeline/run_dir.hpp"
+#include "options.hpp"
 
 namespace infobound::cli {
 
@@ -54,15 +55,8 @@ inline void add_worker_options(boost::program_options::options_description& opti
 // Parses argv; returns false (after printing help) when --help was given.
 inline bool parse_pipeline_args(int argc, char** argv, boost::program_options::options_description& options, PipelineArgs& args,
                                 const char* usage) {
-  namespace po = boost::program_options;
-  po::variables_map vm;
-  po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
-  po::notify(vm);
-  if (args.help) {
-    std::printf("%s\n", usage);
-    std::cout << options << "\n";
-    return false;
-  }
+  boost::program_options::variables_map vm;
+  if (!parse_options(argc, argv, options, vm, usage)) return false;
   if (!args.run.empty() && (!args.config.empty() || !args.out.empty())) throw UsageError("give --run RUN alone, or --config FILE --out RUN");
   if (args.run.empty() && (args.config.empty() || args.out.empty())) throw UsageError("give --config FILE --out RUN (or --run RUN once planned)");
   if (args.verbose) log::set_level(log::Level::debug);

@@ -12,15 +12,11 @@
 
 #include "infobound/bound/token_cache.hpp"
 #include "infobound/io/csv_table.hpp"
+#include "infobound/testing/scratch_dir.hpp"
 
 namespace infobound::testing {
 
-inline std::filesystem::path fresh_directory(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("infobound_" + name + "_" + std::to_string(::getpid()));
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
+inline std::filesystem::path fresh_directory(const std::string& name) { return scratch_dir(name); }
 
 // Sequences from a sparse first-order Markov chain over `vocab` tokens (so X carries information about Y).
 inline bound::TokenCache markov_corpus(int n_seq, int length, int vocab, uint64_t seed, int64_t max_order = 4) {

@@ -9,18 +9,14 @@
 #include "infobound/core/hf_cache.hpp"
 #include "infobound/core/plan.hpp"
 #include "infobound/core/sha256.hpp"
+#include "infobound/testing/scratch_dir.hpp"
 
 namespace fs = std::filesystem;
 using namespace infobound;
 
 namespace {
 
-fs::path scratch(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("infobound_core_test_" + std::to_string(::getpid())) / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+fs::path scratch(const std::string& name) { return infobound::testing::scratch_dir("core_" + name); }
 
 void write(const fs::path& path, const std::string& text) {
   fs::create_directories(path.parent_path());

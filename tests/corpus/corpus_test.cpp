@@ -6,19 +6,17 @@
 #include "infobound/core/error.hpp"
 #include "infobound/corpus/documents.hpp"
 #include "infobound/corpus/sequences.hpp"
+#include "infobound/testing/matchers.hpp"
+#include "infobound/testing/scratch_dir.hpp"
 
 namespace fs = std::filesystem;
 using namespace infobound;
 using namespace infobound::corpus;
+using infobound::testing::ThrowsInputError;
 
 namespace {
 
-fs::path scratch(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("infobound_corpus_test_" + std::to_string(::getpid())) / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+fs::path scratch(const std::string& name) { return infobound::testing::scratch_dir("corpus_" + name); }
 
 void write(const fs::path& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
 
@@ -56,12 +54,8 @@ TEST(Documents, SplitsOnBlankLinesLinesOrWhole) {
 }
 
 TEST(Documents, InvalidUtf8IsAnErrorWithOffsetOrReplacedLikePython) {
-  try {
-    to_valid_utf8("ab\xff", false, "doc 3", nullptr);
-    FAIL();
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("doc 3: invalid UTF-8 at byte offset 2"), std::string::npos) << e.what();
-  }
+  EXPECT_THAT([] { to_valid_utf8("ab\xff", false, "doc 3", nullptr); },
+              ThrowsInputError({"doc 3: invalid UTF-8 at byte offset 2"}));
   bool replaced = false;
   // Python: b"a\xe2\x82z\xf0\x80\xed\xa0\x80".decode("utf-8", "replace")
   EXPECT_EQ(to_valid_utf8("a\xe2\x82z\xf0\x80\xed\xa0\x80", true, "d", &replaced),
@@ -76,14 +70,8 @@ TEST(Documents, InvalidUtf8InAFileNamesDocumentAndCountsReplacements) {
   write(dir / "c.txt", "good\n\nbad \xC3\x28 here\n");
   const CorpusSpec spec = spec_for(dir / "c.txt", SourceFormat::text);
   ReadStats stats;
-  try {
-    read_documents(spec.sources[0], false, stats);
-    FAIL();
-  } catch (const InputError& e) {
-    const std::string message = e.what();
-    EXPECT_NE(message.find("document 1 (line 3)"), std::string::npos) << message;
-    EXPECT_NE(message.find("byte offset 4"), std::string::npos) << message;
-  }
+  EXPECT_THAT([&] { read_documents(spec.sources[0], false, stats); },
+              ThrowsInputError({"document 1 (line 3)", "byte offset 4"}));
   ReadStats replaced;
   const auto docs = read_documents(spec.sources[0], true, replaced);
   EXPECT_EQ(docs.size(), 2u);
@@ -111,12 +99,8 @@ TEST(Sequences, TruncatesPerDocumentAndPacks) {
 TEST(Sequences, EmptyCorpusIsAClearError) {
   const fs::path dir = scratch("empty");
   write(dir / "c.txt", "\n\n  \n");
-  try {
-    tokenize_corpus(spec_for(dir / "c.txt", SourceFormat::text), byte_encoder);
-    FAIL();
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("the corpus is empty"), std::string::npos) << e.what();
-  }
+  EXPECT_THAT([&] { tokenize_corpus(spec_for(dir / "c.txt", SourceFormat::text), byte_encoder); },
+              ThrowsInputError({"the corpus is empty"}));
   write(dir / "d.jsonl", "{\"txt\": \"x\"}\n");
   EXPECT_THROW(tokenize_corpus(spec_for(dir / "d.jsonl", SourceFormat::jsonl), byte_encoder), InputError);
 }

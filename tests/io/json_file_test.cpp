@@ -5,10 +5,12 @@
 
 #include "infobound/core/error.hpp"
 #include "infobound/io/json_file.hpp"
+#include "infobound/testing/scratch_dir.hpp"
 
 namespace {
 std::filesystem::path write_temp(const std::string& name, const std::string& text) {
-  const auto path = std::filesystem::temp_directory_path() / name;
+  static const auto dir = infobound::testing::scratch_dir("json_file");
+  const auto path = dir / name;
   std::ofstream(path) << text;
   return path;
 }

@@ -2,15 +2,13 @@
 // inspect / bad inputs behave as documented.
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
-
-#include <array>
-#include <cstdio>
 #include <filesystem>
 
 #include <nlohmann/json.hpp>
 
 #include "golden_support.hpp"
+#include "infobound/testing/cli.hpp"
+#include "infobound/testing/scratch_dir.hpp"
 #include "infobound/io/safetensors.hpp"
 
 namespace fs = std::filesystem;
@@ -18,7 +16,7 @@ using namespace infobound;
 
 namespace {
 
-const fs::path kBinary = fs::path(INFOBOUND_BINARY_DIR) / "apps" / "infobound" / "infobound";
+const fs::path kBinary = infobound::testing::infobound_binary();
 
 struct Result {
   int exit_code;
@@ -26,18 +24,11 @@ struct Result {
 };
 
 Result run(const std::string& arguments) {
-  const std::string command = kBinary.string() + " " + arguments + " 2>&1";
-  Result result{-1, {}};
-  FILE* pipe = popen(command.c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> buffer{};
-  while (fgets(buffer.data(), buffer.size(), pipe) != nullptr) result.output += buffer.data();
-  const int status = pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+  const auto result = infobound::testing::run_cli(arguments);
+  return {result.exit_code, result.both()};
 }
 
-fs::path out_file(const std::string& tag) { return fs::temp_directory_path() / ("infobound_cli_" + tag + ".safetensors"); }
+fs::path out_file(const std::string& tag) { return infobound::testing::scratch_dir("models_cli") / (tag + ".safetensors"); }
 
 void expect_matches_golden(const fs::path& output, const fs::path& golden_path, double rtol) {
   const auto got = io::SafetensorsFile::open(output);

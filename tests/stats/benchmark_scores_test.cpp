@@ -5,6 +5,7 @@
 
 #include "infobound/core/error.hpp"
 #include "infobound/stats/benchmark_scores.hpp"
+#include "infobound/testing/scratch_dir.hpp"
 
 namespace {
 const std::filesystem::path kBenchmarks = std::filesystem::path(INFOBOUND_SHARED_DIR) / "fixtures" / "benchmarks";
@@ -65,8 +66,7 @@ TEST(BenchmarkScores, ReadsPythiaLmEvalResultsPerCheckpoint) {
 }
 
 TEST(BenchmarkScores, ReadsNewHarnessFormat) {
-  const auto dir = std::filesystem::temp_directory_path() / "infobound_lm_eval_new";
-  std::filesystem::create_directories(dir);
+  const auto dir = infobound::testing::scratch_dir("lm_eval_new");
   std::ofstream(dir / "results_2024-06-01T00-00-00.json") << R"({
     "results": {"mmlu": {"acc,none": 0.25, "acc_stderr,none": 0.01, "alias": "mmlu"},
                 "mmlu_anatomy": {"acc,none": 0.3, "alias": " - anatomy"},
@@ -85,8 +85,7 @@ TEST(BenchmarkScores, ReadsNewHarnessFormat) {
 }
 
 TEST(BenchmarkScores, PlainScoreCsvAndErrors) {
-  const auto dir = std::filesystem::temp_directory_path() / "infobound_scores";
-  std::filesystem::create_directories(dir);
+  const auto dir = infobound::testing::scratch_dir("scores");
   std::ofstream(dir / "scores.csv") << "model,checkpoint,arc,mmlu\nm1,step1,0.5,0.3\nm2,,0.6,\n";
   const auto set = infobound::stats::read_benchmarks(dir / "scores.csv");
   EXPECT_EQ(set.benchmarks, (std::vector<std::string>{"arc", "mmlu"}));

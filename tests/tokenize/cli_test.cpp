@@ -1,10 +1,6 @@
 // `infobound tokenize` end to end: the built binary on a JSON-lines file.
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -13,55 +9,32 @@
 #include <nlohmann/json.hpp>
 
 #include "fixtures.hpp"
+#include "infobound/testing/cli.hpp"
+#include "infobound/testing/scratch_dir.hpp"
 
 namespace infobound::tokenize {
 namespace {
 
-const std::filesystem::path kBinary = std::filesystem::path(INFOBOUND_BINARY_DIR) / "apps" / "infobound" / "infobound";
+using infobound::testing::CliResult;
+using infobound::testing::infobound_binary;
+using infobound::testing::scratch_dir;
 
-struct Result {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
+CliResult run(const std::string& arguments) { return infobound::testing::run_cli("tokenize " + arguments); }
 
-std::string read_all(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
-
-Result run(const std::string& arguments) {
-  // ctest may run these tests in parallel processes: one output file pair per process.
-  const auto dir = std::filesystem::temp_directory_path();
-  const std::string stem = "infobound_tokenize_cli_" + std::to_string(::getpid());
-  const auto out = dir / (stem + ".out");
-  const auto err = dir / (stem + ".err");
-  const std::string command = kBinary.string() + " tokenize " + arguments + " >" + out.string() + " 2>" + err.string();
-  const int status = std::system(command.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_all(out), read_all(err)};
-}
-
-std::string quoted(const std::filesystem::path& path) {
-  std::string out = "'";
-  out += path.string();
-  out += '\'';
-  return out;
-}
+std::string quoted(const std::filesystem::path& path) { return infobound::testing::shell_quote(path.string()); }
 
 TEST(TokenizeCli, JsonlGivesTheGoldenIdsInOrder) {
-  ASSERT_TRUE(std::filesystem::exists(kBinary)) << kBinary;
+  ASSERT_TRUE(std::filesystem::exists(infobound_binary())) << infobound_binary();
   const auto dir = testing::tokenizer_fixture("mistral");
   INFOBOUND_REQUIRE_FIXTURE(dir / "cases.jsonl");
   const auto cases = testing::read_cases(dir / "cases.jsonl");
   // Every case as {"text", "add_special_tokens"}: both modes, in the fixture's order.
-  const auto input = std::filesystem::temp_directory_path() / "infobound_tokenize_cli_input.jsonl";
+  const auto input = scratch_dir("tokenize_cli") / "input.jsonl";
   {
     std::ofstream out(input, std::ios::binary);
     for (const auto& c : cases) out << nlohmann::json{{"text", c.text}, {"add_special_tokens", c.add_special_tokens}}.dump() << "\n";
   }
-  const Result result = run("--tokenizer " + quoted(dir) + " --jsonl " + quoted(input));
+  const CliResult result = run("--tokenizer " + quoted(dir) + " --jsonl " + quoted(input));
   ASSERT_EQ(result.exit_code, 0) << result.err;
   std::istringstream lines(result.out);
   std::string line;
@@ -75,7 +48,7 @@ TEST(TokenizeCli, JsonlGivesTheGoldenIdsInOrder) {
 }
 
 TEST(TokenizeCli, TextAndNoSpecial) {
-  ASSERT_TRUE(std::filesystem::exists(kBinary)) << kBinary;
+  ASSERT_TRUE(std::filesystem::exists(infobound_binary())) << infobound_binary();
   const auto file = testing::tokenizer_fixture("mistral") / "tokenizer.json";
   INFOBOUND_REQUIRE_FIXTURE(file);
   EXPECT_EQ(run("--tokenizer " + quoted(file) + " --text 'Hello world'").out, "{\"ids\":[1,22557,1526]}\n");
@@ -83,21 +56,21 @@ TEST(TokenizeCli, TextAndNoSpecial) {
 }
 
 TEST(TokenizeCli, InvalidUtf8NamesLineAndOffset) {
-  ASSERT_TRUE(std::filesystem::exists(kBinary)) << kBinary;
+  ASSERT_TRUE(std::filesystem::exists(infobound_binary())) << infobound_binary();
   const auto file = testing::tokenizer_fixture("gpt2") / "tokenizer.json";
   INFOBOUND_REQUIRE_FIXTURE(file);
-  const auto input = std::filesystem::temp_directory_path() / "infobound_tokenize_cli_bad.jsonl";
+  const auto input = scratch_dir("tokenize_cli") / "infobound_tokenize_cli_bad.jsonl";
   std::ofstream(input, std::ios::binary) << "{\"text\": \"fine\"}\n{\"text\": \"bad \xC3 byte\"}\n";
-  const Result result = run("--tokenizer " + quoted(file) + " --jsonl " + quoted(input));
+  const CliResult result = run("--tokenizer " + quoted(file) + " --jsonl " + quoted(input));
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_NE(result.err.find("infobound_tokenize_cli_bad.jsonl line 2: invalid UTF-8 at byte offset 14"), std::string::npos)
       << result.err;
 }
 
 TEST(TokenizeCli, UsageErrors) {
-  ASSERT_TRUE(std::filesystem::exists(kBinary)) << kBinary;
+  ASSERT_TRUE(std::filesystem::exists(infobound_binary())) << infobound_binary();
   EXPECT_EQ(run("--text x").exit_code, 2);
-  const Result missing = run("--tokenizer /nonexistent/dir --text x");
+  const CliResult missing = run("--tokenizer /nonexistent/dir --text x");
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("/nonexistent/dir"), std::string::npos) << missing.err;
 }

@@ -10,14 +10,13 @@
 #include "fixtures.hpp"
 #include "infobound/core/error.hpp"
 #include "infobound/tokenize/tokenizer.hpp"
+#include "infobound/testing/scratch_dir.hpp"
 
 namespace infobound::tokenize {
 namespace {
 
 std::filesystem::path write_file(const std::string& name, const std::string& text) {
-  // One folder per process: ctest may run these tests in parallel.
-  const auto dir = std::filesystem::temp_directory_path() / ("infobound_tokenize_tests_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
+  static const auto dir = infobound::testing::scratch_dir("tokenize_malformed");
   const auto path = dir / name;
   std::ofstream(path, std::ios::binary) << text;
   return path;
@@ -137,8 +136,7 @@ TEST(MalformedTokenizer, InvalidRegexNamesTheComponent) {
 }
 
 TEST(MalformedTokenizer, DirectoryWithoutTokenizerJson) {
-  const auto dir = std::filesystem::temp_directory_path() / "infobound_tokenize_empty_dir";
-  std::filesystem::create_directories(dir);
+  const auto dir = infobound::testing::scratch_dir("tokenize_empty");
   EXPECT_CONTAINS(load_error(dir), "no tokenizer.json in this directory");
 }
 

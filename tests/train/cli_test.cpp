@@ -1,37 +1,23 @@
 // `infobound train` end to end on a tiny config: checkpoints, manifest, cache, and config errors.
 #include <gtest/gtest.h>
 
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <vector>
 #include <sstream>
 
-#include "scratch_dir.hpp"
+#include "infobound/testing/cli.hpp"
+#include "infobound/testing/scratch_dir.hpp"
 #include "infobound/io/json_file.hpp"
 
 namespace {
 
-const std::filesystem::path kBinary = std::filesystem::path(INFOBOUND_BINARY_DIR) / "apps" / "infobound" / "infobound";
+using infobound::testing::CliResult;
+using infobound::testing::infobound_binary;
 
-struct Result {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
+CliResult train(const std::string& arguments) { return infobound::testing::run_cli("train " + arguments); }
 
-Result train(const std::filesystem::path& dir, const std::string& arguments) {
-  const auto out = dir / "stdout", err = dir / "stderr";
-  const std::string command = kBinary.string() + " train " + arguments + " >" + out.string() + " 2>" + err.string();
-  const int status = std::system(command.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, infobound::io::read_file_bytes(out),
-          infobound::io::read_file_bytes(err)};
-}
-
-std::filesystem::path scratch(const std::string& name) { return scratch_dir("train_cli_" + name); }
+std::filesystem::path scratch(const std::string& name) { return infobound::testing::scratch_dir("train_cli_" + name); }
 
 std::string tiny_config() {
   return "corpus: " INFOBOUND_SOURCE_DIR "/data/corpus/tinyshakespeare.txt\n"
@@ -46,10 +32,10 @@ std::string tiny_config() {
 }  // namespace
 
 TEST(TrainCli, TrainsThenSkipsCachedModels) {
-  ASSERT_TRUE(std::filesystem::exists(kBinary)) << kBinary;
+  ASSERT_TRUE(std::filesystem::exists(infobound_binary())) << infobound_binary();
   const auto dir = scratch("ok");
   std::ofstream(dir / "train.yaml") << tiny_config();
-  const auto first = train(dir, "--config " + (dir / "train.yaml").string());
+  const auto first = train("--config " + (dir / "train.yaml").string());
   ASSERT_EQ(first.exit_code, 0) << first.err;
   EXPECT_NE(first.out.find("neox-xs"), std::string::npos) << first.out;
   EXPECT_NE(first.out.find("llama-xs"), std::string::npos) << first.out;
@@ -58,23 +44,23 @@ TEST(TrainCli, TrainsThenSkipsCachedModels) {
   }
   EXPECT_TRUE(std::filesystem::exists(dir / "manifests" / "tiny.yaml"));
 
-  const auto second = train(dir, "--config " + (dir / "train.yaml").string());
+  const auto second = train("--config " + (dir / "train.yaml").string());
   ASSERT_EQ(second.exit_code, 0) << second.err;
   EXPECT_NE(second.out.find("cached"), std::string::npos) << second.out;
   EXPECT_NE(second.err.find("skipped"), std::string::npos) << second.err;
 }
 
 TEST(TrainCli, ConfigErrorsNameFileAndLine) {
-  ASSERT_TRUE(std::filesystem::exists(kBinary)) << kBinary;
+  ASSERT_TRUE(std::filesystem::exists(infobound_binary())) << infobound_binary();
   const auto dir = scratch("bad");
   std::string text = tiny_config();
   text.replace(text.find("threads: 1"), 10, "thread: 1");
   std::ofstream(dir / "train.yaml") << text;
-  const auto result = train(dir, "--config " + (dir / "train.yaml").string());
+  const auto result = train("--config " + (dir / "train.yaml").string());
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_NE(result.err.find("train.yaml:4"), std::string::npos) << result.err;
   EXPECT_NE(result.err.find("unknown key 'thread'"), std::string::npos) << result.err;
-  const auto missing = train(dir, "--config " + (dir / "nope.yaml").string());
+  const auto missing = train("--config " + (dir / "nope.yaml").string());
   EXPECT_EQ(missing.exit_code, 2);
   EXPECT_NE(missing.err.find("nope.yaml"), std::string::npos) << missing.err;
 }

@@ -7,7 +7,7 @@
 
 #include <unistd.h>
 
-#include "scratch_dir.hpp"
+#include "infobound/testing/scratch_dir.hpp"
 #include "infobound/core/error.hpp"
 #include "infobound/io/json_file.hpp"
 #include "infobound/models/causal_lm.hpp"
@@ -26,7 +26,7 @@ using namespace infobound::train;
 
 namespace {
 
-std::filesystem::path scratch(const std::string& name) { return scratch_dir("train_" + name); }
+std::filesystem::path scratch(const std::string& name) { return infobound::testing::scratch_dir("train_" + name); }
 
 // The first 150 kB of tinyshakespeare: enough text for a tiny model to learn from quickly.
 std::string corpus_text() {

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "infobound/core/error.hpp"
+#include "infobound/estimate/ngram.hpp"
 
 namespace infobound::bound {
 namespace {
@@ -45,8 +46,9 @@ NgramJoint ngram_joint(std::span<const int64_t> ids, std::span<const int64_t> of
 
   for (std::size_t s = 0; s + 1 < offsets.size(); ++s) {
     const int64_t begin = offsets[s], length = offsets[s + 1] - offsets[s];
-    const int64_t start = window_order - 1, end = length - window_order;
-    for (int64_t i = start; i < end; ++i) {
+    // The estimator's window rule, so the bound and the estimator read the same positions.
+    const estimate::Window window = estimate::ngram_window(length, window_order);
+    for (int64_t i = window.start; i < window.end; ++i) {
       Key key{};
       key.fill(-1);
       for (int64_t j = 0; j < k; ++j) key[j] = ids[begin + i - k + 1 + j];

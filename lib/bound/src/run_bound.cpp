@@ -10,6 +10,7 @@
 
 #include "infobound/bound/ngram_joint.hpp"
 #include "infobound/bound/token_cache.hpp"
+#include "infobound/core/atomic_file.hpp"
 #include "infobound/core/error.hpp"
 #include "infobound/core/log.hpp"
 #include "infobound/core/version.hpp"
@@ -46,13 +47,7 @@ void write_settings(const std::filesystem::path& path, const BoundRunOptions& op
   j["x"] = "input k-gram ending at the position";
   j["y"] = "next token";
   j["curves"] = per_curve;
-  const auto temporary = std::filesystem::path(path.string() + ".tmp");
-  {
-    std::ofstream out(temporary);
-    out << j.dump(2) << "\n";
-    if (!out) throw InputError(temporary.string() + ": write failed");
-  }
-  std::filesystem::rename(temporary, path);
+  write_file_atomically(path, j.dump(2) + "\n");
 }
 
 }  // namespace

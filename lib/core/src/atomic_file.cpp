@@ -42,6 +42,15 @@ void commit_file(const fs::path& temporary, const fs::path& target) {
   fsync_path(target.parent_path().empty() ? fs::path(".") : target.parent_path(), O_RDONLY | O_DIRECTORY);
 }
 
+void commit_directory(const fs::path& temporary, const fs::path& target) {
+  for (const auto& entry : fs::recursive_directory_iterator(temporary))
+    if (entry.is_regular_file()) fsync_path(entry.path(), O_RDONLY);
+  fsync_path(temporary, O_RDONLY | O_DIRECTORY);
+  fs::remove_all(target);
+  if (::rename(temporary.c_str(), target.c_str()) != 0) fail("cannot rename " + temporary.string() + " to this name", target);
+  fsync_path(target.parent_path().empty() ? fs::path(".") : target.parent_path(), O_RDONLY | O_DIRECTORY);
+}
+
 void write_file_atomically(const fs::path& target, std::string_view bytes) {
   const fs::path temporary = temporary_path_for(target);
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

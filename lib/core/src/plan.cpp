@@ -99,7 +99,8 @@ Plan make_plan(const StudyConfig& config, bool allow_unresolved) {
         if (inserted) {
           const std::string sha = sha256_file(resolved.tokenizer);
           it->second = tokenizer_id_from_sha256(sha);
-          const bool known = std::any_of(plan.tokenizers.begin(), plan.tokenizers.end(), [&](const auto& t) { return t.id == it->second; });
+          const std::string& id = it->second;  // clang 14 cannot capture a structured binding
+          const bool known = std::any_of(plan.tokenizers.begin(), plan.tokenizers.end(), [&](const auto& t) { return t.id == id; });
           if (!known) plan.tokenizers.push_back({it->second, fs::absolute(resolved.tokenizer), sha, -1, -1, -1, {}});
         }
         base.tokenizer_id = it->second;

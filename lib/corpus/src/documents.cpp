@@ -10,6 +10,7 @@
 
 #include "infobound/core/error.hpp"
 #include "infobound/core/hf_cache.hpp"
+#include "infobound/core/utf8.hpp"
 
 namespace infobound::corpus {
 namespace fs = std::filesystem;
@@ -42,57 +43,14 @@ bool blank(std::string_view line) {
   return std::all_of(line.begin(), line.end(), [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; });
 }
 
-// Length of the valid UTF-8 sequence starting at `i`, or 0 if invalid; `maximal` receives the
-// length of the maximal subpart of an invalid one (Unicode 3.9 / Python "replace" semantics).
-std::size_t utf8_sequence(std::string_view s, std::size_t i, std::size_t& maximal) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = byte(i);
-  maximal = 1;
-  if (c < 0x80) return 1;
-  std::size_t length = 0;
-  unsigned char lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) length = 2;
-  else if (c == 0xE0) length = 3, lo = 0xA0;
-  else if (c >= 0xE1 && c <= 0xEC) length = 3;
-  else if (c == 0xED) length = 3, hi = 0x9F;
-  else if (c >= 0xEE && c <= 0xEF) length = 3;
-  else if (c == 0xF0) length = 4, lo = 0x90;
-  else if (c >= 0xF1 && c <= 0xF3) length = 4;
-  else if (c == 0xF4) length = 4, hi = 0x8F;
-  else return 0;
-  for (std::size_t k = 1; k < length; ++k) {
-    if (i + k >= s.size()) return 0;
-    const unsigned char next = byte(i + k);
-    const unsigned char low = k == 1 ? lo : 0x80, high = k == 1 ? hi : 0xBF;
-    if (next < low || next > high) return 0;
-    maximal = k + 1;
-  }
-  return length;
-}
-
 }  // namespace
 
 std::string to_valid_utf8(std::string_view bytes, bool replace, std::string_view document, bool* replaced) {
-  std::string out;
-  bool changed = false;
-  std::size_t i = 0;
-  while (i < bytes.size()) {
-    std::size_t maximal = 1;
-    const std::size_t length = utf8_sequence(bytes, i, maximal);
-    if (length > 0) {
-      out.append(bytes.substr(i, length));
-      i += length;
-      continue;
-    }
-    if (!replace)
-      throw InputError(std::string(document) + ": invalid UTF-8 at byte offset " + std::to_string(i) +
+  if (!replace)
+    if (const auto offset = first_invalid_utf8(bytes))
+      throw InputError(std::string(document) + ": invalid UTF-8 at byte offset " + std::to_string(*offset) +
                        " (set corpus.invalid_utf8: replace to substitute U+FFFD)");
-    out += "\xEF\xBF\xBD";
-    changed = true;
-    i += maximal;
-  }
-  if (replaced) *replaced = changed;
-  return out;
+  return infobound::to_valid_utf8(bytes, InvalidUtf8::replace, document, replaced);
 }
 
 fs::path source_file(const CorpusSource& source) {

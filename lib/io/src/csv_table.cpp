@@ -6,6 +6,7 @@
 #include <set>
 #include <system_error>
 
+#include "infobound/core/atomic_file.hpp"
 #include "infobound/core/error.hpp"
 #include "infobound/io/json_file.hpp"
 
@@ -115,20 +116,7 @@ std::string CsvTable::to_string() const {
   return out;
 }
 
-void CsvTable::write(const std::filesystem::path& path) const {
-  const auto temporary = std::filesystem::path(path.string() + ".tmp");
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out) throw InputError(temporary.string() + ": cannot open for writing");
-    const std::string text = to_string();
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    out.flush();
-    if (!out) throw InputError(temporary.string() + ": write failed (disk full?)");
-  }
-  std::error_code error;
-  std::filesystem::rename(temporary, path, error);
-  if (error) throw InputError(path.string() + ": cannot replace file: " + error.message());
-}
+void CsvTable::write(const std::filesystem::path& path) const { write_file_atomically(path, to_string()); }
 
 std::optional<std::size_t> CsvTable::find_column(std::string_view name) const {
   for (std::size_t i = 0; i < header_.size(); ++i)

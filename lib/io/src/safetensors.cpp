@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "infobound/core/atomic_file.hpp"
 #include "infobound/core/error.hpp"
 
 namespace infobound::io {
@@ -123,7 +124,7 @@ void write_safetensors(const std::filesystem::path& path, const std::vector<std:
   text += "}";
   text.append((8 - (8 + text.size()) % 8) % 8, ' ');
 
-  const std::filesystem::path temporary = path.string() + ".tmp" + std::to_string(::getpid());
+  const std::filesystem::path temporary = temporary_path_for(path);
   {
     std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
     if (!out) throw InputError(file_name + ": cannot open for writing");
@@ -139,11 +140,11 @@ void write_safetensors(const std::filesystem::path& path, const std::vector<std:
       throw InputError(file_name + ": write failed (disk full?)");
     }
   }
-  std::error_code error;
-  std::filesystem::rename(temporary, path, error);
-  if (error) {
+  try {
+    commit_file(temporary, path);
+  } catch (const InputError&) {
     std::filesystem::remove(temporary);
-    throw InputError(file_name + ": cannot rename the temporary file into place: " + error.message());
+    throw;
   }
 }
 

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "figures.hpp"
+#include "infobound/core/atomic_file.hpp"
 #include "infobound/core/error.hpp"
 #include "infobound/core/log.hpp"
 #include "infobound/core/plan.hpp"
@@ -17,15 +18,7 @@
 namespace infobound::report {
 namespace {
 
-void write_text(const std::filesystem::path& path, const std::string& text) {
-  const auto temporary = std::filesystem::path(path.string() + ".tmp");
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out) throw InputError(temporary.string() + ": write failed");
-  }
-  std::filesystem::rename(temporary, path);
-}
+void write_text(const std::filesystem::path& path, const std::string& text) { write_file_atomically(path, text); }
 
 std::string today() {
   const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "infobound/core/atomic_file.hpp"
 #include "infobound/core/error.hpp"
 #include "infobound/stats/regression_study.hpp"
 
@@ -34,15 +35,7 @@ std::string md_escape(const std::string& s) {
   return out;
 }
 
-void write_text(const std::filesystem::path& path, const std::string& text) {
-  const auto temporary = std::filesystem::path(path.string() + ".tmp");
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out) throw InputError(temporary.string() + ": write failed");
-  }
-  std::filesystem::rename(temporary, path);
-}
+void write_text(const std::filesystem::path& path, const std::string& text) { write_file_atomically(path, text); }
 
 std::string optional_number(const std::optional<double>& v) { return v ? io::format_number(*v) : ""; }
 

@@ -1,4 +1,4 @@
-#include "byte_level.hpp"
+#include "infobound/tokenize/byte_level.hpp"
 
 #include "utf8.hpp"
 
@@ -29,6 +29,8 @@ const Tables& tables() {
 }  // namespace
 
 const std::array<std::string, 256>& byte_to_text() { return tables().text; }
+
+const std::array<char32_t, 256>& byte_to_code_point() { return tables().code_point; }
 
 std::optional<unsigned char> char_to_byte(char32_t cp) {
   if (cp < 0x100 && maps_to_itself(cp)) return static_cast<unsigned char>(cp);

@@ -1,5 +1,5 @@
 // Decoders: ByteLevel, Metaspace, ByteFallback, Fuse, Strip, Replace, BPEDecoder and Sequence.
-#include "byte_level.hpp"
+#include "infobound/tokenize/byte_level.hpp"
 #include "components.hpp"
 #include "infobound/tokenize/tokenizer.hpp"
 #include "utf8.hpp"

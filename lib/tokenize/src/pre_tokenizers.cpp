@@ -1,7 +1,7 @@
 // Pre-tokenizers: ByteLevel, Split, Digits, Metaspace and Sequence.
 #include <functional>
 
-#include "byte_level.hpp"
+#include "infobound/tokenize/byte_level.hpp"
 #include "components.hpp"
 #include "unicode.hpp"
 #include "utf8.hpp"

@@ -6,6 +6,7 @@
 #include <map>
 #include <unordered_set>
 
+#include "infobound/core/atomic_file.hpp"
 #include "infobound/core/error.hpp"
 #include "infobound/io/json_file.hpp"
 #include "infobound/train/byte_level.hpp"
@@ -355,14 +356,7 @@ nlohmann::ordered_json ByteLevelBpe::to_tokenizer_json() const {
 }
 
 void ByteLevelBpe::save(const std::filesystem::path& path) const {
-  const auto temp = std::filesystem::path(path.string() + ".tmp");
-  {
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    if (!out) throw InputError(path.string() + ": cannot open for writing");
-    out << to_tokenizer_json().dump(2) << '\n';
-    if (!out) throw InputError(path.string() + ": write failed");
-  }
-  std::filesystem::rename(temp, path);
+  write_file_atomically(path, to_tokenizer_json().dump(2) + "\n");
 }
 
 }  // namespace infobound::train

@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "infobound/core/error.hpp"
+#include "infobound/tokenize/byte_level.hpp"
 
 namespace infobound::train {
 namespace {
@@ -21,69 +22,29 @@ constexpr std::string_view kGpt2Pattern =
 #undef INFOBOUND_WS
 
 
-std::string utf8(char32_t cp) {
-  std::string out;
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-  return out;
-}
-
-std::array<char32_t, 256> make_byte_to_code_point() {
-  // Printable Latin-1 bytes keep their code point; the others are shifted to 256.. in byte order.
-  std::array<char32_t, 256> table{};
-  auto printable = [](int b) { return (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF); };
-  char32_t next = 256;
-  for (int b = 0; b < 256; ++b) table[b] = printable(b) ? static_cast<char32_t>(b) : next++;
-  return table;
-}
-
-const std::array<std::string, 256>& symbols() {
-  static const std::array<std::string, 256> table = [] {
-    std::array<std::string, 256> out;
-    for (int b = 0; b < 256; ++b) out[b] = utf8(byte_to_code_point()[b]);
-    return out;
-  }();
-  return table;
-}
-
 }  // namespace
 
-const std::array<char32_t, 256>& byte_to_code_point() {
-  static const std::array<char32_t, 256> table = make_byte_to_code_point();
-  return table;
-}
-
-const std::string& byte_symbol(uint8_t byte) { return symbols()[byte]; }
+const std::string& byte_symbol(uint8_t byte) { return tokenize::byte_level::byte_to_text()[byte]; }
 
 std::vector<uint8_t> alphabet_bytes_by_code_point() {
   std::vector<uint8_t> bytes(256);
   for (int b = 0; b < 256; ++b) bytes[b] = static_cast<uint8_t>(b);
   std::sort(bytes.begin(), bytes.end(),
-            [](uint8_t a, uint8_t b) { return byte_to_code_point()[a] < byte_to_code_point()[b]; });
+            [](uint8_t a, uint8_t b) {
+              const auto& code_point = tokenize::byte_level::byte_to_code_point();
+              return code_point[a] < code_point[b];
+            });
   return bytes;
 }
 
 std::string bytes_to_symbols(std::string_view bytes) {
   std::string out;
   out.reserve(bytes.size() * 2);
-  for (const char c : bytes) out += byte_symbol(static_cast<uint8_t>(c));
+  tokenize::byte_level::map_bytes(bytes, out);
   return out;
 }
 
 bool symbols_to_bytes(std::string_view symbols_text, std::string& bytes) {
-  static const std::unordered_map<char32_t, uint8_t> inverse = [] {
-    std::unordered_map<char32_t, uint8_t> out;
-    for (int b = 0; b < 256; ++b) out[byte_to_code_point()[b]] = static_cast<uint8_t>(b);
-    return out;
-  }();
   // Alphabet code points are below U+0800, so one- and two-byte sequences suffice.
   for (std::size_t i = 0; i < symbols_text.size();) {
     const auto lead = static_cast<uint8_t>(symbols_text[i]);
@@ -97,9 +58,9 @@ bool symbols_to_bytes(std::string_view symbols_text, std::string& bytes) {
     } else {
       return false;
     }
-    const auto it = inverse.find(cp);
-    if (it == inverse.end()) return false;
-    bytes += static_cast<char>(it->second);
+    const auto byte = tokenize::byte_level::char_to_byte(cp);
+    if (!byte) return false;
+    bytes += static_cast<char>(*byte);
   }
   return true;
 }

@@ -2,6 +2,7 @@
 
 #include <fstream>
 
+#include "infobound/core/atomic_file.hpp"
 #include "infobound/core/error.hpp"
 #include "infobound/io/json_file.hpp"
 
@@ -13,7 +14,7 @@ std::filesystem::path checkpoint_dir(const std::filesystem::path& model_dir, int
 
 void write_checkpoint(const models::CausalLM& model, const std::filesystem::path& dir,
                       const std::filesystem::path& tokenizer_file, const nlohmann::json& state) {
-  const auto temp = std::filesystem::path(dir.string() + ".tmp");
+  const auto temp = temporary_path_for(dir);
   std::filesystem::remove_all(temp);
   model.save(temp);
   std::filesystem::copy_file(tokenizer_file, temp / "tokenizer.json", std::filesystem::copy_options::overwrite_existing);
@@ -22,8 +23,7 @@ void write_checkpoint(const models::CausalLM& model, const std::filesystem::path
     out << state.dump(2) << '\n';
     if (!out) throw InputError((temp / kTrainingStateFile).string() + ": cannot write");
   }
-  std::filesystem::remove_all(dir);
-  std::filesystem::rename(temp, dir);
+  commit_directory(temp, dir);
 }
 
 CheckpointRecord record_from_state(const nlohmann::json& state, const std::filesystem::path& dir) {

@@ -15,4 +15,8 @@ void write_file_atomically(const std::filesystem::path& target, std::string_view
 // fsync a file that is already closed, then rename it to `target` and fsync the directory.
 void commit_file(const std::filesystem::path& temporary, const std::filesystem::path& target);
 
+// The same for a folder of closed files (a checkpoint): fsync each file and the folder, replace
+// `target` (removed first when it exists: a reader may see no folder, never a partial one) by it.
+void commit_directory(const std::filesystem::path& temporary, const std::filesystem::path& target);
+
 }  // namespace infobound

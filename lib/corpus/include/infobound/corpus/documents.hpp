@@ -29,7 +29,7 @@ struct ReadStats {
 // the byte offset of the first invalid sequence; with true, substitutes U+FFFD per maximal invalid
 // subpart, as Python's bytes.decode(errors="replace"). Sets *replaced when it changed anything.
 using Utf8Repair = std::function<std::string(std::string_view bytes, bool replace, std::string_view document, bool* replaced)>;
-// The built-in repair (same contract as tokenize::to_valid_utf8).
+// The built-in repair: core/utf8.hpp's, with a hint to corpus.invalid_utf8 in the error.
 std::string to_valid_utf8(std::string_view bytes, bool replace, std::string_view document, bool* replaced);
 
 // Reads a source's file (".gz" is decompressed). Throws InputError for a missing file, malformed

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "infobound/core/utf8.hpp"
+
 namespace infobound::tokenize {
 
 struct TokenizerImpl;
@@ -39,16 +41,9 @@ class Tokenizer {
   std::shared_ptr<const TokenizerImpl> impl_;
 };
 
-enum class InvalidUtf8 { error, replace };
-
-// Returns valid UTF-8; with `error`, throws InputError naming `document` and the byte offset;
-// with `replace`, substitutes U+FFFD exactly as Python's bytes.decode(errors="replace")
-// (one U+FFFD per maximal subpart of an ill-formed sequence). `replaced` is set to whether
-// anything was substituted.
-std::string to_valid_utf8(std::string_view bytes, InvalidUtf8 policy, std::string_view document,
-                          bool* replaced = nullptr);
-
-// Byte offset of the first ill-formed UTF-8 sequence, or std::nullopt when `bytes` is valid.
-std::optional<std::size_t> first_invalid_utf8(std::string_view bytes);
+// UTF-8 validation and repair live in core (core/utf8.hpp); named here for the tokenizer's callers.
+using infobound::first_invalid_utf8;
+using infobound::InvalidUtf8;
+using infobound::to_valid_utf8;
 
 }  // namespace infobound::tokenize

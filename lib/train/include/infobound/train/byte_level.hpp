@@ -10,8 +10,7 @@
 
 namespace infobound::train {
 
-// The 256 code points of GPT-2's bytes_to_unicode(), indexed by byte value.
-const std::array<char32_t, 256>& byte_to_code_point();
+// GPT-2's byte -> character tables are tokenize/byte_level.hpp; these name them for the trainer.
 // The UTF-8 string of a byte's code point ("Ġ" for ' ').
 const std::string& byte_symbol(uint8_t byte);
 // All 256 byte symbols sorted by code point: the initial alphabet in the order HF's trainer uses.

@@ -1,14 +1,13 @@
 // Validation and repair of UTF-8 by the Unicode "maximal subpart" practice, which is what
 // Python's bytes.decode(errors="replace") and Rust's String::from_utf8_lossy implement.
+#include "infobound/core/utf8.hpp"
+
 #include <cstdint>
 #include <cstring>
-#include <optional>
-#include <string>
 
 #include "infobound/core/error.hpp"
-#include "infobound/tokenize/tokenizer.hpp"
 
-namespace infobound::tokenize {
+namespace infobound {
 namespace {
 
 // Length of the well-formed sequence at `pos` (1..4), or 0 when ill-formed; in that case
@@ -90,4 +89,4 @@ std::string to_valid_utf8(std::string_view bytes, InvalidUtf8 policy, std::strin
   return out;
 }
 
-}  // namespace infobound::tokenize
+}  // namespace infobound

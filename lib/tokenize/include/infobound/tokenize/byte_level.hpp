@@ -1,6 +1,7 @@
 #pragma once
 // GPT-2's reversible map from bytes to printable characters (bytes_to_unicode): printable
-// Latin-1 bytes map to themselves, the other 68 bytes to U+0100.. in byte order.
+// Latin-1 bytes map to themselves, the other 68 bytes to U+0100.. in byte order. The one home of
+// these tables: the tokenizer (pre-tokenizer, decoder) and the BPE trainer (lib/train) use them.
 #include <array>
 #include <optional>
 #include <string>
@@ -10,6 +11,8 @@ namespace infobound::tokenize::byte_level {
 
 // UTF-8 of the character that stands for each byte.
 const std::array<std::string, 256>& byte_to_text();
+// The code point that stands for each byte.
+const std::array<char32_t, 256>& byte_to_code_point();
 // The byte a character stands for, if it is one of the 256.
 std::optional<unsigned char> char_to_byte(char32_t cp);
 // Appends the mapped form of `bytes` to `out`.

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs every libFuzzer target of a build for a bounded time, starting from seed corpora made of the
+# repository's files, the shared fixtures when present (../shared/fixtures) and files written by the
+# production writers (fuzz/write_seeds.cpp). A finding stops the script with the crashing input
+# under BUILD/fuzz-findings/. Usage: bash scripts/fuzz.sh BUILD_DIR [seconds per target, default 60]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build="$1"
+seconds="${2:-60}"
+fixtures="../shared/fixtures"
+work="$build/fuzz-work"
+rm -rf "$work"
+mkdir -p "$work" "$build/fuzz-findings"
+export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+
+seed() {  # seed TARGET FILE...: copies the files that exist into TARGET's corpus
+  local target="$1"; shift
+  mkdir -p "$work/$target"
+  for f in "$@"; do [ -f "$f" ] && cp "$f" "$work/$target/$(echo "$f" | tr '/' '_')"; done
+  return 0
+}
+"$build/fuzz/write_seeds" "$work/written"
+seed safetensors_header_fuzzer fuzz/corpus/*
+seed tokenizer_json_fuzzer data/*/tokenizer.json "$fixtures"/tokenizers/*/tokenizer.json
+seed study_yaml_fuzzer configs/*.yaml tests/integration/*.yaml "$fixtures"/scale/*.yaml
+seed token_cache_fuzzer "$work"/written/token_cache/*.h5 "$fixtures"/soft_entropy/ngram_layout.h5
+
+for target in safetensors_header_fuzzer tokenizer_json_fuzzer study_yaml_fuzzer token_cache_fuzzer; do
+  echo "fuzz: $target for ${seconds}s"
+  # -max_len: tokenizer.json seeds are megabytes; longer inputs only slow each run.
+  "$build/fuzz/$target" "$work/$target" -max_total_time="$seconds" -max_len=65536 -timeout=30 -rss_limit_mb=4096 \
+    -artifact_prefix="$build/fuzz-findings/${target}-" -print_final_stats=1 2>"$work/$target.log" ||
+    { tail -n 60 "$work/$target.log"; echo "fuzz: $target found a failure (input in $build/fuzz-findings/)"; exit 1; }
+  grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb" "$work/$target.log" | tr '\n' ' '; echo
+done
