@@ -25,8 +25,10 @@ seed safetensors_header_fuzzer fuzz/corpus/*
 seed tokenizer_json_fuzzer data/*/tokenizer.json "$fixtures"/tokenizers/*/tokenizer.json
 seed study_yaml_fuzzer configs/*.yaml tests/integration/*.yaml "$fixtures"/scale/*.yaml
 seed token_cache_fuzzer "$work"/written/token_cache/*.h5 "$fixtures"/soft_entropy/ngram_layout.h5
+seed pytorch_bin_fuzzer fuzz/corpus/pytorch_bin/*
+seed unit_file_fuzzer tests/io/data/*.h5 "$fixtures"/soft_entropy/ngram_layout.h5
 
-for target in safetensors_header_fuzzer tokenizer_json_fuzzer study_yaml_fuzzer token_cache_fuzzer; do
+for target in safetensors_header_fuzzer tokenizer_json_fuzzer study_yaml_fuzzer token_cache_fuzzer pytorch_bin_fuzzer unit_file_fuzzer; do
   echo "fuzz: $target for ${seconds}s"
   # -max_len: tokenizer.json seeds are megabytes; longer inputs only slow each run.
   "$build/fuzz/$target" "$work/$target" -max_total_time="$seconds" -max_len=65536 -timeout=30 -rss_limit_mb=4096 \
