@@ -1,4 +1,5 @@
-#include "infobound/bound/information_bottleneck.hpp"
+// The IB schedule before issue #12 (IbSchedule::reference), unchanged but for the counters.
+#include "ib_schedules.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -135,8 +136,8 @@ double x_log_x(double v) { return v > 0 ? v * std::log(v) : 0.0; }
 // its cluster and put it where beta I(T;Y) - I(X;T) grows most, until no x moves. For a hard
 // encoder I(X;T) = H(T), and with g(v) = v ln v both terms are sums over clusters of
 // g(p(t,y)) and g(p(t)), so a move only touches x's tokens. inverse_beta = 0 maximises I(T;Y).
-void refine_hard_clustering(const JointDistribution& joint, int64_t T, std::vector<int32_t>& assignment,
-                            double inverse_beta) {
+int64_t refine_hard_clustering(const JointDistribution& joint, int64_t T, std::vector<int32_t>& assignment,
+                               double inverse_beta) {
   const int64_t n_y = joint.n_y;
   std::vector<double> p_ty(static_cast<std::size_t>(T * n_y), 0.0), p_t(T, 0.0);
   auto add = [&](int64_t x, int32_t t, double sign) {
@@ -145,7 +146,9 @@ void refine_hard_clustering(const JointDistribution& joint, int64_t T, std::vect
       p_ty[t * n_y + joint.y[e]] += sign * joint.p_x[x] * joint.p_y_given_x[e];
   };
   for (int64_t x = 0; x < joint.n_x(); ++x) add(x, assignment[x], 1.0);
+  int64_t sweeps = 0;
   for (int sweep = 0; sweep < 100; ++sweep) {
+    ++sweeps;
     int64_t moves = 0;
     for (int64_t x = 0; x < joint.n_x(); ++x) {
       if (joint.p_x[x] == 0) continue;
@@ -175,6 +178,7 @@ void refine_hard_clustering(const JointDistribution& joint, int64_t T, std::vect
     }
     if (moves == 0) break;
   }
+  return sweeps;
 }
 
 IbPoint evaluate_hard(const JointDistribution& joint, int64_t T, const std::vector<int32_t>& assignment) {
@@ -266,33 +270,15 @@ IbPoint iterate_ib(const JointDistribution& joint, double beta, int64_t n_cluste
   return point;
 }
 
-double curve_value_at(const std::vector<IbPoint>& points, double i_xt) {
-  if (points.empty()) throw std::invalid_argument("curve_value_at: empty curve");
-  if (i_xt <= points.front().i_xt) return points.front().i_xt > 0 ? points.front().i_ty * std::max(i_xt, 0.0) / points.front().i_xt : points.front().i_ty;
-  for (std::size_t i = 1; i < points.size(); ++i) {
-    if (i_xt <= points[i].i_xt) {
-      const IbPoint& a = points[i - 1];
-      const IbPoint& b = points[i];
-      const double w = (i_xt - a.i_xt) / (b.i_xt - a.i_xt);
-      return a.i_ty + w * (b.i_ty - a.i_ty);
-    }
-  }
-  return points.back().i_ty;
-}
-
-IbCurve information_bottleneck_curve(const JointDistribution& joint, const IbOptions& options) {
-  if (options.n_clusters < 2) throw std::invalid_argument("information bottleneck: need at least 2 clusters");
-  if (!(options.beta_min > 0) || !(options.beta_max > options.beta_min) || options.n_betas < 2)
-    throw std::invalid_argument("information bottleneck: need 0 < beta_min < beta_max and n_betas >= 2");
-  if (options.restarts < 1) throw std::invalid_argument("information bottleneck: need at least one restart");
-
+IbCurve information_bottleneck_curve_reference(const JointDistribution& joint, const IbOptions& options) {
   IbCurve curve;
   curve.h_x = joint.entropy_x();
   curve.h_y = joint.entropy_y();
   curve.i_xy = joint.mutual_information();
 
   const int64_t T = options.n_clusters, n_x = joint.n_x();
-  std::vector<IbPoint> candidates{{0.0, 0.0, 0.0}};  // T independent of X is always achievable
+  std::vector<IbPoint> candidates;  // upper_frontier adds the origin
+  int64_t iterations = 0;
   std::vector<double> betas(options.n_betas);
   const double log_ratio = std::log(options.beta_max / options.beta_min);
   for (int64_t b = 0; b < options.n_betas; ++b)
@@ -310,13 +296,15 @@ IbCurve information_bottleneck_curve(const JointDistribution& joint, const IbOpt
     // critical values, until the encoder is hard.
     for (const double beta : betas) {
       perturb(log_encoder, n_x, T, options.perturbation, rng);
-      candidates.push_back(iterate_ib(joint, beta, T, log_encoder, options.max_iterations, options.tolerance));
+      candidates.push_back(iterate_ib(joint, beta, T, log_encoder, options.max_iterations, options.tolerance, &iterations));
+      curve.n_iterations += iterations;
+      ++curve.n_betas_solved;
       const bool hard = softest_assignment(joint, T, log_encoder) > 1 - 1e-12;
       if (beta > 1 && !hard) {
         // The nearest hard clustering, improved at this beta: first-order transitions of the
         // soft path jump over partitions (unbalanced ones especially) that this finds.
         std::vector<int32_t> nearest = hard_assignment(log_encoder, n_x, T);
-        refine_hard_clustering(joint, T, nearest, 1.0 / beta);
+        curve.n_sweeps += refine_hard_clustering(joint, T, nearest, 1.0 / beta);
         IbPoint point = evaluate_hard(joint, T, nearest);
         point.beta = beta;
         candidates.push_back(point);
@@ -331,12 +319,12 @@ IbCurve information_bottleneck_curve(const JointDistribution& joint, const IbOpt
     // The hard end: improve the clustering by sequential reassignment (maximises I(T;Y)), then
     // anneal back down from it, which reaches frontier points forward annealing skipped.
     std::vector<int32_t> assignment = hard_assignment(log_encoder, n_x, T);
-    refine_hard_clustering(joint, T, assignment, 0.0);
+    curve.n_sweeps += refine_hard_clustering(joint, T, assignment, 0.0);
     // Hard clusterings along decreasing beta (deterministic IB): unbalanced partitions that
     // the soft path passes by are frontier points too.
     std::vector<int32_t> hard = assignment;
     for (auto beta = betas.rbegin(); beta != betas.rend() && *beta > 1; ++beta) {
-      refine_hard_clustering(joint, T, hard, 1.0 / *beta);
+      curve.n_sweeps += refine_hard_clustering(joint, T, hard, 1.0 / *beta);
       IbPoint point = evaluate_hard(joint, T, hard);
       point.beta = *beta;
       candidates.push_back(point);
@@ -344,39 +332,15 @@ IbCurve information_bottleneck_curve(const JointDistribution& joint, const IbOpt
     soften(assignment, T, log_encoder);
     for (auto beta = betas.rbegin(); beta != betas.rend(); ++beta) {
       perturb(log_encoder, n_x, T, options.perturbation * 0.1, rng);
-      candidates.push_back(iterate_ib(joint, *beta, T, log_encoder, options.max_iterations, options.tolerance));
+      candidates.push_back(iterate_ib(joint, *beta, T, log_encoder, options.max_iterations, options.tolerance, &iterations));
+      curve.n_iterations += iterations;
+      ++curve.n_betas_solved;
       if (candidates.back().i_xt < 1e-10) break;
     }
   }
-  curve.n_candidates = static_cast<int64_t>(candidates.size()) - 1;
+  curve.n_candidates = static_cast<int64_t>(candidates.size());
 
-  // The curve is the upper concave envelope of every converged solution: what minimising the
-  // IB Lagrangian I(X;T) - beta I(T;Y) over all beta traces. Solutions below it (local optima
-  // of the annealing, points that would break monotonicity or concavity) are pruned; the
-  // vertices are actual encoders, and between two of them the curve is their time-sharing mix.
-  std::stable_sort(candidates.begin(), candidates.end(), [](const IbPoint& a, const IbPoint& b) {
-    if (a.i_xt != b.i_xt) return a.i_xt < b.i_xt;
-    return a.i_ty > b.i_ty;
-  });  // stable: the origin (beta = 0) stays first among the points at I(X;T) = 0
-  std::vector<IbPoint>& hull = curve.points;
-  for (const IbPoint& p : candidates) {
-    if (!hull.empty() && p.i_xt == hull.back().i_xt) continue;  // same complexity, less relevance
-    while (hull.size() >= 2) {
-      const IbPoint& a = hull[hull.size() - 2];
-      const IbPoint& b = hull.back();
-      // b is dropped when it lies on or below the chord from a to p.
-      const double cross = (b.i_xt - a.i_xt) * (p.i_ty - a.i_ty) - (b.i_ty - a.i_ty) * (p.i_xt - a.i_xt);
-      if (cross < -1e-15 * std::max(1.0, std::abs(p.i_ty))) break;
-      hull.pop_back();
-    }
-    hull.push_back(p);
-  }
-  // Past the highest I(T;Y) the envelope descends: more complexity buys nothing there.
-  const auto top = std::max_element(hull.begin(), hull.end(), [](const IbPoint& a, const IbPoint& b) { return a.i_ty < b.i_ty; });
-  hull.erase(top + 1, hull.end());
-  // Flat start (all solutions at I(T;Y) = 0): keep only the origin.
-  while (hull.size() >= 2 && hull[1].i_ty <= hull[0].i_ty) hull.erase(hull.begin() + 1);
-  curve.n_pruned = static_cast<int64_t>(candidates.size()) - static_cast<int64_t>(curve.points.size());
+  curve.points = upper_frontier(std::move(candidates), &curve.n_pruned);
   return curve;
 }
 
