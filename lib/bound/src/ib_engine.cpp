@@ -194,7 +194,9 @@ IbEngine::Solved IbEngine::solve(double beta, std::vector<double>& encoder, int6
       change = std::max(change, block_change[b]);
     }
     if (change < tolerance) break;
-    const double scale = std::abs(objective) + 1e-3 * beta * i_xy_;
+    // Relative to beta I(X;Y), the range of L: a change dL moves the solution by dL / beta in
+    // I(T;Y) against the tangent of slope 1/beta, so this bounds that shift by tol * I(X;Y).
+    const double scale = beta * i_xy_;
     quiet = iteration > 1 && std::abs(objective - previous_objective) <= objective_tolerance * scale ? quiet + 1 : 0;
     previous_objective = objective;
     if (quiet >= 2) break;

@@ -53,4 +53,15 @@ double curve_value_at(const std::vector<IbPoint>& points, double i_xt) {
   return points.back().i_ty;
 }
 
+double curve_excess(const std::vector<IbPoint>& a, const std::vector<IbPoint>& b) {
+  double excess = 0;
+  for (const auto* points : {&a, &b})
+    for (const IbPoint& p : *points) excess = std::max(excess, curve_value_at(a, p.i_xt) - curve_value_at(b, p.i_xt));
+  return excess;
+}
+
+double curve_distance(const std::vector<IbPoint>& a, const std::vector<IbPoint>& b) {
+  return std::max(curve_excess(a, b), curve_excess(b, a));
+}
+
 }  // namespace infobound::bound

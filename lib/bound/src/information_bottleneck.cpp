@@ -154,7 +154,9 @@ IbCurve information_bottleneck_curve_adaptive(const JointDistribution& joint, co
   curve.h_x = joint.entropy_x();
   curve.h_y = joint.entropy_y();
   curve.i_xy = joint.mutual_information();
-  AdaptiveSchedule schedule(joint, options, curve);
+  const JointDistribution merged = joint.merged_identical_rows();
+  curve.n_contexts_solved = merged.n_x();
+  AdaptiveSchedule schedule(merged, options, curve);
   for (int64_t restart = 0; restart < options.restarts; ++restart) schedule.run_restart(restart);
   curve.n_candidates = static_cast<int64_t>(schedule.candidates().size());
   curve.points = upper_frontier(std::move(schedule.candidates()), &curve.n_pruned);

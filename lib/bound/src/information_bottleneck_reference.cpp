@@ -275,6 +275,7 @@ IbCurve information_bottleneck_curve_reference(const JointDistribution& joint, c
   curve.h_x = joint.entropy_x();
   curve.h_y = joint.entropy_y();
   curve.i_xy = joint.mutual_information();
+  curve.n_contexts_solved = joint.n_x();
 
   const int64_t T = options.n_clusters, n_x = joint.n_x();
   std::vector<IbPoint> candidates;  // upper_frontier adds the origin

@@ -57,6 +57,7 @@ struct IbCurve {
   double h_x = 0, h_y = 0, i_xy = 0;  // nats
   int64_t n_candidates = 0;           // converged solutions over all betas and restarts
   int64_t n_pruned = 0;               // of those, dominated by another (not on the frontier)
+  int64_t n_contexts_solved = 0;      // adaptive: contexts left once identical rows p(y|x) are merged
   int64_t n_betas_solved = 0;         // soft IB solutions computed (each a run of iterations)
   int64_t n_iterations = 0;           // IB iterations over all of them
   int64_t n_sweeps = 0;               // sequential-IB sweeps over all hard refinements
@@ -79,5 +80,11 @@ IbPoint evaluate_encoder(const JointDistribution& joint, int64_t n_clusters, con
 
 // The curve's I(T;Y) at i_xt: linear between frontier points, flat after the last one.
 double curve_value_at(const std::vector<IbPoint>& points, double i_xt);
+
+// max over I(X;T) of |a(I(X;T)) - b(I(X;T))| for two curves in the sense of curve_value_at; exact,
+// since both are piecewise linear with kinks at their own points.
+double curve_distance(const std::vector<IbPoint>& a, const std::vector<IbPoint>& b);
+// max over I(X;T) of a(I(X;T)) - b(I(X;T)), 0 when a is nowhere above b.
+double curve_excess(const std::vector<IbPoint>& a, const std::vector<IbPoint>& b);
 
 }  // namespace infobound::bound
