@@ -1,7 +1,7 @@
 // The IB curve of one n-gram joint by both schedules in one process: the reference (the
 // algorithm before issue #12, one thread) and the adaptive one (1 and N threads).
 // Usage: bench_ib [--cache FILE.h5 --positions N] [--order K] [--clusters T] [--restarts R]
-//                 [--betas B] [--objective-tolerance E] [--max-point-step D] [--threads N] [--no-reference] [--sizes-only]
+//                 [--betas B] [--objective-tolerance E] [--max-point-step D] [--threads N] [--no-reference] [--sizes-only] [--context-cap C]
 // Without --cache the tokens come from a Zipf-Markov source (text-like: a few frequent
 // successors per token over a Zipf background). With --cache, the first N positions of a run's
 // token cache. Prints one JSON object: the joint's size, wall and CPU seconds, iterations and
@@ -87,7 +87,7 @@ void print_schedule(const char* name, const Timed& t, bool comma) {
 int main(int argc, char** argv) {
   infobound::reexec_with_passive_openmp_wait(argv);
   std::string cache_path;
-  int64_t positions = 20000, order = 1, vocab = 2000;
+  int64_t positions = 20000, order = 1, vocab = 2000, context_cap = 0;
   int threads = 2;
   bool reference = true, sizes_only = false;
   ib::IbOptions options;
@@ -107,6 +107,7 @@ int main(int argc, char** argv) {
     else if (arg == "--threads" && has_value) threads = std::stoi(argv[++i]);
     else if (arg == "--no-reference") reference = false;
     else if (arg == "--sizes-only") sizes_only = true;
+    else if (arg == "--context-cap" && has_value) context_cap = std::stoll(argv[++i]);
     else {
       std::fprintf(stderr, "bench_ib: unknown or incomplete argument '%s'\n", arg.c_str());
       return 2;
@@ -123,6 +124,7 @@ int main(int argc, char** argv) {
   ib::NgramJointOptions joint_options;
   joint_options.order = order;
   joint_options.window_order = order;
+  joint_options.context_cap = context_cap;
   const ib::NgramJoint ngram = ib::ngram_joint(ids, offsets, joint_options);
   const ib::JointDistribution& joint = ngram.joint;
   if (sizes_only) {
