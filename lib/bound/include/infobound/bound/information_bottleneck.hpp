@@ -33,8 +33,8 @@ struct IbOptions {
   double perturbation = 0.02;     // relative noise on p(t|x) before each beta, lets clusters split
   int64_t max_iterations = 300;   // per beta
   double tolerance = 1e-7;        // stop when max_{x,t} |p_new(t|x) - p_old(t|x)| falls below
-  // Adaptive: also stop when the IB objective L = I(X;T) - beta I(T;Y) changes by less than this,
-  // relative to |L| + 1e-3 beta I(X;Y), on two iterations in a row; sequential IB stops when a
+  // Adaptive: also stop when the IB objective L = I(X;T) - beta I(T;Y) changes by less than this
+  // times beta I(X;Y) (the range of L) on two iterations in a row; sequential IB stops when a
   // sweep gains less than this times I(X;Y).
   double objective_tolerance = 1e-7;
   // Adaptive: a beta step whose solution moves by more than this (in I(X;T) / ln|T| or in
