@@ -3,6 +3,7 @@
 #include <iostream>
 #include <sstream>
 
+#include <ATen/Parallel.h>
 #include <boost/program_options.hpp>
 
 #include "command.hpp"
@@ -19,6 +20,8 @@ int run_bound_command(int argc, char** argv) {
   std::string run_dir;
   std::vector<int64_t> orders;
   int64_t n_bins = 0;
+  int threads = 0;
+  std::string schedule = bound::ib_schedule_name(options.ib.schedule);
   po::options_description description(
       "infobound bound --run RUN [options]\n\n"
       "Computes, for each token cache RUN/corpus/<tokenizer>.h5 and each order k, the IB curve of\n"
@@ -38,7 +41,17 @@ int run_bound_command(int argc, char** argv) {
       "perturbation", po::value(&options.ib.perturbation)->default_value(options.ib.perturbation),
       "relative noise on p(t|x) before each beta")(
       "max-iterations", po::value(&options.ib.max_iterations)->default_value(options.ib.max_iterations),
-      "IB iterations per beta")("seed", po::value(&options.ib.seed)->default_value(options.ib.seed), "random seed");
+      "IB iterations per beta")(
+      "tolerance", po::value(&options.ib.tolerance)->default_value(options.ib.tolerance),
+      "stop a beta when max |delta p(t|x)| falls below")(
+      "objective-tolerance", po::value(&options.ib.objective_tolerance)->default_value(options.ib.objective_tolerance),
+      "adaptive: stop a beta when the IB objective changes by less than this times beta I(X;Y), twice")(
+      "max-point-step", po::value(&options.ib.max_point_step)->default_value(options.ib.max_point_step),
+      "adaptive: halve a beta step whose solution moves further (fraction of ln n_bins or of I(X;Y))")(
+      "schedule", po::value(&schedule)->default_value(schedule),
+      "adaptive, or reference (the fixed grid and sequential algorithm before issue #12, one thread)")(
+      "threads", po::value(&threads)->default_value(0), "threads (0 = all cores); the result does not depend on it")(
+      "seed", po::value(&options.ib.seed)->default_value(options.ib.seed), "random seed");
   po::variables_map vm;
   if (!parse_options(argc, argv, description, vm)) return 0;
   options.run_dir = run_dir;
@@ -49,12 +62,26 @@ int run_bound_command(int argc, char** argv) {
   if (options.ib.n_betas < 2) throw UsageError("--betas must be >= 2");
   if (!(options.ib.beta_min > 0) || !(options.ib.beta_max > options.ib.beta_min))
     throw UsageError("need 0 < --beta-min < --beta-max");
+  if (!(options.ib.objective_tolerance >= 0) || !(options.ib.max_point_step > 0))
+    throw UsageError("need --objective-tolerance >= 0 and --max-point-step > 0");
+  if (threads < 0) throw UsageError("--threads must be >= 0");
+  try {
+    options.ib.schedule = bound::ib_schedule_from_name(schedule);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--schedule: ") + e.what());
+  }
+  if (threads > 0) at::set_num_threads(threads);
 
   const auto result = bound::run_bound(options);
-  std::printf("%-16s %5s %8s %10s %10s %10s %8s\n", "tokenizer", "order", "contexts", "H(X)", "I(X;Y)", "max I(T;Y)", "points");
-  for (const auto& c : result.curves)
-    std::printf("%-16s %5lld %8lld %10.4f %10.4f %10.4f %8zu\n", c.tokenizer_id.c_str(), static_cast<long long>(c.order),
+  std::printf("%-22s %5s %8s %10s %10s %10s %8s\n", "tokenizer", "order", "contexts", "H(X)", "I(X;Y)", "max I(T;Y)", "points");
+  for (const auto& c : result.curves) {
+    std::printf("%-22s %5lld %8lld %10.4f %10.4f %10.4f %8zu\n", c.tokenizer_id.c_str(), static_cast<long long>(c.order),
                 static_cast<long long>(c.n_contexts), c.h_x, c.i_xy, c.points.back().i_ty, c.points.size());
+    if (c.context_cap > 0 && c.n_contexts > c.context_cap)
+      std::printf("  order %lld: the cap of %lld contexts lowers I(X;Y) from %.4f to %.4f nats (-%.1f%%); the curve cannot exceed it\n",
+                  static_cast<long long>(c.order), static_cast<long long>(c.context_cap), c.i_xy_uncapped, c.i_xy,
+                  100 * (c.i_xy_uncapped - c.i_xy) / c.i_xy_uncapped);
+  }
   std::printf("(nats) wrote %s/bound.csv%s\n", run_dir.c_str(),
               result.metrics_updated ? (", bound columns for " + std::to_string(result.metrics.rows_filled) + " rows of metrics.csv").c_str() : "");
   return 0;

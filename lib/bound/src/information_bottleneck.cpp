@@ -1,283 +1,166 @@
+// The adaptive IB schedule (IbSchedule::adaptive) and the entry point of both schedules.
 #include "infobound/bound/information_bottleneck.hpp"
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
-#include <random>
 #include <stdexcept>
-#include <string>
+
+#include "ib_engine.hpp"
+#include "ib_schedules.hpp"
 
 namespace infobound::bound {
 namespace {
 
-constexpr double kNegInf = -std::numeric_limits<double>::infinity();
-
-// Uniform in [0, 1) from the top 53 bits: the same numbers on every standard library.
-double uniform01(std::mt19937_64& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
-
-void normalise_log_row(double* row, int64_t n) {
-  double max = kNegInf;
-  for (int64_t t = 0; t < n; ++t) max = std::max(max, row[t]);
-  double sum = 0;
-  for (int64_t t = 0; t < n; ++t) sum += std::exp(row[t] - max);
-  const double log_norm = max + std::log(sum);
-  for (int64_t t = 0; t < n; ++t) row[t] -= log_norm;
+// How far apart two solutions are, in units of the curve's axes: I(X;T) / ln|T| and I(T;Y) / I(X;Y).
+double point_distance(const IbPoint& a, const IbPoint& b, double log_clusters, double i_xy) {
+  const double dx = std::abs(a.i_xt - b.i_xt) / log_clusters;
+  const double dy = i_xy > 0 ? std::abs(a.i_ty - b.i_ty) / i_xy : 0.0;
+  return std::max(dx, dy);
 }
 
-// The quantities every IB step derives from the encoder. p(y|t) is stored y-major, [n_y][T],
-// so that the sparse rows of p(y|x) meet contiguous runs over t (vectorised axpy loops).
-struct Decoder {
-  std::vector<double> p_t;        // [T]
-  std::vector<double> p_y_t;      // [n_y * T], p(y|t)
-  std::vector<double> log_p_y_t;  // [n_y * T]
+class AdaptiveSchedule {
+ public:
+  AdaptiveSchedule(const JointDistribution& joint, const IbOptions& options, IbCurve& curve)
+      : options_(options), engine_(joint, options.n_clusters), curve_(curve),
+        log_clusters_(std::log(static_cast<double>(options.n_clusters))) {
+    const double grid_ratio = std::pow(options.beta_max / options.beta_min, 1.0 / static_cast<double>(options.n_betas - 1));
+    log_step_ = std::log(grid_ratio);
+    min_log_step_ = log_step_ / 4;
+    max_log_step_ = log_step_ * 4;
+  }
+
+  void run_restart(int64_t restart) {
+    restart_ = static_cast<uint64_t>(restart);
+    std::vector<double> encoder = engine_.random_encoder(options_.seed, stream());
+    const std::vector<double> betas = anneal_forward(encoder);
+    // The hard end: improve the clustering by sequential reassignment (maximises I(T;Y)), then
+    // go back down from it, hard and soft, which reaches frontier points forward annealing skipped.
+    std::vector<int32_t> assignment = engine_.hard_assignment(encoder);
+    curve_.n_sweeps += engine_.refine_hard(assignment, 0.0, options_.objective_tolerance);
+    // Hard clusterings along decreasing beta (deterministic IB): unbalanced partitions that the
+    // soft path passes by are frontier points too.
+    std::vector<int32_t> hard = assignment;
+    for (auto beta = betas.rbegin(); beta != betas.rend() && *beta > 1; ++beta) add_hard(hard, *beta);
+    engine_.soften(assignment, encoder);
+    anneal_backward(encoder, betas);
+  }
+
+  std::vector<IbPoint>& candidates() { return candidates_; }
+
+ private:
+  uint64_t stream() { return (restart_ << 32) + next_stream_++; }
+
+  IbPoint solve(double beta, std::vector<double>& encoder, double perturbation) {
+    engine_.perturb(encoder, perturbation, options_.seed, stream());
+    const IbEngine::Solved solved =
+        engine_.solve(beta, encoder, options_.max_iterations, options_.tolerance, options_.objective_tolerance);
+    curve_.n_iterations += solved.iterations;
+    ++curve_.n_betas_solved;
+    candidates_.push_back(solved.point);
+    return solved.point;
+  }
+
+  IbPoint add_hard(std::vector<int32_t>& assignment, double beta) {
+    curve_.n_sweeps += engine_.refine_hard(assignment, 1.0 / beta, options_.objective_tolerance);
+    IbPoint point = engine_.evaluate_hard(assignment);
+    point.beta = beta;
+    candidates_.push_back(point);
+    return point;
+  }
+
+  // From the trivial solution up in beta; clusters split as beta passes their critical values,
+  // until the encoder is hard and the solution stops moving. A step whose solution moves far is
+  // retried from the same start with half the step (its solution stays a candidate); a step that
+  // barely moves makes the next one twice as long. Returns the betas reached, increasing.
+  std::vector<double> anneal_forward(std::vector<double>& encoder) {
+    std::vector<double> reached;
+    double beta = options_.beta_min, log_step = log_step_;
+    IbPoint previous = solve(beta, encoder, options_.perturbation);
+    reached.push_back(beta);
+    std::vector<double> start;
+    int64_t still_steps = 0;
+    while (beta < options_.beta_max) {
+      const double next = std::min(beta * std::exp(log_step), options_.beta_max);
+      start = encoder;
+      const IbPoint point = solve(next, encoder, options_.perturbation);
+      const double moved = point_distance(previous, point, log_clusters_, engine_.mutual_information());
+      if (moved > options_.max_point_step && log_step > min_log_step_ * 1.0001) {
+        encoder.swap(start);
+        log_step = std::max(log_step / 2, min_log_step_);
+        continue;
+      }
+      beta = next;
+      reached.push_back(beta);
+      if (beta > 1 && !engine_.is_hard(encoder)) {
+        // The nearest hard clustering, improved at this beta: first-order transitions of the
+        // soft path jump over partitions (unbalanced ones especially) that this finds.
+        std::vector<int32_t> nearest = engine_.hard_assignment(encoder);
+        add_hard(nearest, beta);
+      }
+      // Once the encoder is hard and the point no longer moves, larger beta changes nothing.
+      const bool still = point.i_xt > 0 && std::abs(point.i_xt - previous.i_xt) < 1e-7 && std::abs(point.i_ty - previous.i_ty) < 1e-7;
+      still_steps = still && beta > 1 ? still_steps + 1 : 0;
+      previous = point;
+      if (still_steps >= 3) break;
+      if (moved < options_.max_point_step / 10) log_step = std::min(log_step * 2, max_log_step_);
+    }
+    return reached;
+  }
+
+  // From the softened hard end down the betas the forward pass reached, refining where
+  // consecutive solutions differ as the forward pass does; stops once T is independent of X.
+  void anneal_backward(std::vector<double>& encoder, const std::vector<double>& betas) {
+    std::vector<double> start;
+    double upper = betas.back();
+    IbPoint previous = solve(upper, encoder, options_.perturbation * 0.1);
+    for (auto reached = betas.rbegin() + 1; reached != betas.rend() && previous.i_xt >= 1e-10; ++reached) {
+      double target = *reached;
+      while (upper > *reached && previous.i_xt >= 1e-10) {
+        start = encoder;
+        const IbPoint point = solve(target, encoder, options_.perturbation * 0.1);
+        const double moved = point_distance(previous, point, log_clusters_, engine_.mutual_information());
+        if (moved > options_.max_point_step && std::log(upper / target) > min_log_step_ * 1.0001 && point.i_xt >= 1e-10) {
+          encoder.swap(start);  // halve the step in log beta, from the same start
+          target = std::sqrt(upper * target);
+          continue;
+        }
+        previous = point;
+        upper = target;
+        target = *reached;
+      }
+    }
+  }
+
+  const IbOptions& options_;
+  IbEngine engine_;
+  IbCurve& curve_;
+  double log_clusters_, log_step_, min_log_step_, max_log_step_;
+  std::vector<IbPoint> candidates_;
+  uint64_t restart_ = 0, next_stream_ = 0;
 };
-
-// `encoder` is p(t|x) [n_x * T] (linear, not log).
-void decode(const JointDistribution& joint, int64_t n_clusters, const std::vector<double>& encoder, Decoder& d) {
-  const int64_t T = n_clusters, n_y = joint.n_y;
-  d.p_t.assign(T, 0.0);
-  d.p_y_t.assign(static_cast<std::size_t>(T * n_y), 0.0);
-  std::vector<double> q(T);
-  for (int64_t x = 0; x < joint.n_x(); ++x) {
-    const double px = joint.p_x[x];
-    if (px == 0) continue;
-    for (int64_t t = 0; t < T; ++t) {
-      q[t] = px * encoder[x * T + t];
-      d.p_t[t] += q[t];
-    }
-    for (int64_t e = joint.row_begin[x]; e < joint.row_begin[x + 1]; ++e) {
-      const double w = joint.p_y_given_x[e];
-      double* row = &d.p_y_t[static_cast<int64_t>(joint.y[e]) * T];
-      for (int64_t t = 0; t < T; ++t) row[t] += w * q[t];
-    }
-  }
-  std::vector<double> inverse(T);
-  for (int64_t t = 0; t < T; ++t) inverse[t] = d.p_t[t] > 0 ? 1.0 / d.p_t[t] : 0.0;
-  d.log_p_y_t.resize(d.p_y_t.size());
-  for (int64_t y = 0; y < n_y; ++y)
-    for (int64_t t = 0; t < T; ++t) {
-      double& p = d.p_y_t[y * T + t];
-      p *= inverse[t];
-      d.log_p_y_t[y * T + t] = p > 0 ? std::log(p) : kNegInf;
-    }
-}
-
-double encoder_information(const JointDistribution& joint, int64_t T, const std::vector<double>& log_encoder,
-                           const std::vector<double>& p_t) {
-  double i_xt = 0;
-  for (int64_t x = 0; x < joint.n_x(); ++x) {
-    double sum = 0;
-    for (int64_t t = 0; t < T; ++t) {
-      const double log_q = log_encoder[x * T + t];
-      if (log_q == kNegInf || p_t[t] <= 0) continue;
-      sum += std::exp(log_q) * (log_q - std::log(p_t[t]));
-    }
-    i_xt += joint.p_x[x] * sum;
-  }
-  return std::max(i_xt, 0.0);
-}
-
-double relevant_information(const JointDistribution& joint, int64_t T, const Decoder& d, const std::vector<double>& p_y) {
-  double i_ty = 0;
-  for (int64_t y = 0; y < joint.n_y; ++y) {
-    if (!(p_y[y] > 0)) continue;
-    const double log_p_y = std::log(p_y[y]);
-    for (int64_t t = 0; t < T; ++t) {
-      const double p = d.p_y_t[y * T + t];
-      if (p > 0) i_ty += d.p_t[t] * p * (d.log_p_y_t[y * T + t] - log_p_y);
-    }
-  }
-  return std::max(i_ty, 0.0);
-}
-
-// Before each beta: a small floor on every p(t|x), so clusters that emptied at a smaller beta
-// (their p(t) = 0 is a fixed point) can be used again, and multiplicative noise, so that
-// identical clusters (also a fixed point) can separate once beta passes their critical value.
-void perturb(std::vector<double>& log_encoder, int64_t n_x, int64_t T, double amount, std::mt19937_64& rng) {
-  const double floor = std::log(amount * 1e-2 / static_cast<double>(T));
-  const double keep = std::log1p(-amount * 1e-2);
-  for (int64_t x = 0; x < n_x; ++x) {
-    double* row = &log_encoder[x * T];
-    for (int64_t t = 0; t < T; ++t) {
-      const double a = row[t] + keep, b = floor;  // log((1 - e) q + e / T)
-      const double hi = std::max(a, b);
-      row[t] = hi + std::log1p(std::exp(std::min(a, b) - hi));
-      row[t] += std::log1p(amount * (2 * uniform01(rng) - 1));
-    }
-    normalise_log_row(row, T);
-  }
-}
-
-// min_x max_t p(t|x): 1 when the encoder is deterministic.
-double softest_assignment(const JointDistribution& joint, int64_t T, const std::vector<double>& log_encoder) {
-  double softest = 1;
-  for (int64_t x = 0; x < joint.n_x(); ++x) {
-    if (joint.p_x[x] == 0) continue;
-    double max_log = kNegInf;
-    for (int64_t t = 0; t < T; ++t) max_log = std::max(max_log, log_encoder[x * T + t]);
-    softest = std::min(softest, std::exp(max_log));
-  }
-  return softest;
-}
-
-std::vector<int32_t> hard_assignment(const std::vector<double>& log_encoder, int64_t n_x, int64_t T) {
-  std::vector<int32_t> assignment(n_x);
-  for (int64_t x = 0; x < n_x; ++x) {
-    const double* row = &log_encoder[x * T];
-    assignment[x] = static_cast<int32_t>(std::max_element(row, row + T) - row);
-  }
-  return assignment;
-}
-
-double x_log_x(double v) { return v > 0 ? v * std::log(v) : 0.0; }
-
-// Sequential IB over hard clusterings (Slonim, Friedman and Tishby 2002): take each x out of
-// its cluster and put it where beta I(T;Y) - I(X;T) grows most, until no x moves. For a hard
-// encoder I(X;T) = H(T), and with g(v) = v ln v both terms are sums over clusters of
-// g(p(t,y)) and g(p(t)), so a move only touches x's tokens. inverse_beta = 0 maximises I(T;Y).
-void refine_hard_clustering(const JointDistribution& joint, int64_t T, std::vector<int32_t>& assignment,
-                            double inverse_beta) {
-  const int64_t n_y = joint.n_y;
-  std::vector<double> p_ty(static_cast<std::size_t>(T * n_y), 0.0), p_t(T, 0.0);
-  auto add = [&](int64_t x, int32_t t, double sign) {
-    p_t[t] += sign * joint.p_x[x];
-    for (int64_t e = joint.row_begin[x]; e < joint.row_begin[x + 1]; ++e)
-      p_ty[t * n_y + joint.y[e]] += sign * joint.p_x[x] * joint.p_y_given_x[e];
-  };
-  for (int64_t x = 0; x < joint.n_x(); ++x) add(x, assignment[x], 1.0);
-  for (int sweep = 0; sweep < 100; ++sweep) {
-    int64_t moves = 0;
-    for (int64_t x = 0; x < joint.n_x(); ++x) {
-      if (joint.p_x[x] == 0) continue;
-      const int32_t current = assignment[x];
-      add(x, current, -1.0);
-      double best_gain = kNegInf;
-      int32_t best = current;
-      for (int32_t t = 0; t < T; ++t) {
-        double gain = (1 - inverse_beta) * (x_log_x(std::max(p_t[t], 0.0)) - x_log_x(p_t[t] + joint.p_x[x]));
-        for (int64_t e = joint.row_begin[x]; e < joint.row_begin[x + 1]; ++e) {
-          const double a = std::max(p_ty[t * n_y + joint.y[e]], 0.0);
-          gain += x_log_x(a + joint.p_x[x] * joint.p_y_given_x[e]) - x_log_x(a);
-        }
-        // Move only for a real improvement, so rounding cannot make x oscillate.
-        if (gain > best_gain + 1e-15 * (t == current ? -1 : 1) || (t == current && gain >= best_gain - 1e-15)) {
-          if (t == current || gain > best_gain + 1e-15) {
-            best_gain = gain;
-            best = t;
-          }
-        }
-      }
-      add(x, best, 1.0);
-      if (best != current) {
-        assignment[x] = best;
-        ++moves;
-      }
-    }
-    if (moves == 0) break;
-  }
-}
-
-IbPoint evaluate_hard(const JointDistribution& joint, int64_t T, const std::vector<int32_t>& assignment) {
-  std::vector<double> log_encoder(assignment.size() * T, kNegInf);
-  for (std::size_t x = 0; x < assignment.size(); ++x) log_encoder[x * T + assignment[x]] = 0.0;
-  return evaluate_encoder(joint, T, log_encoder);
-}
-
-// A hard encoder with a little mass on every cluster, so annealing down from it can move.
-void soften(const std::vector<int32_t>& assignment, int64_t T, std::vector<double>& log_encoder) {
-  const double off = std::log(1e-8);
-  for (std::size_t x = 0; x < assignment.size(); ++x) {
-    double* row = &log_encoder[x * T];
-    for (int64_t t = 0; t < T; ++t) row[t] = t == assignment[x] ? 0.0 : off;
-    normalise_log_row(row, T);
-  }
-}
 
 }  // namespace
 
-IbPoint evaluate_encoder(const JointDistribution& joint, int64_t n_clusters, const std::vector<double>& log_encoder) {
-  Decoder d;
-  std::vector<double> encoder(log_encoder.size());
-  for (std::size_t i = 0; i < encoder.size(); ++i) encoder[i] = std::exp(log_encoder[i]);
-  decode(joint, n_clusters, encoder, d);
-  IbPoint point;
-  point.i_xt = encoder_information(joint, n_clusters, log_encoder, d.p_t);
-  point.i_ty = relevant_information(joint, n_clusters, d, joint.marginal_y());
-  return point;
+IbSchedule ib_schedule_from_name(const std::string& name) {
+  if (name == "adaptive") return IbSchedule::adaptive;
+  if (name == "reference") return IbSchedule::reference;
+  throw std::invalid_argument("unknown IB schedule '" + name + "' (expected adaptive or reference)");
 }
 
-IbPoint iterate_ib(const JointDistribution& joint, double beta, int64_t n_clusters, std::vector<double>& log_encoder,
-                   int64_t max_iterations, double tolerance, int64_t* iterations_used) {
-  const int64_t T = n_clusters;
-  // -H(Y|X=x) is the constant part of KL(p(y|x) || p(y|t)); only the cross term depends on t.
-  std::vector<double> neg_entropy(joint.n_x(), 0.0);
-  for (int64_t x = 0; x < joint.n_x(); ++x)
-    for (int64_t e = joint.row_begin[x]; e < joint.row_begin[x + 1]; ++e)
-      neg_entropy[x] += joint.p_y_given_x[e] * std::log(joint.p_y_given_x[e]);
+std::string ib_schedule_name(IbSchedule schedule) { return schedule == IbSchedule::adaptive ? "adaptive" : "reference"; }
 
-  Decoder d;
-  std::vector<double> row(T), log_p_t(T), cross(T);
-  std::vector<double> encoder(log_encoder.size());
-  for (std::size_t i = 0; i < encoder.size(); ++i) encoder[i] = std::exp(log_encoder[i]);
-  int64_t iteration = 0;
-  for (; iteration < max_iterations; ++iteration) {
-    decode(joint, T, encoder, d);
-    for (int64_t t = 0; t < T; ++t) log_p_t[t] = d.p_t[t] > 0 ? std::log(d.p_t[t]) : kNegInf;
-    double change = 0;
-    for (int64_t x = 0; x < joint.n_x(); ++x) {
-      // cross[t] = sum_y p(y|x) ln p(y|t); -inf when t misses a token x is followed by.
-      std::fill(cross.begin(), cross.end(), 0.0);
-      for (int64_t e = joint.row_begin[x]; e < joint.row_begin[x + 1]; ++e) {
-        const double w = joint.p_y_given_x[e];
-        const double* log_row = &d.log_p_y_t[static_cast<int64_t>(joint.y[e]) * T];
-        for (int64_t t = 0; t < T; ++t) cross[t] += w * log_row[t];
-      }
-      for (int64_t t = 0; t < T; ++t) {
-        const double kl = neg_entropy[x] - cross[t];
-        row[t] = (log_p_t[t] == kNegInf || std::isinf(kl)) ? kNegInf : log_p_t[t] - beta * kl;
-      }
-      // Normalise in log space; one exp per entry gives both representations.
-      double max = kNegInf;
-      for (int64_t t = 0; t < T; ++t) max = std::max(max, row[t]);
-      double sum = 0;
-      for (int64_t t = 0; t < T; ++t) {
-        row[t] -= max;
-        cross[t] = std::exp(row[t]);  // cross is free again: reuse it for the unnormalised weights
-        sum += cross[t];
-      }
-      const double log_sum = std::log(sum), inverse = 1.0 / sum;
-      double* log_q = &log_encoder[x * T];
-      double* q = &encoder[x * T];
-      for (int64_t t = 0; t < T; ++t) {
-        const double updated = cross[t] * inverse;
-        change = std::max(change, std::abs(updated - q[t]));
-        q[t] = updated;
-        log_q[t] = row[t] - log_sum;
-      }
-    }
-    if (change < tolerance) {
-      ++iteration;
-      break;
-    }
-  }
-  if (iterations_used) *iterations_used = iteration;
-  IbPoint point = evaluate_encoder(joint, T, log_encoder);
-  point.beta = beta;
-  return point;
-}
-
-double curve_value_at(const std::vector<IbPoint>& points, double i_xt) {
-  if (points.empty()) throw std::invalid_argument("curve_value_at: empty curve");
-  if (i_xt <= points.front().i_xt) return points.front().i_xt > 0 ? points.front().i_ty * std::max(i_xt, 0.0) / points.front().i_xt : points.front().i_ty;
-  for (std::size_t i = 1; i < points.size(); ++i) {
-    if (i_xt <= points[i].i_xt) {
-      const IbPoint& a = points[i - 1];
-      const IbPoint& b = points[i];
-      const double w = (i_xt - a.i_xt) / (b.i_xt - a.i_xt);
-      return a.i_ty + w * (b.i_ty - a.i_ty);
-    }
-  }
-  return points.back().i_ty;
+IbCurve information_bottleneck_curve_adaptive(const JointDistribution& joint, const IbOptions& options) {
+  IbCurve curve;
+  curve.h_x = joint.entropy_x();
+  curve.h_y = joint.entropy_y();
+  curve.i_xy = joint.mutual_information();
+  const JointDistribution merged = joint.merged_identical_rows();
+  curve.n_contexts_solved = merged.n_x();
+  AdaptiveSchedule schedule(merged, options, curve);
+  for (int64_t restart = 0; restart < options.restarts; ++restart) schedule.run_restart(restart);
+  curve.n_candidates = static_cast<int64_t>(schedule.candidates().size());
+  curve.points = upper_frontier(std::move(schedule.candidates()), &curve.n_pruned);
+  return curve;
 }
 
 IbCurve information_bottleneck_curve(const JointDistribution& joint, const IbOptions& options) {
@@ -285,99 +168,10 @@ IbCurve information_bottleneck_curve(const JointDistribution& joint, const IbOpt
   if (!(options.beta_min > 0) || !(options.beta_max > options.beta_min) || options.n_betas < 2)
     throw std::invalid_argument("information bottleneck: need 0 < beta_min < beta_max and n_betas >= 2");
   if (options.restarts < 1) throw std::invalid_argument("information bottleneck: need at least one restart");
-
-  IbCurve curve;
-  curve.h_x = joint.entropy_x();
-  curve.h_y = joint.entropy_y();
-  curve.i_xy = joint.mutual_information();
-
-  const int64_t T = options.n_clusters, n_x = joint.n_x();
-  std::vector<IbPoint> candidates{{0.0, 0.0, 0.0}};  // T independent of X is always achievable
-  std::vector<double> betas(options.n_betas);
-  const double log_ratio = std::log(options.beta_max / options.beta_min);
-  for (int64_t b = 0; b < options.n_betas; ++b)
-    betas[b] = options.beta_min * std::exp(log_ratio * static_cast<double>(b) / static_cast<double>(options.n_betas - 1));
-
-  for (int64_t restart = 0; restart < options.restarts; ++restart) {
-    std::mt19937_64 rng(options.seed + 0x9E3779B97F4A7C15ull * static_cast<uint64_t>(restart + 1));
-    std::vector<double> log_encoder(static_cast<std::size_t>(n_x * T));
-    for (auto& v : log_encoder) v = std::log(0.5 + uniform01(rng));
-    for (int64_t x = 0; x < n_x; ++x) normalise_log_row(&log_encoder[x * T], T);
-
-    IbPoint previous;
-    int64_t still_steps = 0;
-    // Forward: from the trivial solution up in beta; clusters split as beta passes their
-    // critical values, until the encoder is hard.
-    for (const double beta : betas) {
-      perturb(log_encoder, n_x, T, options.perturbation, rng);
-      candidates.push_back(iterate_ib(joint, beta, T, log_encoder, options.max_iterations, options.tolerance));
-      const bool hard = softest_assignment(joint, T, log_encoder) > 1 - 1e-12;
-      if (beta > 1 && !hard) {
-        // The nearest hard clustering, improved at this beta: first-order transitions of the
-        // soft path jump over partitions (unbalanced ones especially) that this finds.
-        std::vector<int32_t> nearest = hard_assignment(log_encoder, n_x, T);
-        refine_hard_clustering(joint, T, nearest, 1.0 / beta);
-        IbPoint point = evaluate_hard(joint, T, nearest);
-        point.beta = beta;
-        candidates.push_back(point);
-      }
-      // Once the encoder is hard and the point no longer moves, larger beta changes nothing.
-      const IbPoint& last = candidates[candidates.size() - (hard || beta <= 1 ? 1 : 2)];
-      const bool still = last.i_xt > 0 && std::abs(last.i_xt - previous.i_xt) < 1e-7 && std::abs(last.i_ty - previous.i_ty) < 1e-7;
-      still_steps = still && beta > 1 ? still_steps + 1 : 0;
-      previous = last;
-      if (still_steps >= 3) break;
-    }
-    // The hard end: improve the clustering by sequential reassignment (maximises I(T;Y)), then
-    // anneal back down from it, which reaches frontier points forward annealing skipped.
-    std::vector<int32_t> assignment = hard_assignment(log_encoder, n_x, T);
-    refine_hard_clustering(joint, T, assignment, 0.0);
-    // Hard clusterings along decreasing beta (deterministic IB): unbalanced partitions that
-    // the soft path passes by are frontier points too.
-    std::vector<int32_t> hard = assignment;
-    for (auto beta = betas.rbegin(); beta != betas.rend() && *beta > 1; ++beta) {
-      refine_hard_clustering(joint, T, hard, 1.0 / *beta);
-      IbPoint point = evaluate_hard(joint, T, hard);
-      point.beta = *beta;
-      candidates.push_back(point);
-    }
-    soften(assignment, T, log_encoder);
-    for (auto beta = betas.rbegin(); beta != betas.rend(); ++beta) {
-      perturb(log_encoder, n_x, T, options.perturbation * 0.1, rng);
-      candidates.push_back(iterate_ib(joint, *beta, T, log_encoder, options.max_iterations, options.tolerance));
-      if (candidates.back().i_xt < 1e-10) break;
-    }
-  }
-  curve.n_candidates = static_cast<int64_t>(candidates.size()) - 1;
-
-  // The curve is the upper concave envelope of every converged solution: what minimising the
-  // IB Lagrangian I(X;T) - beta I(T;Y) over all beta traces. Solutions below it (local optima
-  // of the annealing, points that would break monotonicity or concavity) are pruned; the
-  // vertices are actual encoders, and between two of them the curve is their time-sharing mix.
-  std::stable_sort(candidates.begin(), candidates.end(), [](const IbPoint& a, const IbPoint& b) {
-    if (a.i_xt != b.i_xt) return a.i_xt < b.i_xt;
-    return a.i_ty > b.i_ty;
-  });  // stable: the origin (beta = 0) stays first among the points at I(X;T) = 0
-  std::vector<IbPoint>& hull = curve.points;
-  for (const IbPoint& p : candidates) {
-    if (!hull.empty() && p.i_xt == hull.back().i_xt) continue;  // same complexity, less relevance
-    while (hull.size() >= 2) {
-      const IbPoint& a = hull[hull.size() - 2];
-      const IbPoint& b = hull.back();
-      // b is dropped when it lies on or below the chord from a to p.
-      const double cross = (b.i_xt - a.i_xt) * (p.i_ty - a.i_ty) - (b.i_ty - a.i_ty) * (p.i_xt - a.i_xt);
-      if (cross < -1e-15 * std::max(1.0, std::abs(p.i_ty))) break;
-      hull.pop_back();
-    }
-    hull.push_back(p);
-  }
-  // Past the highest I(T;Y) the envelope descends: more complexity buys nothing there.
-  const auto top = std::max_element(hull.begin(), hull.end(), [](const IbPoint& a, const IbPoint& b) { return a.i_ty < b.i_ty; });
-  hull.erase(top + 1, hull.end());
-  // Flat start (all solutions at I(T;Y) = 0): keep only the origin.
-  while (hull.size() >= 2 && hull[1].i_ty <= hull[0].i_ty) hull.erase(hull.begin() + 1);
-  curve.n_pruned = static_cast<int64_t>(candidates.size()) - static_cast<int64_t>(curve.points.size());
-  return curve;
+  if (!(options.objective_tolerance >= 0) || !(options.max_point_step > 0))
+    throw std::invalid_argument("information bottleneck: need objective_tolerance >= 0 and max_point_step > 0");
+  return options.schedule == IbSchedule::adaptive ? information_bottleneck_curve_adaptive(joint, options)
+                                                  : information_bottleneck_curve_reference(joint, options);
 }
 
 }  // namespace infobound::bound

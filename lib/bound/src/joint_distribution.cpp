@@ -1,6 +1,8 @@
 #include "infobound/bound/joint_distribution.hpp"
 
 #include <cmath>
+#include <cstring>
+#include <unordered_map>
 #include <stdexcept>
 
 namespace infobound::bound {
@@ -34,6 +36,54 @@ double JointDistribution::mutual_information() const {
     mi += p_x[x] * kl;
   }
   return std::max(mi, 0.0);
+}
+
+JointDistribution JointDistribution::merged_identical_rows() const {
+  auto row_hash = [&](int64_t x) {
+    uint64_t h = 0x9E3779B97F4A7C15ull;
+    for (int64_t e = row_begin[x]; e < row_begin[x + 1]; ++e) {
+      uint64_t bits;
+      std::memcpy(&bits, &p_y_given_x[e], sizeof bits);
+      for (const uint64_t v : {static_cast<uint64_t>(y[e]), bits}) {
+        h ^= v + 0x9E3779B97F4A7C15ull + (h << 6) + (h >> 2);
+        h *= 0xBF58476D1CE4E5B9ull;
+      }
+    }
+    return h;
+  };
+  auto same_row = [&](int64_t a, int64_t b) {
+    if (row_begin[a + 1] - row_begin[a] != row_begin[b + 1] - row_begin[b]) return false;
+    for (int64_t i = 0; i < row_begin[a + 1] - row_begin[a]; ++i)
+      if (y[row_begin[a] + i] != y[row_begin[b] + i] || p_y_given_x[row_begin[a] + i] != p_y_given_x[row_begin[b] + i]) return false;
+    return true;
+  };
+  JointDistribution merged;
+  merged.n_y = n_y;
+  merged.row_begin.push_back(0);
+  std::unordered_multimap<uint64_t, int64_t> seen;  // row hash -> merged row
+  std::vector<int64_t> kept;                         // the original row each merged row copies
+  for (int64_t x = 0; x < n_x(); ++x) {
+    const uint64_t h = row_hash(x);
+    int64_t target = -1;
+    for (auto [it, end] = seen.equal_range(h); it != end; ++it)
+      if (same_row(kept[it->second], x)) {
+        target = it->second;
+        break;
+      }
+    if (target >= 0) {
+      merged.p_x[target] += p_x[x];
+      continue;
+    }
+    seen.emplace(h, static_cast<int64_t>(kept.size()));
+    kept.push_back(x);
+    merged.p_x.push_back(p_x[x]);
+    for (int64_t e = row_begin[x]; e < row_begin[x + 1]; ++e) {
+      merged.y.push_back(y[e]);
+      merged.p_y_given_x.push_back(p_y_given_x[e]);
+    }
+    merged.row_begin.push_back(static_cast<int64_t>(merged.y.size()));
+  }
+  return merged;
 }
 
 JointDistribution JointDistribution::from_dense(const std::vector<std::vector<double>>& weights) {

@@ -2,10 +2,12 @@
 
 #include <chrono>
 #include <cmath>
+#include <ctime>
 #include <fstream>
 #include <set>
 #include <sstream>
 
+#include <ATen/Parallel.h>
 #include <nlohmann/json.hpp>
 
 #include "infobound/bound/ngram_joint.hpp"
@@ -36,6 +38,10 @@ void write_settings(const std::filesystem::path& path, const BoundRunOptions& op
   j["infobound_version"] = kVersion;
   j["n_clusters"] = ib.n_clusters;
   j["context_cap"] = options.context_cap;
+  j["schedule"] = ib_schedule_name(ib.schedule);
+  j["objective_tolerance"] = ib.objective_tolerance;
+  j["max_point_step"] = ib.max_point_step;
+  j["threads"] = at::get_num_threads();  // does not change the result
   j["beta_min"] = ib.beta_min;
   j["beta_max"] = ib.beta_max;
   j["n_betas"] = ib.n_betas;
@@ -89,9 +95,18 @@ BoundRunResult run_bound(const BoundRunOptions& options) {
       joint_options.per_order_window = cache.window == "per_order";
       joint_options.context_cap = options.context_cap;
       const auto started = std::chrono::steady_clock::now();
+      const std::clock_t cpu_started = std::clock();
       const NgramJoint ngram = ngram_joint(cache.ids, cache.offsets, joint_options);
+      // What the cap costs, measured: I(X;Y) over every context, next to that of the capped X.
+      double i_xy_uncapped = ngram.joint.mutual_information();
+      if (ngram.merged_contexts > 0) {
+        NgramJointOptions uncapped = joint_options;
+        uncapped.context_cap = 0;
+        i_xy_uncapped = ngram_joint(cache.ids, cache.offsets, uncapped).joint.mutual_information();
+      }
       const IbCurve ib_curve = information_bottleneck_curve(ngram.joint, ib);
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      const double cpu_seconds = static_cast<double>(std::clock() - cpu_started) / CLOCKS_PER_SEC;  // all threads
 
       OrderCurve curve;
       curve.tokenizer_id = cache.tokenizer_id;
@@ -103,14 +118,20 @@ BoundRunResult run_bound(const BoundRunOptions& options) {
       curve.i_xy = ib_curve.i_xy;
       curve.n_contexts = ngram.n_contexts;
       curve.context_cap = options.context_cap;
+      curve.i_xy_uncapped = i_xy_uncapped;
       result.curves.push_back(curve);
 
       std::ostringstream message;
       message << cache.tokenizer_id << " order " << k << ": " << ngram.n_positions << " positions, " << ngram.n_contexts
               << " contexts" << (ngram.merged_contexts ? " (" + std::to_string(ngram.merged_contexts) + " merged by the cap)" : "")
-              << ", " << ngram.n_tokens << " next tokens; I(X;Y) = " << ib_curve.i_xy << " nats, curve max I(T;Y) = "
-              << ib_curve.points.back().i_ty << " nats, " << ib_curve.points.size() << " points (" << ib_curve.n_pruned
-              << " pruned) in " << seconds << " s";
+              << ", " << ngram.n_tokens << " next tokens; I(X;Y) = " << ib_curve.i_xy << " nats";
+      if (ngram.merged_contexts > 0)
+        message << " (" << i_xy_uncapped << " without the cap: the cap removes " << i_xy_uncapped - ib_curve.i_xy << " nats, "
+                << 100 * (i_xy_uncapped - ib_curve.i_xy) / i_xy_uncapped << "%, and the curve cannot reach above its I(X;Y))";
+      message << ", curve max I(T;Y) = " << ib_curve.points.back().i_ty << " nats, " << ib_curve.points.size() << " points ("
+              << ib_curve.n_pruned << " pruned; " << ib_curve.n_contexts_solved << " distinct rows p(y|x), "
+              << ib_curve.n_betas_solved << " betas, " << ib_curve.n_iterations << " iterations, " << ib_curve.n_sweeps
+              << " sIB sweeps) in " << seconds << " s (" << cpu_seconds << " s CPU)";
       log::info(message.str());
       per_curve.push_back({{"tokenizer_id", cache.tokenizer_id},
                            {"order", k},
@@ -119,10 +140,18 @@ BoundRunResult run_bound(const BoundRunOptions& options) {
                            {"n_positions", ngram.n_positions},
                            {"n_contexts", ngram.n_contexts},
                            {"merged_contexts", ngram.merged_contexts},
+                           {"I_XY", ib_curve.i_xy},
+                           {"I_XY_uncapped", i_xy_uncapped},
+                           {"I_XY_lost_to_cap", i_xy_uncapped - ib_curve.i_xy},
+                           {"distinct_rows", ib_curve.n_contexts_solved},
+                           {"betas_solved", ib_curve.n_betas_solved},
+                           {"iterations", ib_curve.n_iterations},
+                           {"sweeps", ib_curve.n_sweeps},
                            {"n_next_tokens", ngram.n_tokens},
                            {"n_candidates", ib_curve.n_candidates},
                            {"n_pruned", ib_curve.n_pruned},
-                           {"seconds", seconds}});
+                           {"seconds", seconds},
+                           {"cpu_seconds", cpu_seconds}});
     }
   }
   write_bound_csv(options.run_dir / "bound.csv", result.curves);

@@ -18,6 +18,7 @@ struct OrderCurve {
   double h_x = 0, h_y = 0, i_xy = 0;
   int64_t n_contexts = 0;          // distinct contexts before the cap
   int64_t context_cap = 0;         // 0 = no cap
+  double i_xy_uncapped = 0;        // I(X;Y) of every context (equals i_xy when nothing was merged)
 
   // The curve in units of ln n_bins (the unit of metrics.csv).
   std::vector<IbPoint> normalised_points() const;

@@ -19,6 +19,12 @@ struct JointDistribution {
   double entropy_y() const;           // nats
   double mutual_information() const;  // I(X;Y), nats
 
+  // The contexts with identical rows p(y|x) merged into one (p(x) summed), in first-seen order.
+  // The IB problem is the same: its updates see x only through p(y|x), so such contexts get the
+  // same p(t|x), and I(X;T), I(T;Y) and I(X;Y) do not change; for hard clusterings splitting them
+  // never helps (I(T;Y) - s H(T) is convex in their shares). H(X) does change.
+  JointDistribution merged_identical_rows() const;
+
   // From a dense table of non-negative weights w[x][y] (normalised here); rows of zero weight
   // and columns never used are kept (they carry no mass). Throws std::invalid_argument on a
   // negative or non-finite weight or an all-zero table.

@@ -15,7 +15,9 @@ struct BoundRunOptions {
   std::filesystem::path run_dir;
   std::vector<int64_t> orders;       // empty: 1..min(max_order of the cache, 4)
   std::optional<int64_t> n_bins;     // default: the n_bins of metrics.csv (must be unique there)
-  int64_t context_cap = 2048;        // 0 = keep every context
+  // 0 = keep every context. A cap merges the rare contexts into one, which lowers I(X;Y) and the
+  // curve; run_bound measures by how much I(X;Y) drops (OrderCurve::i_xy_uncapped).
+  int64_t context_cap = 0;
   IbOptions ib;                      // n_clusters is set to n_bins
 };
 

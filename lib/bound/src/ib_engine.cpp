@@ -1,0 +1,423 @@
+#include "ib_engine.hpp"
+
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace infobound::bound {
+namespace {
+
+constexpr double kNegInf = -std::numeric_limits<double>::infinity();
+// Contexts per block of the cross-context sums: fixed, so that their rounding is too.
+constexpr int64_t kBlock = 256;
+// Contexts whose sequential-IB moves are found together against the same cluster statistics.
+constexpr int64_t kMoveBlock = 64;
+// Below this, exp() is exactly 0 in double precision: skipping the call changes nothing.
+constexpr double kExpUnderflow = -746.0;
+
+int64_t blocks_of(int64_t n, int64_t block) { return (n + block - 1) / block; }
+
+// Runs body(block) for every block, spread over the threads at::parallel_for uses.
+template <typename Body>
+void for_each_block(int64_t n_blocks, const Body& body) {
+  at::parallel_for(0, n_blocks, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t b = begin; b < end; ++b) body(b);
+  });
+}
+
+uint64_t mix(uint64_t z) {  // splitmix64's finaliser
+  z += 0x9E3779B97F4A7C15ull;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+// Uniform in [0, 1) for entry `index` of random stream (seed, stream).
+double uniform01(uint64_t key, uint64_t index) { return static_cast<double>(mix(key + mix(index)) >> 11) * 0x1.0p-53; }
+uint64_t stream_key(uint64_t seed, uint64_t stream) { return mix(seed ^ mix(stream + 0x632BE59BD9B4E019ull)); }
+
+double x_log_x(double v) { return v > 0 ? v * std::log(v) : 0.0; }
+
+void normalise(double* row, int64_t n) {
+  double sum = 0;
+  for (int64_t t = 0; t < n; ++t) sum += row[t];
+  const double inverse = 1.0 / sum;
+  for (int64_t t = 0; t < n; ++t) row[t] *= inverse;
+}
+
+}  // namespace
+
+IbEngine::IbEngine(const JointDistribution& joint, int64_t n_clusters)
+    : joint_(joint), T_(n_clusters), n_x_(joint.n_x()), n_y_(joint.n_y), i_xy_(joint.mutual_information()) {
+  neg_entropy_.assign(n_x_, 0.0);
+  for (int64_t x = 0; x < n_x_; ++x)
+    for (int64_t e = joint.row_begin[x]; e < joint.row_begin[x + 1]; ++e)
+      neg_entropy_[x] += joint.p_y_given_x[e] * std::log(joint.p_y_given_x[e]);
+  // The transpose of p(x, y), each column in increasing x: decode sums a token's contexts in
+  // one fixed order, and tokens are independent of each other.
+  column_begin_.assign(n_y_ + 1, 0);
+  for (const int32_t y : joint.y) ++column_begin_[y + 1];
+  for (int64_t y = 0; y < n_y_; ++y) column_begin_[y + 1] += column_begin_[y];
+  column_x_.resize(joint.y.size());
+  column_p_.resize(joint.y.size());
+  std::vector<int64_t> fill(column_begin_.begin(), column_begin_.end() - 1);
+  for (int64_t x = 0; x < n_x_; ++x)
+    for (int64_t e = joint.row_begin[x]; e < joint.row_begin[x + 1]; ++e) {
+      const int64_t slot = fill[joint.y[e]]++;
+      column_x_[slot] = static_cast<int32_t>(x);
+      column_p_[slot] = joint.p_x[x] * joint.p_y_given_x[e];
+    }
+  p_y_ = joint.marginal_y();
+  log_partition_.assign(n_x_, 0.0);
+}
+
+std::vector<double> IbEngine::random_encoder(uint64_t seed, uint64_t stream) const {
+  std::vector<double> encoder(static_cast<std::size_t>(n_x_ * T_));
+  const uint64_t key = stream_key(seed, stream);
+  for_each_block(blocks_of(n_x_, kBlock), [&](int64_t b) {
+    for (int64_t x = b * kBlock; x < std::min(n_x_, (b + 1) * kBlock); ++x) {
+      double* row = &encoder[x * T_];
+      for (int64_t t = 0; t < T_; ++t) row[t] = 0.5 + uniform01(key, static_cast<uint64_t>(x * T_ + t));
+      normalise(row, T_);
+    }
+  });
+  return encoder;
+}
+
+void IbEngine::perturb(std::vector<double>& encoder, double amount, uint64_t seed, uint64_t stream) const {
+  const double floor = amount * 1e-2 / static_cast<double>(T_), keep = 1 - amount * 1e-2;
+  const uint64_t key = stream_key(seed, stream);
+  for_each_block(blocks_of(n_x_, kBlock), [&](int64_t b) {
+    for (int64_t x = b * kBlock; x < std::min(n_x_, (b + 1) * kBlock); ++x) {
+      double* row = &encoder[x * T_];
+      for (int64_t t = 0; t < T_; ++t)
+        row[t] = (keep * row[t] + floor) * (1 + amount * (2 * uniform01(key, static_cast<uint64_t>(x * T_ + t)) - 1));
+      normalise(row, T_);
+    }
+  });
+}
+
+void IbEngine::decode(const std::vector<double>& encoder) {
+  const int64_t n_blocks = blocks_of(n_x_, kBlock);
+  std::vector<double> partial(static_cast<std::size_t>(n_blocks * T_), 0.0);
+  for_each_block(n_blocks, [&](int64_t b) {
+    double* sum = &partial[b * T_];
+    for (int64_t x = b * kBlock; x < std::min(n_x_, (b + 1) * kBlock); ++x) {
+      const double px = joint_.p_x[x];
+      const double* q = &encoder[x * T_];
+      for (int64_t t = 0; t < T_; ++t) sum[t] += px * q[t];
+    }
+  });
+  p_t_.assign(T_, 0.0);
+  for (int64_t b = 0; b < n_blocks; ++b)
+    for (int64_t t = 0; t < T_; ++t) p_t_[t] += partial[b * T_ + t];
+  log_p_t_.resize(T_);
+  std::vector<double> inverse(T_);
+  for (int64_t t = 0; t < T_; ++t) {
+    log_p_t_[t] = p_t_[t] > 0 ? std::log(p_t_[t]) : kNegInf;
+    inverse[t] = p_t_[t] > 0 ? 1.0 / p_t_[t] : 0.0;
+  }
+  p_y_t_.resize(static_cast<std::size_t>(n_y_ * T_));
+  log_p_y_t_.resize(p_y_t_.size());
+  at::parallel_for(0, n_y_, 16, [&](int64_t begin, int64_t end) {
+    for (int64_t y = begin; y < end; ++y) {
+      double* row = &p_y_t_[y * T_];
+      std::fill(row, row + T_, 0.0);
+      for (int64_t e = column_begin_[y]; e < column_begin_[y + 1]; ++e) {
+        const double w = column_p_[e];
+        const double* q = &encoder[static_cast<int64_t>(column_x_[e]) * T_];
+        for (int64_t t = 0; t < T_; ++t) row[t] += w * q[t];
+      }
+      double* log_row = &log_p_y_t_[y * T_];
+      for (int64_t t = 0; t < T_; ++t) {
+        row[t] *= inverse[t];
+        log_row[t] = row[t] > 0 ? std::log(row[t]) : kNegInf;
+      }
+    }
+  });
+}
+
+IbEngine::Solved IbEngine::solve(double beta, std::vector<double>& encoder, int64_t max_iterations, double tolerance,
+                                 double objective_tolerance) {
+  const int64_t n_blocks = blocks_of(n_x_, kBlock);
+  std::vector<double> block_change(n_blocks), block_free_energy(n_blocks);
+  Solved solved;
+  double previous_objective = 0;
+  int quiet = 0;  // consecutive iterations whose objective moved less than the tolerance
+  for (int64_t iteration = 0; iteration < max_iterations;) {
+    decode(encoder);
+    for_each_block(n_blocks, [&](int64_t b) {
+      std::vector<double> row(T_), cross(T_);
+      double change = 0, free_energy = 0;
+      for (int64_t x = b * kBlock; x < std::min(n_x_, (b + 1) * kBlock); ++x) {
+        // cross[t] = sum_y p(y|x) ln p(y|t) over x's tokens only; -inf when t misses one of them.
+        std::fill(cross.begin(), cross.end(), 0.0);
+        for (int64_t e = joint_.row_begin[x]; e < joint_.row_begin[x + 1]; ++e) {
+          const double w = joint_.p_y_given_x[e];
+          const double* log_row = &log_p_y_t_[static_cast<int64_t>(joint_.y[e]) * T_];
+          for (int64_t t = 0; t < T_; ++t) cross[t] += w * log_row[t];
+        }
+        // ln p(t) - beta KL[p(y|x) || p(y|t)], KL = -H(Y|x) - cross.
+        double max = kNegInf;
+        for (int64_t t = 0; t < T_; ++t) {
+          row[t] = log_p_t_[t] + beta * (cross[t] - neg_entropy_[x]);
+          max = std::max(max, row[t]);
+        }
+        double sum = 0;
+        for (int64_t t = 0; t < T_; ++t) {
+          const double shifted = row[t] - max;
+          row[t] = shifted > kExpUnderflow ? std::exp(shifted) : 0.0;
+          sum += row[t];
+        }
+        const double inverse = 1.0 / sum;
+        double* q = &encoder[x * T_];
+        for (int64_t t = 0; t < T_; ++t) {
+          const double updated = row[t] * inverse;
+          change = std::max(change, std::abs(updated - q[t]));
+          q[t] = updated;
+        }
+        log_partition_[x] = max + std::log(sum);
+        free_energy += joint_.p_x[x] * log_partition_[x];
+      }
+      block_change[b] = change;
+      block_free_energy[b] = free_energy;
+    });
+    ++iteration;
+    solved.iterations = iteration;
+    // L after an encoder update from the previous decoder: I(X;T) + beta E[KL] - beta I(X;Y)
+    // = -sum_x p(x) ln Z(x) - beta I(X;Y), which the IB iterations never increase.
+    double objective = -beta * i_xy_, change = 0;
+    for (int64_t b = 0; b < n_blocks; ++b) {
+      objective -= block_free_energy[b];
+      change = std::max(change, block_change[b]);
+    }
+    if (change < tolerance) break;
+    // Relative to beta I(X;Y), the range of L: a change dL moves the solution by dL / beta in
+    // I(T;Y) against the tangent of slope 1/beta, so this bounds that shift by tol * I(X;Y).
+    const double scale = beta * i_xy_;
+    quiet = iteration > 1 && std::abs(objective - previous_objective) <= objective_tolerance * scale ? quiet + 1 : 0;
+    previous_objective = objective;
+    if (quiet >= 2) break;
+  }
+  solved.point = evaluate(encoder);
+  solved.point.beta = beta;
+  return solved;
+}
+
+IbPoint IbEngine::evaluate(const std::vector<double>& encoder) {
+  decode(encoder);
+  IbPoint point;
+  point.i_xt = encoder_information(encoder);
+  point.i_ty = relevant_information();
+  return point;
+}
+
+double IbEngine::encoder_information(const std::vector<double>& encoder) const {
+  const int64_t n_blocks = blocks_of(n_x_, kBlock);
+  std::vector<double> partial(n_blocks, 0.0);
+  for_each_block(n_blocks, [&](int64_t b) {
+    double block_sum = 0;
+    for (int64_t x = b * kBlock; x < std::min(n_x_, (b + 1) * kBlock); ++x) {
+      const double* q = &encoder[x * T_];
+      double sum = 0;
+      for (int64_t t = 0; t < T_; ++t)
+        if (q[t] > 0 && p_t_[t] > 0) sum += q[t] * (std::log(q[t]) - log_p_t_[t]);
+      block_sum += joint_.p_x[x] * sum;
+    }
+    partial[b] = block_sum;
+  });
+  double i_xt = 0;
+  for (const double v : partial) i_xt += v;
+  return std::max(i_xt, 0.0);
+}
+
+double IbEngine::relevant_information() const {
+  const int64_t n_blocks = blocks_of(n_y_, kBlock);
+  std::vector<double> partial(n_blocks, 0.0);
+  for_each_block(n_blocks, [&](int64_t b) {
+    double sum = 0;
+    for (int64_t y = b * kBlock; y < std::min(n_y_, (b + 1) * kBlock); ++y) {
+      if (!(p_y_[y] > 0)) continue;
+      const double log_p_y = std::log(p_y_[y]);
+      for (int64_t t = 0; t < T_; ++t) {
+        const double p = p_y_t_[y * T_ + t];
+        if (p > 0) sum += p_t_[t] * p * (log_p_y_t_[y * T_ + t] - log_p_y);
+      }
+    }
+    partial[b] = sum;
+  });
+  double i_ty = 0;
+  for (const double v : partial) i_ty += v;
+  return std::max(i_ty, 0.0);
+}
+
+bool IbEngine::is_hard(const std::vector<double>& encoder) const {
+  for (int64_t x = 0; x < n_x_; ++x) {
+    if (joint_.p_x[x] == 0) continue;
+    const double* q = &encoder[x * T_];
+    if (!(*std::max_element(q, q + T_) > 1 - 1e-12)) return false;
+  }
+  return true;
+}
+
+std::vector<int32_t> IbEngine::hard_assignment(const std::vector<double>& encoder) const {
+  std::vector<int32_t> assignment(n_x_);
+  for (int64_t x = 0; x < n_x_; ++x) {
+    const double* q = &encoder[x * T_];
+    assignment[x] = static_cast<int32_t>(std::max_element(q, q + T_) - q);
+  }
+  return assignment;
+}
+
+void IbEngine::soften(const std::vector<int32_t>& assignment, std::vector<double>& encoder) const {
+  encoder.resize(static_cast<std::size_t>(n_x_ * T_));
+  for (int64_t x = 0; x < n_x_; ++x) {
+    double* row = &encoder[x * T_];
+    for (int64_t t = 0; t < T_; ++t) row[t] = t == assignment[x] ? 1.0 : 1e-8;
+    normalise(row, T_);
+  }
+}
+
+namespace {
+
+// The sufficient statistics of a hard clustering: p(t, y) (y-major), g = v ln v of each, p(t).
+struct HardClusters {
+  std::vector<double> p_ty, g_ty, p_t;
+};
+
+}  // namespace
+
+int64_t IbEngine::refine_hard(std::vector<int32_t>& assignment, double inverse_beta, double objective_tolerance) {
+  const int64_t T = T_;
+  HardClusters c{std::vector<double>(static_cast<std::size_t>(n_y_ * T), 0.0),
+                 std::vector<double>(static_cast<std::size_t>(n_y_ * T), 0.0), std::vector<double>(T, 0.0)};
+  at::parallel_for(0, n_y_, 16, [&](int64_t begin, int64_t end) {
+    for (int64_t y = begin; y < end; ++y) {
+      for (int64_t e = column_begin_[y]; e < column_begin_[y + 1]; ++e) c.p_ty[y * T + assignment[column_x_[e]]] += column_p_[e];
+      for (int64_t t = 0; t < T; ++t) c.g_ty[y * T + t] = x_log_x(c.p_ty[y * T + t]);
+    }
+  });
+  for (int64_t x = 0; x < n_x_; ++x) c.p_t[assignment[x]] += joint_.p_x[x];
+  // Objective I(T;Y) - s H(T) = sum g(p(t,y)) - (1 - s) sum g(p(t)) + const, g(v) = v ln v.
+  const double weight = 1 - inverse_beta;
+
+  // What moving x (out of `from`) into `to` adds, against the clusters as they are now.
+  auto entry_gain = [&](int64_t x, int32_t to) {
+    const double px = joint_.p_x[x];
+    double gain = -weight * (x_log_x(c.p_t[to] + px) - x_log_x(c.p_t[to]));
+    for (int64_t e = joint_.row_begin[x]; e < joint_.row_begin[x + 1]; ++e) {
+      const double a = c.p_ty[static_cast<int64_t>(joint_.y[e]) * T + to];
+      gain += x_log_x(a + px * joint_.p_y_given_x[e]) - x_log_x(a);
+    }
+    return gain;
+  };
+  auto leave_gain = [&](int64_t x, int32_t from) {  // the same for x's own cluster, x taken out
+    const double px = joint_.p_x[x];
+    double gain = -weight * (x_log_x(c.p_t[from]) - x_log_x(std::max(c.p_t[from] - px, 0.0)));
+    for (int64_t e = joint_.row_begin[x]; e < joint_.row_begin[x + 1]; ++e) {
+      const double a = c.p_ty[static_cast<int64_t>(joint_.y[e]) * T + from];
+      gain += x_log_x(a) - x_log_x(std::max(a - px * joint_.p_y_given_x[e], 0.0));
+    }
+    return gain;
+  };
+  auto move = [&](int64_t x, int32_t from, int32_t to) {
+    const double px = joint_.p_x[x];
+    c.p_t[from] = std::max(c.p_t[from] - px, 0.0);
+    c.p_t[to] += px;
+    for (int64_t e = joint_.row_begin[x]; e < joint_.row_begin[x + 1]; ++e) {
+      const int64_t y = joint_.y[e];
+      const double w = px * joint_.p_y_given_x[e];
+      double& out = c.p_ty[y * T + from];
+      out = std::max(out - w, 0.0);
+      c.g_ty[y * T + from] = x_log_x(out);
+      double& in = c.p_ty[y * T + to];
+      in += w;
+      c.g_ty[y * T + to] = x_log_x(in);
+    }
+    assignment[x] = to;
+  };
+  // Move only for a real improvement, so rounding cannot make x oscillate.
+  constexpr double kMinGain = 1e-15;
+  auto gain_of = [&](int64_t x, int32_t current, int32_t t) { return t == current ? leave_gain(x, t) : entry_gain(x, t); };
+
+  // gains[(x - begin) * T + t]: what x gains in t (in its own cluster: what it loses leaving it).
+  std::vector<double> gains(static_cast<std::size_t>(kMoveBlock * T));
+  std::vector<int32_t> touched;  // clusters changed by moves since the block's gains were computed
+  int64_t sweeps = 0;
+  while (sweeps < 100) {
+    ++sweeps;
+    int64_t moves = 0;
+    double gained = 0;
+    for (int64_t begin = 0; begin < n_x_; begin += kMoveBlock) {
+      const int64_t end = std::min(n_x_, begin + kMoveBlock);
+      at::parallel_for(begin, end, 1, [&](int64_t first, int64_t last) {
+        for (int64_t x = first; x < last; ++x) {
+          double* gain = &gains[(x - begin) * T];
+          const double px = joint_.p_x[x];
+          if (px == 0) continue;
+          for (int64_t t = 0; t < T; ++t) gain[t] = -weight * (x_log_x(c.p_t[t] + px) - x_log_x(c.p_t[t]));
+          for (int64_t e = joint_.row_begin[x]; e < joint_.row_begin[x + 1]; ++e) {
+            const double w = px * joint_.p_y_given_x[e];
+            const double* a = &c.p_ty[static_cast<int64_t>(joint_.y[e]) * T];
+            const double* g = &c.g_ty[static_cast<int64_t>(joint_.y[e]) * T];
+            for (int64_t t = 0; t < T; ++t) gain[t] += x_log_x(a[t] + w) - g[t];
+          }
+          gain[assignment[x]] = leave_gain(x, assignment[x]);
+        }
+      });
+      // In context order, as sequential IB visits them: a move changes only the two clusters it
+      // touches, so the gains of the other clusters computed above are still exact.
+      touched.clear();
+      for (int64_t x = begin; x < end; ++x) {
+        if (joint_.p_x[x] == 0) continue;
+        double* gain = &gains[(x - begin) * T];
+        const int32_t current = assignment[x];
+        for (const int32_t t : touched) gain[t] = gain_of(x, current, t);
+        int32_t best = current;
+        double best_gain = gain[current] + kMinGain;
+        for (int32_t t = 0; t < T; ++t)
+          if (t != current && gain[t] > best_gain) {
+            best_gain = gain[t];
+            best = t;
+          }
+        if (best == current) continue;
+        move(x, current, best);
+        ++moves;
+        gained += gain[best] - gain[current];
+        for (const int32_t t : {current, best})
+          if (std::find(touched.begin(), touched.end(), t) == touched.end()) touched.push_back(t);
+      }
+    }
+    if (moves == 0 || gained < objective_tolerance * i_xy_) break;
+  }
+  return sweeps;
+}
+
+IbPoint IbEngine::evaluate_hard(const std::vector<int32_t>& assignment) const {
+  const int64_t T = T_;
+  std::vector<double> p_t(T, 0.0);
+  for (int64_t x = 0; x < n_x_; ++x) p_t[assignment[x]] += joint_.p_x[x];
+  const int64_t n_blocks = blocks_of(n_y_, kBlock);
+  std::vector<double> partial(n_blocks, 0.0);
+  for_each_block(n_blocks, [&](int64_t b) {
+    std::vector<double> p_ty(T);
+    double sum = 0;
+    for (int64_t y = b * kBlock; y < std::min(n_y_, (b + 1) * kBlock); ++y) {
+      std::fill(p_ty.begin(), p_ty.end(), 0.0);
+      for (int64_t e = column_begin_[y]; e < column_begin_[y + 1]; ++e) p_ty[assignment[column_x_[e]]] += column_p_[e];
+      for (int64_t t = 0; t < T; ++t)
+        if (p_ty[t] > 0) sum += p_ty[t] * std::log(p_ty[t] / (p_t[t] * p_y_[y]));
+    }
+    partial[b] = sum;
+  });
+  IbPoint point;
+  for (const double v : partial) point.i_ty += v;
+  for (int64_t t = 0; t < T; ++t) point.i_xt -= x_log_x(p_t[t]);
+  point.i_xt = std::max(point.i_xt, 0.0);
+  point.i_ty = std::max(point.i_ty, 0.0);
+  return point;
+}
+
+}  // namespace infobound::bound

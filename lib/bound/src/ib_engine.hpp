@@ -1,0 +1,69 @@
+#pragma once
+// The kernels of the adaptive IB schedule, parallel over contexts with at::parallel_for. Every
+// sum that crosses contexts is taken per fixed block of contexts and the blocks' partial sums
+// are added in block order, so results are bit-identical whatever the thread count.
+#include <cstdint>
+#include <vector>
+
+#include "infobound/bound/information_bottleneck.hpp"
+
+namespace infobound::bound {
+
+class IbEngine {
+ public:
+  IbEngine(const JointDistribution& joint, int64_t n_clusters);
+
+  int64_t n_x() const { return n_x_; }
+  int64_t n_clusters() const { return T_; }
+  double mutual_information() const { return i_xy_; }
+
+  // An encoder is p(t|x), [n_x * T], linear. Random streams are counter-based (seed, stream,
+  // entry), so they do not depend on the order in which threads visit contexts.
+  std::vector<double> random_encoder(uint64_t seed, uint64_t stream) const;
+  // A floor of amount/100 on every p(t|x) (emptied clusters can come back), then +-amount
+  // multiplicative noise (identical clusters can split); rows renormalised.
+  void perturb(std::vector<double>& encoder, double amount, uint64_t seed, uint64_t stream) const;
+
+  struct Solved {
+    IbPoint point;
+    int64_t iterations = 0;
+  };
+  // The IB equations at beta from `encoder` (updated in place) until max |delta p(t|x)| <
+  // tolerance, or the objective's relative change < objective_tolerance twice in a row.
+  Solved solve(double beta, std::vector<double>& encoder, int64_t max_iterations, double tolerance,
+               double objective_tolerance);
+  IbPoint evaluate(const std::vector<double>& encoder);
+
+  bool is_hard(const std::vector<double>& encoder) const;  // min_x max_t p(t|x) > 1 - 1e-12
+  std::vector<int32_t> hard_assignment(const std::vector<double>& encoder) const;
+  // A hard encoder with 1e-8 on every other cluster, so annealing down from it can move.
+  void soften(const std::vector<int32_t>& assignment, std::vector<double>& encoder) const;
+
+  // Sequential IB over hard clusterings (Slonim, Friedman and Tishby 2002) maximising
+  // I(T;Y) - inverse_beta I(X;T): each context in turn moves to the cluster where it gains most.
+  // The moves are those of the sequential algorithm: a block of contexts has its gains computed
+  // in parallel, then is visited in order, and a move only changes the gains of the two clusters
+  // it touches, which are recomputed for the rest of the block. Stops after a sweep with no
+  // move, one that gains less than objective_tolerance * I(X;Y), or 100 sweeps; returns sweeps.
+  int64_t refine_hard(std::vector<int32_t>& assignment, double inverse_beta, double objective_tolerance);
+  IbPoint evaluate_hard(const std::vector<int32_t>& assignment) const;
+
+ private:
+  void decode(const std::vector<double>& encoder);
+  double encoder_information(const std::vector<double>& encoder) const;
+  double relevant_information() const;
+
+  const JointDistribution& joint_;
+  int64_t T_, n_x_, n_y_;
+  double i_xy_;
+  std::vector<double> neg_entropy_;    // [n_x]: sum_y p(y|x) ln p(y|x)
+  std::vector<int64_t> column_begin_;  // p(x, y) by column y: the contexts each token follows
+  std::vector<int32_t> column_x_;
+  std::vector<double> column_p_;
+  std::vector<double> p_y_;
+  // The decoder of the last decode(): p(t), ln p(t), p(y|t) and ln p(y|t), y-major [n_y * T].
+  std::vector<double> p_t_, log_p_t_, p_y_t_, log_p_y_t_;
+  std::vector<double> log_partition_;  // [n_x]: ln Z(x) of the last update
+};
+
+}  // namespace infobound::bound

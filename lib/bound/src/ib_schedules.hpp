@@ -1,0 +1,11 @@
+#pragma once
+// The schedules behind information_bottleneck_curve (lib/bound/src only).
+#include "infobound/bound/information_bottleneck.hpp"
+
+namespace infobound::bound {
+
+// Options already validated by information_bottleneck_curve.
+IbCurve information_bottleneck_curve_reference(const JointDistribution& joint, const IbOptions& options);
+IbCurve information_bottleneck_curve_adaptive(const JointDistribution& joint, const IbOptions& options);
+
+}  // namespace infobound::bound
