@@ -220,7 +220,7 @@ CorpusSource parse_source(yaml::Map& map, const fs::path& file, const std::strin
   source.response_marker = map.string("response_marker", source.response_marker);
   if (const YAML::Node prefixes = map.get("role_prefixes"); prefixes && !prefixes.IsNull()) {
     if (!prefixes.IsMap() || prefixes.size() == 0)
-      yaml::fail(map.file(), prefixes, "corpus.sources[" + std::to_string(index) + "].role_prefixes: expected a mapping role: prefix");
+      yaml::fail(map.file(), prefixes, where + ".role_prefixes: expected a mapping role: prefix");
     source.role_prefixes.clear();
     for (const auto& entry : prefixes)
       source.role_prefixes[map.as_string(entry.first, "a role name")] = map.as_string(entry.second, "the prefix of role '" + entry.first.as<std::string>() + "'");
