@@ -87,11 +87,22 @@ Tokenizer Tokenizer::from_file(const std::filesystem::path& path) {
   impl->decoder = optional_component<Decoder>(root, "decoder", where, make_decoder);
   const std::vector<AddedToken> added = parse_added_tokens(root.contains("added_tokens") ? root["added_tokens"] : Json(), where);
   impl->added = std::make_unique<AddedVocabulary>(added, *impl->model, impl->normalizer.get());
+  impl->added->check_declared_ids(added, *impl->model, where);
   return Tokenizer(std::move(impl));
 }
 
 std::vector<int64_t> Tokenizer::encode(std::string_view utf8_text, bool add_special_tokens) const {
   check_text(utf8_text);
+  // An error deep in the pipeline (a regex hitting PCRE2's match limit) names this tokenizer.json;
+  // the caller adds the record.
+  try {
+    return encode_valid(utf8_text, add_special_tokens);
+  } catch (...) {
+    rethrow_with_context(impl_->path.string());
+  }
+}
+
+std::vector<int64_t> Tokenizer::encode_valid(std::string_view utf8_text, bool add_special_tokens) const {
   const TokenizerImpl& t = *impl_;
   std::vector<int64_t> ids;
   ids.reserve(utf8_text.size() / 3 + 4);
