@@ -10,6 +10,7 @@
 #include "infobound/core/blas.hpp"
 #include "infobound/core/config.hpp"
 #include "infobound/core/error.hpp"
+#include "infobound/core/error_context.hpp"
 #include "infobound/estimate/accumulator.hpp"
 #include "infobound/estimate/calibration.hpp"
 #include "infobound/estimate/soft_assign.hpp"

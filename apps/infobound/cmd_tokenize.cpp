@@ -9,6 +9,7 @@
 
 #include "command.hpp"
 #include "infobound/core/error.hpp"
+#include "infobound/core/error_context.hpp"
 #include "infobound/tokenize/tokenizer.hpp"
 
 namespace infobound::cli {

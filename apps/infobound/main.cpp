@@ -12,6 +12,7 @@
 
 #include "command.hpp"
 #include "infobound/core/error.hpp"
+#include "infobound/core/error_context.hpp"
 #include "infobound/core/log.hpp"
 #include "infobound/core/openmp_env.hpp"
 #include "infobound/core/version.hpp"

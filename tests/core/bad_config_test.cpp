@@ -9,6 +9,7 @@
 
 #include "infobound/core/config.hpp"
 #include "infobound/core/error.hpp"
+#include "infobound/core/error_context.hpp"
 #include "infobound/core/input_file.hpp"
 
 namespace fs = std::filesystem;

@@ -4,6 +4,7 @@
 
 #include "infobound/core/atomic_file.hpp"
 #include "infobound/core/error.hpp"
+#include "infobound/core/error_context.hpp"
 #include "infobound/core/log.hpp"
 #include "infobound/io/hdf5.hpp"
 

@@ -10,6 +10,7 @@
 
 #include "architecture.hpp"
 #include "infobound/core/error.hpp"
+#include "infobound/core/error_context.hpp"
 #include "infobound/core/log.hpp"
 #include "infobound/io/json_file.hpp"
 #include "infobound/io/safetensors.hpp"
@@ -282,41 +283,36 @@ at::Tensor CausalLM::forward(const at::Tensor& input_ids, const at::Tensor& atte
                              const ForwardOptions& options) {
   // An error raised inside (a token id, a position, libtorch) names the model it came from.
   try {
-    return checked_forward(input_ids, attention_mask, on_hidden, options);
+    if (!input_ids.defined() || input_ids.dim() != 2 || input_ids.size(0) == 0 || input_ids.size(1) == 0)
+      throw InputError("input_ids must be a non-empty [batch, length] tensor");
+    if (at::isFloatingType(input_ids.scalar_type()) || input_ids.scalar_type() == at::kBool)
+      throw InputError(std::string("input_ids must be integers, got ") + c10::toString(input_ids.scalar_type()));
+    detail::Batch batch;
+    batch.input_ids = input_ids.to(options_.device, at::kLong);
+    if (attention_mask.defined()) {
+      if (attention_mask.sizes() != input_ids.sizes())
+        throw InputError("attention_mask shape " + shape_string(attention_mask.sizes().vec()) + " differs from input_ids " +
+                         shape_string(input_ids.sizes().vec()));
+      batch.attention_mask = attention_mask.to(options_.device, at::kLong);
+      if (batch.attention_mask.lt(0).logical_or(batch.attention_mask.gt(1)).any().item<bool>())
+        throw InputError("attention_mask must hold only 0 and 1");
+    } else {
+      batch.attention_mask = at::ones_like(batch.input_ids);
+    }
+    const int64_t lowest = batch.input_ids.min().item<int64_t>();
+    const int64_t highest = batch.input_ids.max().item<int64_t>();
+    if (lowest < 0 || highest >= info_.vocab_size)
+      throw InputError("input_ids hold token id " + std::to_string(lowest < 0 ? lowest : highest) +
+                       ", outside the model's vocabulary [0, " + std::to_string(info_.vocab_size) + ")");
+    if (options.positions_from_mask) {
+      batch.positions = (batch.attention_mask.cumsum(1) - 1).masked_fill_(batch.attention_mask.eq(0), 1);
+    } else {
+      batch.positions = at::arange(input_ids.size(1), batch.input_ids.options()).unsqueeze(0).expand_as(batch.input_ids);
+    }
+    return architecture_->forward(batch, on_hidden, options.compute_logits);
   } catch (...) {
     rethrow_with_context(info_.dir.empty() ? "model " + info_.model_type + " (built from a config)" : info_.dir.string());
   }
-}
-
-at::Tensor CausalLM::checked_forward(const at::Tensor& input_ids, const at::Tensor& attention_mask, const HiddenCallback& on_hidden,
-                                     const ForwardOptions& options) {
-  if (!input_ids.defined() || input_ids.dim() != 2 || input_ids.size(0) == 0 || input_ids.size(1) == 0)
-    throw InputError("input_ids must be a non-empty [batch, length] tensor");
-  if (at::isFloatingType(input_ids.scalar_type()) || input_ids.scalar_type() == at::kBool)
-    throw InputError(std::string("input_ids must be integers, got ") + c10::toString(input_ids.scalar_type()));
-  detail::Batch batch;
-  batch.input_ids = input_ids.to(options_.device, at::kLong);
-  if (attention_mask.defined()) {
-    if (attention_mask.sizes() != input_ids.sizes())
-      throw InputError("attention_mask shape " + shape_string(attention_mask.sizes().vec()) + " differs from input_ids " +
-                       shape_string(input_ids.sizes().vec()));
-    batch.attention_mask = attention_mask.to(options_.device, at::kLong);
-    if (batch.attention_mask.lt(0).logical_or(batch.attention_mask.gt(1)).any().item<bool>())
-      throw InputError("attention_mask must hold only 0 and 1");
-  } else {
-    batch.attention_mask = at::ones_like(batch.input_ids);
-  }
-  const int64_t lowest = batch.input_ids.min().item<int64_t>();
-  const int64_t highest = batch.input_ids.max().item<int64_t>();
-  if (lowest < 0 || highest >= info_.vocab_size)
-    throw InputError("input_ids hold token id " + std::to_string(lowest < 0 ? lowest : highest) +
-                     ", outside the model's vocabulary [0, " + std::to_string(info_.vocab_size) + ")");
-  if (options.positions_from_mask) {
-    batch.positions = (batch.attention_mask.cumsum(1) - 1).masked_fill_(batch.attention_mask.eq(0), 1);
-  } else {
-    batch.positions = at::arange(input_ids.size(1), batch.input_ids.options()).unsqueeze(0).expand_as(batch.input_ids);
-  }
-  return architecture_->forward(batch, on_hidden, options.compute_logits);
 }
 
 void CausalLM::save(const std::filesystem::path& dir) const {

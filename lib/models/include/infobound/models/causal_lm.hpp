@@ -68,7 +68,7 @@ class CausalLM : public torch::nn::Module {  // parameters carry the HF state_di
   // input_ids and attention_mask are integer [B, T] (any device; mask 1 = token, 0 = pad; an
   // undefined mask means all ones). Returns logits [B, T, V] when options.compute_logits, else
   // an undefined tensor. Runs with gradients if the caller enables them (training); the
-  // pipeline calls it under NoGradGuard. Every error it throws names the model directory.
+  // pipeline calls it under NoGradGuard.
   at::Tensor forward(const at::Tensor& input_ids, const at::Tensor& attention_mask, const HiddenCallback& on_hidden = {},
                      const ForwardOptions& options = {});
 
@@ -77,8 +77,6 @@ class CausalLM : public torch::nn::Module {  // parameters carry the HF state_di
 
  private:
   CausalLM(nlohmann::json config, std::string source, const LoadOptions& options);
-  at::Tensor checked_forward(const at::Tensor& input_ids, const at::Tensor& attention_mask, const HiddenCallback& on_hidden,
-                             const ForwardOptions& options);
   nlohmann::json config_;
   LoadOptions options_;
   ModelInfo info_;

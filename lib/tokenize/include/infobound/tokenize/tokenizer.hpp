@@ -23,8 +23,7 @@ class Tokenizer {
 
   // `utf8_text` must be valid UTF-8 (see to_valid_utf8); invalid input is an InputError.
   // `add_special_tokens` switches the post-processor's template (BOS/EOS) on or off; added
-  // tokens written in the text are matched either way, as the reference does. Errors name this
-  // tokenizer's file.
+  // tokens written in the text are matched either way, as the reference does.
   std::vector<int64_t> encode(std::string_view utf8_text, bool add_special_tokens = true) const;
 
   // Ids unknown to the tokenizer are skipped, as the reference does.
@@ -37,7 +36,6 @@ class Tokenizer {
 
  private:
   explicit Tokenizer(std::shared_ptr<const TokenizerImpl> impl);
-  std::vector<int64_t> encode_valid(std::string_view utf8_text, bool add_special_tokens) const;
   std::shared_ptr<const TokenizerImpl> impl_;
 };
 

@@ -1,4 +1,4 @@
-#include "infobound/core/error.hpp"
+#include "infobound/core/error_context.hpp"
 
 #include <new>
 
