@@ -316,7 +316,7 @@ RuntimeSpec parse_runtime(yaml::Map& map) {
   r.gpu_tflops = map.number("gpu_tflops", r.gpu_tflops);
   map.finish();
   if (r.batch_size < 1) yaml::fail(map.file(), map.node(), "runtime.batch_size must be >= 1");
-  if (r.threads < 0) yaml::fail(map.file(), map.node(), "runtime.threads must be >= 0 (0 = automatic)");
+  if (r.threads < 0 || r.threads > 4096) yaml::fail(map.file(), map.get("threads"), "runtime.threads must be in 0..4096 (0 = automatic)");
   if (r.device != "cpu" && r.device.rfind("cuda", 0) != 0) yaml::fail(map.file(), map.node(), "runtime.device must be cpu, cuda or cuda:N");
   if (r.heartbeat_seconds <= 0 || r.gpu_tflops <= 0) yaml::fail(map.file(), map.node(), "runtime.heartbeat_seconds and gpu_tflops must be > 0");
   return r;
