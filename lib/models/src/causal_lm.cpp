@@ -236,31 +236,34 @@ CausalLM::~CausalLM() = default;
 std::shared_ptr<CausalLM> CausalLM::load(const std::filesystem::path& dir, const LoadOptions& options) {
   const auto config_path = dir / "config.json";
   if (!std::filesystem::exists(config_path)) throw InputError(dir.string() + ": no config.json (not a model directory)");
-  nlohmann::json config = io::read_json_file(config_path);
-  const auto checkpoint = io::SafetensorsCheckpoint::open(dir);
-  // The checkpoint's header shapes are checked against config.json before the model allocates
-  // anything at config.json's sizes: the sizes it declares are then backed by the files.
-  {
-    auto architecture = make_architecture(config, config_path.string());
-    match_checkpoint(checkpoint, *architecture, declared_parameters(*architecture));
-  }
-  std::shared_ptr<CausalLM> model(new CausalLM(std::move(config), config_path.string(), options));
-  model->info_.dir = dir;
-  const auto views = match_checkpoint(checkpoint, *model->architecture_, model->specs_);
-  at::NoGradGuard no_grad;
-  for (std::size_t i = 0; i < views.size(); ++i) {
-    const auto& view = views[i];
-    // An unaligned view (possible after an odd-sized F16 tensor) is copied by tensor(); the
-    // copy_ below casts to the compute dtype and moves to the device in one step.
-    at::Tensor source = at::from_blob(const_cast<std::byte*>(view.bytes.data()), view.shape,
-                                      at::TensorOptions().dtype(*io::to_scalar_type(view.dtype)));
-    if (reinterpret_cast<uintptr_t>(view.bytes.data()) % io::dtype_size(view.dtype) != 0) source = source.clone();
-    model->stored_parameters_[i].second.copy_(source);
-  }
-  for (const auto& [name, tensor] : model->stored_parameters_)
-    require_finite(tensor, tensor_source(checkpoint, *model->architecture_, name), options.dtype);
-  model->info_.stored_dtype = stored_dtypes(checkpoint);
-  return model;
+  // Whatever fails while reading (libtorch, memory) names the model directory.
+  return with_context(dir.string(), [&] {
+    nlohmann::json config = io::read_json_file(config_path);
+    const auto checkpoint = io::SafetensorsCheckpoint::open(dir);
+    // The checkpoint's header shapes are checked against config.json before the model allocates
+    // anything at config.json's sizes: the sizes it declares are then backed by the files.
+    {
+      auto architecture = make_architecture(config, config_path.string());
+      match_checkpoint(checkpoint, *architecture, declared_parameters(*architecture));
+    }
+    std::shared_ptr<CausalLM> model(new CausalLM(std::move(config), config_path.string(), options));
+    model->info_.dir = dir;
+    const auto views = match_checkpoint(checkpoint, *model->architecture_, model->specs_);
+    at::NoGradGuard no_grad;
+    for (std::size_t i = 0; i < views.size(); ++i) {
+      const auto& view = views[i];
+      // An unaligned view (possible after an odd-sized F16 tensor) is copied by tensor(); the
+      // copy_ below casts to the compute dtype and moves to the device in one step.
+      at::Tensor source = at::from_blob(const_cast<std::byte*>(view.bytes.data()), view.shape,
+                                        at::TensorOptions().dtype(*io::to_scalar_type(view.dtype)));
+      if (reinterpret_cast<uintptr_t>(view.bytes.data()) % io::dtype_size(view.dtype) != 0) source = source.clone();
+      model->stored_parameters_[i].second.copy_(source);
+    }
+    for (const auto& [name, tensor] : model->stored_parameters_)
+      require_finite(tensor, tensor_source(checkpoint, *model->architecture_, name), options.dtype);
+    model->info_.stored_dtype = stored_dtypes(checkpoint);
+    return model;
+  });
 }
 
 std::shared_ptr<CausalLM> CausalLM::from_config(const nlohmann::json& config, const LoadOptions& options) {
