@@ -73,7 +73,8 @@ check() {
     local lines
     lines=$(grep -c ": error: " "$WORK/case.err" || true)
     if [ "$lines" -ne 1 ]; then verdict="$lines error lines"
-    elif ! grep ": error: " "$WORK/case.err" | grep -q -e "$WORK" -e "$SOURCE_DIR"; then verdict="the error names no file"
+    elif ! grep ": error: " "$WORK/case.err" | grep -q -e "$(basename "$damaged")" -e "$WORK" -e "$SOURCE_DIR" -e ": error: .*/"; then
+      verdict="the error names no file"
     elif [ "$(wc -l < "$WORK/case.err")" -gt 40 ]; then verdict="$(wc -l < "$WORK/case.err") lines of stderr"
     elif [ -e "$final" ]; then verdict="exit 2 but $final was written"
     fi
