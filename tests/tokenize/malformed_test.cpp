@@ -165,7 +165,7 @@ TEST(MalformedTokenizer, AddedTokenIdBeyondTheVocabularyIsRefused) {
                "model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": ["a b"]}})";
   };
   const auto good = write_file("added-good.json", with_added(R"({"id": 3, "content": "<eos>", "special": true},
-                                                               {"id": 0, "content": "a", "special": false})"));
+                                                               {"id": 2, "content": "ab", "special": false})"));
   EXPECT_EQ(load_error(good), "");
   EXPECT_EQ(Tokenizer::from_file(good).encode("ab<eos>"), (std::vector<int64_t>{2, 3}));
   const auto path = write_file("added-beyond.json", with_added(R"({"id": 7, "content": "<eos>", "special": true})"));
