@@ -65,7 +65,7 @@ EXTRA=$'estimator:\n  calibration: exakt' base > "$WORK/in/calibration.yaml"
 expect_error calibration "calibration.yaml:10:16: estimator.calibration 'exakt' is not one of" "$WORK/in/calibration.yaml"
 EXTRA=$'estimator:\n  layers: [0, 40]' base > "$WORK/in/layers.yaml"
 expect_error layer-index "layers.yaml:10:11: estimator.layers: layer 40 does not exist" "$WORK/in/layers.yaml"
-MODEL_LINE=$'path: '"$data"$'/tinystories-656k\n    checkpoints:\n      - {steps: {from: 0, to: 100000000000, every: 1}, path: ck/{step}}' \
+MODEL_LINE=$'path: '"$data"$'/tinystories-656k\n    checkpoints:\n      - {steps: {from: 0, to: 100000000000, every: 1}, path: "ck/{step}"}' \
   base > "$WORK/in/steps.yaml"
 expect_error step-series "models\[0\].checkpoints\[0\].steps: the series has 100000000001 steps" "$WORK/in/steps.yaml"
 
