@@ -2,10 +2,10 @@
 # Fuzz-style property test: randomly damaged copies of good inputs of every kind infobound reads,
 # fed to the real binary. Each case must end in exit 0, or exit 2 with one error line that names
 # a file; never a signal, a hang, "internal error", or a result file under its final name.
-# FUZZ_CASES (per input kind, default 8) and FUZZ_SEED (default 1) size and vary the run; the
+# FUZZ_CASES (per input kind, default 4) and FUZZ_SEED (default 1) size and vary the run; the
 # case that failed is kept under $WORK/failed with the command that reproduces it.
 source "$(dirname "$0")/common.sh"
-CASES=${FUZZ_CASES:-8}
+CASES=${FUZZ_CASES:-4}
 SEED=${FUZZ_SEED:-1}
 LIMIT=${FUZZ_TIMEOUT:-60}
 DAMAGE="python3 $SOURCE_DIR/tests/integration/damage.py"
