@@ -8,7 +8,9 @@
 
 #include "command.hpp"
 #include "infobound/core/blas.hpp"
+#include "infobound/core/config.hpp"
 #include "infobound/core/error.hpp"
+#include "infobound/core/error_context.hpp"
 #include "infobound/estimate/accumulator.hpp"
 #include "infobound/estimate/calibration.hpp"
 #include "infobound/estimate/soft_assign.hpp"
@@ -27,6 +29,16 @@ struct CaseInput {
   std::vector<at::Tensor> labels;
 };
 
+// A NaN or infinite value would be read as zero mass by the estimator: refuse it where it enters.
+void require_finite(const at::Tensor& values, const std::string& where, const std::string& dataset) {
+  const at::Tensor finite = at::isfinite(values);
+  if (finite.all().item<bool>()) return;
+  const int64_t first = at::logical_not(finite).flatten().nonzero()[0][0].item<int64_t>();
+  const int64_t columns = values.dim() == 2 ? values.size(1) : 1;
+  throw InputError(where + ": dataset '" + dataset + "' holds a NaN or infinite value (first at row " + std::to_string(first / columns) +
+                   ", column " + std::to_string(first % columns) + ")");
+}
+
 CaseInput read_case(const io::Hdf5Reader& file) {
   const std::string where = file.path().string();
   CaseInput input;
@@ -34,7 +46,11 @@ CaseInput read_case(const io::Hdf5Reader& file) {
   const auto z_shape = file.shape("z");
   if (z_shape.size() != 2 || !file.is_float("z"))
     throw InputError(where + ": dataset 'z' must be a 2-D float array [N, d]");
+  if (z_shape[0] == 0 || z_shape[1] == 0)
+    throw InputError(where + ": dataset 'z' is empty (" + std::to_string(z_shape[0]) + " x " + std::to_string(z_shape[1]) +
+                     "); the estimator needs at least one row of hidden states");
   input.z = file.dataset("z");
+  require_finite(input.z, where, "z");
   if (!file.has("labels")) throw InputError(where + ": missing group 'labels' (one integer array per label set)");
   for (const auto& name : file.children("labels")) {
     const std::string dataset = "labels/" + name;
@@ -58,7 +74,9 @@ at::Tensor read_reference_points(const io::Hdf5Reader& file, int64_t n_bins, int
     throw InputError(where + ": dataset 'w' must be a float array [n_bins, " + std::to_string(d) + "]");
   if (n_bins > 0 && shape[0] != n_bins)
     throw InputError(where + ": dataset 'w' has " + std::to_string(shape[0]) + " rows but --n-bins is " + std::to_string(n_bins));
-  return file.dataset("w").to(at::kFloat);
+  const at::Tensor w = file.dataset("w");
+  require_finite(w, where, "w");
+  return w.to(at::kFloat);
 }
 
 nlohmann::json number_or_null(double value) { return std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(); }
@@ -84,6 +102,9 @@ int run_estimate(int argc, char** argv) {
   const int64_t d = input.z.size(1);
   int64_t n_bins = vm.count("n-bins") ? vm["n-bins"].as<int64_t>()
                    : file.has_attribute("/", "n_bins") ? file.attribute_int("/", "n_bins") : 100;
+  if (n_bins < 2 || n_bins > kMaxBins)
+    throw InputError((vm.count("n-bins") ? std::string("--n-bins") : file.path().string() + ": attribute 'n_bins'") + " must be in 2.." +
+                     std::to_string(kMaxBins) + " (got " + std::to_string(n_bins) + "); " + kMaxBinsReason);
   const bool use_file_points = vm.count("use-reference-points") > 0;
   at::Tensor points;
   if (use_file_points) {
@@ -97,7 +118,10 @@ int run_estimate(int argc, char** argv) {
   const std::string calibration_text = vm.count("calibration") ? vm["calibration"].as<std::string>()
                                        : file.has_attribute("/", "calibration") ? file.attribute_string("/", "calibration")
                                                                                 : "find_eps";
-  const double eps = est::calibrate_eps(n_bins, d, est::Calibration::parse(calibration_text));
+  const est::Calibration calibration = with_context(
+      vm.count("calibration") ? "--calibration" : file.path().string() + ": attribute 'calibration'",
+      [&] { return est::Calibration::parse(calibration_text); });
+  const double eps = with_context(file.path().string(), [&] { return est::calibrate_eps(n_bins, d, calibration); });
   const std::string precision = vm["precision"].as<std::string>();
   if (precision != "float32" && precision != "float64") throw UsageError("--precision must be float32 or float64");
 

@@ -9,6 +9,7 @@
 
 #include "command.hpp"
 #include "infobound/core/error.hpp"
+#include "infobound/core/error_context.hpp"
 #include "infobound/tokenize/tokenizer.hpp"
 #include "options.hpp"
 
@@ -58,7 +59,7 @@ void tokenize_jsonl(const tokenize::Tokenizer& tokenizer, const std::string& pat
       if (!record["add_special_tokens"].is_boolean()) throw InputError(where + ": \"add_special_tokens\" must be true or false");
       add_special = record["add_special_tokens"].get<bool>();
     }
-    print_ids(tokenizer.encode(record["text"].get_ref<const std::string&>(), add_special), out);
+    print_ids(with_context(where, [&] { return tokenizer.encode(record["text"].get_ref<const std::string&>(), add_special); }), out);
     if (out.size() > (1 << 16)) {
       std::fwrite(out.data(), 1, out.size(), stdout);
       out.clear();

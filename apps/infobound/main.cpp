@@ -2,12 +2,17 @@
 #include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <filesystem>
+#include <new>
 #include <string>
+
+#include <c10/util/Exception.h>
 
 #include <boost/program_options/errors.hpp>
 
 #include "command.hpp"
 #include "infobound/core/error.hpp"
+#include "infobound/core/error_context.hpp"
 #include "infobound/core/log.hpp"
 #include "infobound/core/openmp_env.hpp"
 #include "infobound/core/version.hpp"
@@ -62,8 +67,22 @@ int main(int argc, char** argv) {
   } catch (const Interrupted& e) {
     std::fprintf(stderr, "infobound %s: interrupted: %s\n", name.c_str(), e.what());
     return 3;
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr,
+                 "infobound %s: error: out of memory (an input declares sizes this machine cannot hold; check the model's "
+                 "config.json and the study's n_bins, batch_size and max_length)\n",
+                 name.c_str());
+    return 2;
+  } catch (const c10::Error& e) {
+    // libtorch appends a C++ backtrace: one line for the user, the rest for --verbose.
+    log::debug(e.what());
+    std::fprintf(stderr, "infobound %s: error: libtorch: %s\n", name.c_str(), first_line(e.what_without_backtrace()).c_str());
+    return 2;
+  } catch (const std::filesystem::filesystem_error& e) {
+    std::fprintf(stderr, "infobound %s: error: %s\n", name.c_str(), first_line(e.what()).c_str());
+    return 2;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "infobound %s: internal error: %s\n", name.c_str(), e.what());
+    std::fprintf(stderr, "infobound %s: internal error: %s\n", name.c_str(), first_line(e.what()).c_str());
     return 1;
   }
 }

@@ -59,6 +59,11 @@ inline bool parse_pipeline_args(int argc, char** argv, boost::program_options::o
   if (!parse_options(argc, argv, options, vm, usage)) return false;
   if (!args.run.empty() && (!args.config.empty() || !args.out.empty())) throw UsageError("give --run RUN alone, or --config FILE --out RUN");
   if (args.run.empty() && (args.config.empty() || args.out.empty())) throw UsageError("give --config FILE --out RUN (or --run RUN once planned)");
+  for (const std::string& dir : {args.out, args.run}) {
+    std::error_code error;
+    if (!dir.empty() && std::filesystem::exists(dir, error) && !std::filesystem::is_directory(dir, error))
+      throw InputError(dir + ": exists and is not a directory (a run directory is expected)");
+  }
   if (args.verbose) log::set_level(log::Level::debug);
   return true;
 }

@@ -208,3 +208,51 @@ TEST(Documents, MessagesRenderWithConfiguredRolePrefixesAndBadMessagesNameTheirL
   const std::string empty = error_of(R"({"chosen": [], "rejected": [{"role": "user", "content": "y"}]})");
   EXPECT_NE(empty.find("line 2: field 'chosen': expected a non-empty list"), std::string::npos) << empty;
 }
+
+TEST(Sequences, PairWithoutTheResponseMarkerNamesFileAndLine) {
+  const fs::path dir = scratch("no-marker");
+  write(dir / "p.jsonl", R"({"chosen": "Q: x\n\nAssistant: yes", "rejected": "Q: x\n\nAssistant: no"})" "\n"
+                         R"({"chosen": "User: hi\nBot: yes", "rejected": "User: hi\nBot: no"})" "\n");
+  try {
+    tokenize_corpus(spec_for(dir / "p.jsonl", SourceFormat::preference_jsonl), byte_encoder);
+    FAIL() << "a pair without its marker fell back to the common prefix";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind((dir / "p.jsonl").string() + " line 2: the pair's common prefix does not contain the response "
+                                                                       "marker \"\\n\\nAssistant:\"", 0),
+              0u)
+        << e.what();
+  }
+  // An empty marker asks for the longest common prefix explicitly.
+  CorpusSpec spec = spec_for(dir / "p.jsonl", SourceFormat::preference_jsonl);
+  spec.sources[0].response_marker = "";
+  EXPECT_EQ(tokenize_corpus(spec, byte_encoder).n_sequences(), 4);
+}
+
+TEST(Sequences, TokenizerErrorsNameTheRecord) {
+  const fs::path dir = scratch("record");
+  write(dir / "d.jsonl", "{\"text\": \"fine\"}\n\n{\"text\": \"boom\"}\n");
+  const Encoder failing = [](std::string_view text, bool special) {
+    if (text == "boom") throw InputError("tok.json: regex \"x\" failed on a text of 4 bytes: match limit exceeded");
+    return byte_encoder(text, special);
+  };
+  try {
+    tokenize_corpus(spec_for(dir / "d.jsonl", SourceFormat::jsonl), failing);
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()), (dir / "d.jsonl").string() + " line 3: tok.json: regex \"x\" failed on a text of 4 bytes: match limit exceeded");
+  }
+}
+
+TEST(Documents, DirectoryGivenAsCorpusFileIsReportedAsADirectory) {
+  const fs::path dir = scratch("dir-as-file");
+  fs::create_directories(dir / "c.txt");
+  for (const fs::path& path : {dir / "c.txt", dir / "c.txt.gz"}) {
+    if (path.extension() == ".gz") fs::create_directories(path);
+    try {
+      tokenize_corpus(spec_for(path, SourceFormat::text), byte_encoder);
+      FAIL() << path;
+    } catch (const InputError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind(path.string() + ": is a directory", 0), 0u) << e.what();
+    }
+  }
+}

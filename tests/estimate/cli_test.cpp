@@ -3,6 +3,8 @@
 #include <hdf5.h>
 
 #include <cstdio>
+#include <limits>
+#include <optional>
 #include <nlohmann/json.hpp>
 
 #include "fixtures.hpp"
@@ -28,7 +30,10 @@ std::string case_path(int index) {
 }
 
 // Writes a small case file with the given datasets (float z of `z_dims`, one integer label array).
-std::string write_case(const std::string& name, std::vector<hsize_t> z_dims, hsize_t label_rows, bool with_z = true) {
+// `z_at_5` overwrites the sixth value of z (row 1, column 1 when d = 4); `w_value`, when set, adds
+// a reference-point dataset w [10, d] filled with it.
+std::string write_case(const std::string& name, std::vector<hsize_t> z_dims, hsize_t label_rows, bool with_z = true,
+                       std::optional<float> z_at_5 = std::nullopt, std::optional<float> w_value = std::nullopt) {
   const std::string path = (infobound::testing::scratch_dir("estimate_cli") / name).string();
   const hid_t file = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   if (with_z) {
@@ -36,9 +41,20 @@ std::string write_case(const std::string& name, std::vector<hsize_t> z_dims, hsi
     for (auto d : z_dims) count *= d;
     std::vector<float> z(count, 0.5f);
     for (size_t i = 0; i < z.size(); ++i) z[i] = static_cast<float>((i * 7919) % 13) - 6.0f;
+    if (z_at_5 && z.size() > 5) z[5] = *z_at_5;
     const hid_t space = H5Screate_simple(static_cast<int>(z_dims.size()), z_dims.data(), nullptr);
     const hid_t set = H5Dcreate2(file, "z", H5T_IEEE_F32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
     H5Dwrite(set, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, z.data());
+    H5Dclose(set);
+    H5Sclose(space);
+  }
+  if (w_value) {
+    const hsize_t w_dims[2] = {10, z_dims.back()};
+    std::vector<float> w(10 * z_dims.back(), 0.25f);
+    w[3] = *w_value;
+    const hid_t space = H5Screate_simple(2, w_dims, nullptr);
+    const hid_t set = H5Dcreate2(file, "w", H5T_IEEE_F32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    H5Dwrite(set, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, w.data());
     H5Dclose(set);
     H5Sclose(space);
   }
@@ -130,4 +146,31 @@ TEST(EstimateCli, BadFilesGetOneLineErrorsNamingFileAndDataset) {
   EXPECT_EQ(missing.exit_code, 2);
   const Result good = run("estimate --input " + write_case("ib_good.h5", {30, 4}, 30) + " --n-bins 10");
   EXPECT_EQ(good.exit_code, 0) << good.out;
+}
+
+// A NaN total used to be read as zero mass: H = 0, MI = 0 or a negative MI, exit 0.
+TEST(EstimateCli, NonFiniteOrEmptyInputsAreErrorsNamingFileAndDataset) {
+  const float nan = std::numeric_limits<float>::quiet_NaN(), inf = std::numeric_limits<float>::infinity();
+  struct Bad {
+    std::string file, arguments, expected;
+  };
+  const std::vector<Bad> cases{
+      {write_case("ib_nan_z.h5", {30, 4}, 30, true, nan), "", "dataset 'z' holds a NaN or infinite value (first at row 1, column 1)"},
+      {write_case("ib_inf_z.h5", {30, 4}, 30, true, -inf), "", "dataset 'z' holds a NaN or infinite value"},
+      {write_case("ib_empty_z.h5", {0, 4}, 0), "", "dataset 'z' is empty (0 x 4)"},
+      {write_case("ib_inf_w.h5", {30, 4}, 30, true, std::nullopt, inf), " --use-reference-points",
+       "dataset 'w' holds a NaN or infinite value (first at row 0, column 3)"},
+  };
+  for (const auto& bad : cases) {
+    const Result result = run("estimate --input " + bad.file + bad.arguments);
+    EXPECT_EQ(result.exit_code, 2) << result.out;
+    EXPECT_NE(result.out.find(bad.file + ": " + bad.expected), std::string::npos) << result.out;
+    EXPECT_EQ(std::count(result.out.begin(), result.out.end(), '\n'), 1) << result.out;
+  }
+  const Result huge = run("estimate --input " + write_case("ib_bins.h5", {30, 4}, 30) + " --n-bins 1000000000000");
+  EXPECT_EQ(huge.exit_code, 2) << huge.out;
+  EXPECT_NE(huge.out.find("--n-bins must be in 2..65536 (got 1000000000000)"), std::string::npos) << huge.out;
+  const Result calibration = run("estimate --input " + write_case("ib_cal.h5", {30, 4}, 30) + " --calibration exakt");
+  EXPECT_EQ(calibration.exit_code, 2) << calibration.out;
+  EXPECT_NE(calibration.out.find("--calibration: calibration 'exakt' is not one of"), std::string::npos) << calibration.out;
 }

@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 
 #include "golden_support.hpp"
 #include "infobound/core/error.hpp"
@@ -169,6 +170,97 @@ TEST_F(BadModel, InspectChecksWithoutReadingWeights) {
   config_.erase("rms_norm_eps");
   write();
   EXPECT_THROW(models::inspect_model(dir_), InputError);
+}
+
+// config.json sizes are compared with the checkpoint's header before anything is allocated.
+TEST_F(BadModel, HugeSizesNeverAllocate) {
+  config_["hidden_size"] = int64_t{1} << 40;
+  write();
+  auto error = load_error();
+  EXPECT_TRUE(contains(error, (dir_ / "config.json").string())) << error;
+  EXPECT_TRUE(contains(error, "key 'hidden_size' is 1099511627776, more than any model can have")) << error;
+  // Within the per-key bound but not backed by the weights: the header check refuses it first.
+  config_["hidden_size"] = int64_t{1} << 24;
+  config_["intermediate_size"] = int64_t{1} << 24;
+  config_.erase("head_dim");
+  write();
+  error = load_error();
+  EXPECT_TRUE(contains(error, "but config.json needs")) << error;
+  // Without a checkpoint (from_config) the declared bytes are compared with the machine's memory.
+  try {
+    models::CausalLM::from_config(config_);
+    ADD_FAILURE() << "a 2^24-wide model was allocated";
+  } catch (const InputError& e) {
+    EXPECT_TRUE(contains(e.what(), "more than this machine's memory")) << e.what();
+  }
+}
+
+TEST_F(BadModel, ImpossibleConfigValues) {
+  config_["rope_theta"] = 0;
+  write();
+  auto error = load_error();
+  EXPECT_TRUE(contains(error, (dir_ / "config.json").string() + ": rope_theta must be a finite number > 0")) << error;
+  config_["rope_theta"] = -5.0;
+  write();
+  EXPECT_TRUE(contains(load_error(), "rope_theta must be a finite number > 0")) << load_error();
+  config_["rope_theta"] = 10000.0;
+  config_["rms_norm_eps"] = -1e-6;
+  write();
+  EXPECT_TRUE(contains(load_error(), "key 'rms_norm_eps' must be >= 0")) << load_error();
+  config_["rms_norm_eps"] = 1e-6;
+  config_["num_hidden_layers"] = 100000;
+  write();
+  EXPECT_TRUE(contains(load_error(), "key 'num_hidden_layers' is 100000")) << load_error();
+  config_["num_hidden_layers"] = 3;
+  config_["rope_scaling"] = {{"rope_type", "linear"}, {"factor", 0.0}};
+  write();
+  EXPECT_TRUE(contains(load_error(), "rope_scaling 'factor' must be a finite number > 0")) << load_error();
+}
+
+TEST_F(BadModel, NonFiniteWeightNamesFileAndTensor) {
+  for (auto& [name, tensor] : tensors_)
+    if (name == "model.layers.2.mlp.down_proj.weight") tensor.view(-1)[7] = std::numeric_limits<float>::quiet_NaN();
+  write();
+  auto error = load_error();
+  EXPECT_TRUE(contains(error, (dir_ / "model.safetensors").string() + ": tensor 'model.layers.2.mlp.down_proj.weight' holds 1 NaN"))
+      << error;
+  for (auto& [name, tensor] : tensors_) {
+    if (name == "model.layers.2.mlp.down_proj.weight") tensor.view(-1)[7] = 0.0f;
+    if (name == "model.norm.weight") tensor.view(-1)[0] = std::numeric_limits<float>::infinity();
+  }
+  write();
+  error = load_error();
+  EXPECT_TRUE(contains(error, "tensor 'model.norm.weight' holds 1 NaN or infinite")) << error;
+}
+
+TEST_F(BadModel, ForwardErrorsNameTheModelDirectory) {
+  write();
+  const auto model = models::CausalLM::load(dir_);
+  at::NoGradGuard no_grad;
+  for (const auto& [ids, mask] : {std::pair{at::full({1, 3}, 512, at::kLong), at::Tensor()},
+                                  std::pair{at::zeros({1, 3}, at::kLong), at::ones({2, 3}, at::kLong)}}) {
+    try {
+      model->forward(ids, mask);
+      ADD_FAILURE() << "bad forward input accepted";
+    } catch (const InputError& e) {
+      EXPECT_EQ(std::string(e.what()).rfind(dir_.string() + ": ", 0), 0u) << e.what();
+    }
+  }
+}
+
+TEST(BadGpt2, PositionsBeyondNPositionsNameTheModel) {
+  const fs::path dir = test::fixtures() / "models" / "gpt2";
+  if (!fs::exists(dir)) GTEST_SKIP() << "fixture not found: " << dir;
+  const auto model = models::CausalLM::load(dir);
+  const int64_t positions = io::read_json_file(dir / "config.json").at("n_positions").get<int64_t>();
+  at::NoGradGuard no_grad;
+  try {
+    model->forward(at::zeros({1, positions + 1}, at::kLong), {});
+    FAIL() << "a sequence longer than n_positions was accepted";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind(dir.string() + ": GPT-2 model has " + std::to_string(positions) + " positions", 0), 0u)
+        << e.what();
+  }
 }
 
 }  // namespace

@@ -154,5 +154,39 @@ TEST(MalformedTokenizer, InvalidUtf8TextIsAnErrorWithOffset) {
   }
 }
 
+// An added token outside the model's vocabulary gets the next free id; a file that declares
+// another id is inconsistent (transformers refuses it) and would shift every later id.
+TEST(MalformedTokenizer, AddedTokenIdBeyondTheVocabularyIsRefused) {
+  auto with_added = [](const std::string& added) {
+    return R"({"version": "1.0", "added_tokens": [)" + added +
+           R"(], "normalizer": null, "pre_tokenizer": null, "post_processor": null, "decoder": null,
+               "model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2}, "merges": ["a b"]}})";
+  };
+  const auto good = write_file("added-good.json", with_added(R"({"id": 3, "content": "<eos>", "special": true},
+                                                               {"id": 2, "content": "ab", "special": false})"));
+  EXPECT_EQ(load_error(good), "");
+  EXPECT_EQ(Tokenizer::from_file(good).encode("ab<eos>"), (std::vector<int64_t>{2, 3}));
+  const auto path = write_file("added-beyond.json", with_added(R"({"id": 7, "content": "<eos>", "special": true})"));
+  const std::string error = load_error(path);
+  EXPECT_EQ(error.rfind(path.string() + ": added_tokens[0] '<eos>' declares id 7", 0), 0u) << error;
+  EXPECT_CONTAINS(error, "this one would be 3");
+}
+
+// A pre-tokenizer regex with catastrophic backtracking hits PCRE2's match limit: the error names
+// the tokenizer file (the corpus adds the record, see tests/corpus).
+TEST(MalformedTokenizer, RegexMatchLimitNamesTheTokenizerFile) {
+  const auto path = write_file("backtracking.json",
+                               tiny_tokenizer("", R"({"type": "Split", "pattern": {"Regex": "(a+)+\\d"}, "behavior": "Isolated", "invert": false})"));
+  ASSERT_EQ(load_error(path), "");
+  const Tokenizer tokenizer = Tokenizer::from_file(path);
+  try {
+    tokenizer.encode(std::string(40, 'a'));
+    FAIL() << "the match limit was not reached";
+  } catch (const InputError& e) {
+    EXPECT_EQ(std::string(e.what()).rfind(path.string() + ": regex", 0), 0u) << e.what();
+    EXPECT_CONTAINS(std::string(e.what()), "limit");
+  }
+}
+
 }  // namespace
 }  // namespace infobound::tokenize

@@ -13,6 +13,7 @@
 #include "infobound/bound/ngram_joint.hpp"
 #include "infobound/bound/token_cache.hpp"
 #include "infobound/core/atomic_file.hpp"
+#include "infobound/core/config.hpp"
 #include "infobound/core/error.hpp"
 #include "infobound/core/log.hpp"
 #include "infobound/core/version.hpp"
@@ -69,7 +70,9 @@ BoundRunResult run_bound(const BoundRunOptions& options) {
   if (options.n_bins) n_bins = *options.n_bins;
   else if (metrics) n_bins = n_bins_of_metrics(*metrics);
   else throw InputError(metrics_path.string() + ": not found, so n_bins is unknown: pass --n-bins");
-  if (n_bins < 2) throw InputError("n_bins must be at least 2 (got " + std::to_string(n_bins) + ")");
+  if (n_bins < 2 || n_bins > kMaxBins)
+    throw InputError(std::string(options.n_bins ? "--n-bins" : metrics_path.string() + ": n_bins") + " must be in 2.." +
+                     std::to_string(kMaxBins) + " (got " + std::to_string(n_bins) + "); " + kMaxBinsReason);
 
   const auto caches = find_token_caches(options.run_dir);
   if (caches.empty())

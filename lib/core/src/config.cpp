@@ -5,8 +5,10 @@
 #include <set>
 #include <sstream>
 
+#include "infobound/core/calibration_mode.hpp"
 #include "infobound/core/error.hpp"
 #include "infobound/core/hf_cache.hpp"
+#include "infobound/core/input_file.hpp"
 #include "infobound/core/sha256.hpp"
 #include "infobound/core/yaml_schema.hpp"
 
@@ -16,6 +18,10 @@ namespace {
 
 std::string at(const std::string& file, const YAML::Node& node) {
   return file + ":" + std::to_string(node.Mark().line + 1);
+}
+
+std::string yaml_location(const std::string& file, const YAML::Node& node) {
+  return file + ":" + std::to_string(node.Mark().line + 1) + ":" + std::to_string(node.Mark().column + 1);
 }
 
 fs::path relative_to(const fs::path& base_file, const std::string& value) {
@@ -44,8 +50,13 @@ std::vector<int64_t> parse_steps(yaml::Map& map) {
   const int64_t from = range.integer("from"), to = range.integer("to"), every = range.integer("every");
   range.finish();
   if (every <= 0 || to < from) yaml::fail(map.file(), node, map.where() + ".steps: needs from <= to and every > 0");
+  // Counted before expanding: each step becomes a checkpoint to load and a unit to compute.
+  const uint64_t count = (static_cast<uint64_t>(to) - static_cast<uint64_t>(from)) / static_cast<uint64_t>(every) + 1;
+  if (count > static_cast<uint64_t>(kMaxCheckpointsPerSeries))
+    yaml::fail(map.file(), node, map.where() + ".steps: the series has " + std::to_string(count) + " steps; at most " +
+                                     std::to_string(kMaxCheckpointsPerSeries) + " checkpoints per series (raise 'every')");
   std::vector<int64_t> steps;
-  for (int64_t s = from; s <= to; s += every) steps.push_back(s);
+  for (uint64_t i = 0; i < count; ++i) steps.push_back(from + static_cast<int64_t>(i) * every);
   return steps;
 }
 
@@ -74,8 +85,11 @@ void parse_checkpoint(yaml::Map& map, const fs::path& file, std::vector<Checkpoi
     if (revision) c.revision = expand(*revision);
     c.hub = hub_repo;
     if (path) c.path = relative_to(file, expand(*path));
+    int64_t product = 0;
     if (tokens) c.tokens_seen = tokens;
-    else if (tokens_per_step && s) c.tokens_seen = *s * *tokens_per_step;
+    else if (tokens_per_step && s && __builtin_mul_overflow(*s, *tokens_per_step, &product))
+      yaml::fail(map.file(), map.node(), map.where() + ": step " + std::to_string(*s) + " times tokens_per_step overflows 64 bits");
+    else if (tokens_per_step && s) c.tokens_seen = product;
     if (name) c.name = expand(*name);
     else if (!c.revision.empty()) c.name = c.revision;
     else if (s) c.name = "step" + std::to_string(*s);
@@ -305,19 +319,34 @@ EstimatorSpec parse_estimator(yaml::Map& map) {
   e.fold_singletons = map.boolean("fold_singletons", e.fold_singletons);
   e.keep_tables = map.boolean("keep_tables", e.keep_tables);
   map.finish();
-  if (e.n_bins < 2) yaml::fail(map.file(), map.node(), "estimator.n_bins must be >= 2");
+  if (e.n_bins < 2 || e.n_bins > kMaxBins)
+    yaml::fail(map.file(), map.get("n_bins"), "estimator.n_bins must be in 2.." + std::to_string(kMaxBins) + " (got " +
+                                                  std::to_string(e.n_bins) + "); " + kMaxBinsReason);
+  try {
+    Calibration::parse(e.calibration);
+  } catch (const InputError& error) {
+    yaml::fail(map.file(), map.get("calibration"), std::string("estimator.") + error.what());
+  }
   if (seed < 0) yaml::fail(map.file(), map.node(), "estimator.seed must be >= 0");
   e.seed = static_cast<uint64_t>(seed);
   std::sort(e.orders.begin(), e.orders.end());
   e.orders.erase(std::unique(e.orders.begin(), e.orders.end()), e.orders.end());
   for (const int64_t order : e.orders)
-    if (order < 1 || order > 8) yaml::fail(map.file(), map.node(), "estimator.orders: order " + std::to_string(order) + " is outside 1..8");
+    if (order < 1 || order > kMaxOrder)
+      yaml::fail(map.file(), map.get("orders"), "estimator.orders: order " + std::to_string(order) + " is outside 1.." + std::to_string(kMaxOrder));
   if (layers && !layers.IsNull()) {
     if (layers.IsScalar() && (layers.Scalar() == "all" || layers.Scalar() == "blocks")) {
       e.layers.kind = layers.Scalar() == "all" ? LayerSelection::Kind::all : LayerSelection::Kind::blocks;
     } else if (layers.IsSequence() && layers.size() > 0) {
       e.layers.kind = LayerSelection::Kind::list;
-      for (std::size_t i = 0; i < layers.size(); ++i) e.layers.indices.push_back(map.as_integer(layers[i], "estimator.layers[" + std::to_string(i) + "]"));
+      for (std::size_t i = 0; i < layers.size(); ++i) {
+        const int64_t index = map.as_integer(layers[i], "estimator.layers[" + std::to_string(i) + "]");
+        if (index < -kMaxLayers || index > kMaxLayers)
+          yaml::fail(map.file(), layers[i], "estimator.layers[" + std::to_string(i) + "]: layer " + std::to_string(index) +
+                                                " is beyond any model (at most " + std::to_string(kMaxLayers) + " layers)");
+        e.layers.indices.push_back(index);
+      }
+      e.layers.defined_at = yaml_location(map.file(), layers);
     } else {
       yaml::fail(map.file(), layers, "estimator.layers: expected 'all', 'blocks' or a non-empty list of layer indices");
     }
@@ -352,7 +381,7 @@ RuntimeSpec parse_runtime(yaml::Map& map) {
   if (r.accumulate_threads < -1 || r.accumulate_threads > 256)
     yaml::fail(map.file(), map.node(), "runtime.accumulate_threads must be -1 (automatic), 0 (inline) or a thread count up to 256");
   if (r.batch_size < 1) yaml::fail(map.file(), map.node(), "runtime.batch_size must be >= 1");
-  if (r.threads < 0) yaml::fail(map.file(), map.node(), "runtime.threads must be >= 0 (0 = automatic)");
+  if (r.threads < 0 || r.threads > 4096) yaml::fail(map.file(), map.get("threads"), "runtime.threads must be in 0..4096 (0 = automatic)");
   if (r.device != "cpu" && r.device.rfind("cuda", 0) != 0) yaml::fail(map.file(), map.node(), "runtime.device must be cpu, cuda or cuda:N");
   if (r.heartbeat_seconds <= 0 || r.gpu_tflops <= 0) yaml::fail(map.file(), map.node(), "runtime.heartbeat_seconds and gpu_tflops must be > 0");
   return r;
@@ -401,8 +430,8 @@ std::vector<int64_t> LayerSelection::resolve(int64_t num_hidden_states, const st
       for (const int64_t index : indices) {
         const int64_t l = index < 0 ? num_hidden_states + index : index;
         if (l < 0 || l >= num_hidden_states)
-          throw InputError("estimator.layers: layer " + std::to_string(index) + " does not exist in " + model + " (it has hidden states 0.." +
-                           std::to_string(num_hidden_states - 1) + ")");
+          throw InputError((defined_at.empty() ? "" : defined_at + ": ") + "estimator.layers: layer " + std::to_string(index) +
+                           " does not exist in " + model + " (it has hidden states 0.." + std::to_string(num_hidden_states - 1) + ")");
         result.push_back(l);
       }
       break;
@@ -509,11 +538,7 @@ StudyConfig parse_study_config(const std::string& yaml_text, const fs::path& fil
 }
 
 StudyConfig load_study_config(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw InputError(file.string() + ": cannot open the study config");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return parse_study_config(text.str(), file);
+  return parse_study_config(read_input_file(file, "study config"), file);
 }
 
 nlohmann::json numbers_config(const StudyConfig& config) {

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "infobound/core/error.hpp"
+#include "infobound/core/input_file.hpp"
 
 namespace infobound::yaml {
 namespace {
@@ -41,6 +42,27 @@ const char* kind_name(const YAML::Node& node) {
   }
 }
 
+// yaml-cpp keeps every pair of a mapping and answers lookups with the first one, so a key given
+// twice would silently lose its second value: refuse it. Aliases can make a small file a huge
+// tree ("billion laughs"), so the walk is bounded too.
+void reject_duplicate_keys(const YAML::Node& node, const std::string& file, int depth, std::size_t& visited) {
+  constexpr int kMaxDepth = 64;
+  constexpr std::size_t kMaxNodes = 1'000'000;
+  if (++visited > kMaxNodes) fail(file, node, "the document has more than 1000000 nodes (aliases expanding?)");
+  if (depth > kMaxDepth) fail(file, node, "nested deeper than 64 levels");
+  if (node.IsMap()) {
+    std::set<std::string> seen;
+    for (const auto& entry : node) {
+      const YAML::Node key = entry.first;
+      if (key.IsScalar() && !seen.insert(key.Scalar()).second)
+        fail(file, key, "key '" + key.Scalar() + "' is given twice in the same mapping");
+      reject_duplicate_keys(entry.second, file, depth + 1, visited);
+    }
+  } else if (node.IsSequence()) {
+    for (const auto& element : node) reject_duplicate_keys(element, file, depth + 1, visited);
+  }
+}
+
 }  // namespace
 
 void fail(const std::string& file, const YAML::Mark& mark, const std::string& message) {
@@ -53,18 +75,17 @@ void fail(const std::string& file, const YAML::Node& node, const std::string& me
 
 YAML::Node load_string(const std::string& text, const std::string& file) {
   try {
-    return YAML::Load(text);
+    const YAML::Node root = YAML::Load(text);
+    std::size_t visited = 0;
+    reject_duplicate_keys(root, file, 0, visited);
+    return root;
   } catch (const YAML::ParserException& e) {
     fail(file, e.mark, "invalid YAML: " + e.msg);
   }
 }
 
 YAML::Node load_file(const std::string& file) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) throw InputError(file + ": cannot open file for reading");
-  std::ostringstream text;
-  text << in.rdbuf();
-  return load_string(text.str(), file);
+  return load_string(read_input_file(file, "YAML file"), file);
 }
 
 Map::Map(const YAML::Node& node, std::string file, std::string where)
@@ -174,6 +195,7 @@ std::vector<int64_t> Map::integers(const std::string& key, const std::vector<int
   const YAML::Node value = get(key);
   if (!value || value.IsNull()) return fallback;
   if (!value.IsSequence()) fail(file_, value, key_path(key) + ": expected a list of integers, found " + kind_name(value));
+  if (value.size() == 0) fail(file_, value, key_path(key) + ": the list is empty (leave the key out for the default)");
   std::vector<int64_t> result;
   for (std::size_t i = 0; i < value.size(); ++i)
     result.push_back(as_integer(value[i], key_path(key) + "[" + std::to_string(i) + "]"));
@@ -185,6 +207,7 @@ std::vector<std::string> Map::strings(const std::string& key, const std::vector<
   if (!value || value.IsNull()) return fallback;
   if (value.IsScalar()) return {value.Scalar()};
   if (!value.IsSequence()) fail(file_, value, key_path(key) + ": expected a list of strings, found " + kind_name(value));
+  if (value.size() == 0) fail(file_, value, key_path(key) + ": the list is empty (leave the key out for the default)");
   std::vector<std::string> result;
   for (std::size_t i = 0; i < value.size(); ++i)
     result.push_back(as_string(value[i], key_path(key) + "[" + std::to_string(i) + "]"));

@@ -11,20 +11,18 @@
 #include "infobound/core/error.hpp"
 #include "infobound/core/hf_cache.hpp"
 #include "infobound/core/utf8.hpp"
+#include "infobound/core/input_file.hpp"
 
 namespace infobound::corpus {
 namespace fs = std::filesystem;
 namespace {
 
 std::string read_plain(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path.string() + ": corpus file not found or not readable");
-  std::ostringstream bytes;
-  bytes << in.rdbuf();
-  return bytes.str();
+  return read_input_file(path, "corpus file");
 }
 
 std::string read_gzip(const fs::path& path) {
+  require_input_file(path, "corpus file");
   gzFile file = gzopen(path.c_str(), "rb");
   if (!file) throw InputError(path.string() + ": corpus file not found or not readable");
   std::string bytes;

@@ -4,6 +4,7 @@
 
 #include "infobound/core/atomic_file.hpp"
 #include "infobound/core/error.hpp"
+#include "infobound/core/error_context.hpp"
 #include "infobound/core/log.hpp"
 #include "infobound/io/hdf5.hpp"
 
@@ -34,6 +35,13 @@ Encoded encode_with_response(const Encoder& encode, const std::string& full, con
   return e;
 }
 
+// The marker as it would be written in YAML, newlines visible.
+std::string escaped(std::string_view text) {
+  std::string out;
+  for (const char c : text) out += c == '\n' ? std::string("\\n") : c == '\t' ? std::string("\\t") : std::string(1, c);
+  return out;
+}
+
 }  // namespace
 
 std::string preference_prompt(std::string_view chosen, std::string_view rejected, std::string_view response_marker) {
@@ -43,8 +51,14 @@ std::string preference_prompt(std::string_view chosen, std::string_view rejected
   while (shared > 0 && shared < chosen.size() && (static_cast<unsigned char>(chosen[shared]) & 0xC0) == 0x80) --shared;
   std::string_view prompt = chosen.substr(0, shared);
   if (!response_marker.empty()) {
+    // Without the marker the response's start is unknown: a longest-common-prefix guess would
+    // label part of the prompt (or of the response) wrongly, so the pair is refused.
     const auto marker = prompt.rfind(response_marker);
-    if (marker != std::string_view::npos) prompt = prompt.substr(0, marker + response_marker.size());
+    if (marker == std::string_view::npos)
+      throw InputError("the pair's common prefix does not contain the response marker \"" + escaped(response_marker) +
+                       "\" (set corpus.sources[].response_marker to the text that starts each response, or \"\" for the "
+                       "longest common prefix)");
+    prompt = prompt.substr(0, marker + response_marker.size());
   }
   return std::string(prompt);
 }
@@ -69,20 +83,25 @@ TokenizedCorpus tokenize_corpus(const CorpusSpec& spec, const Encoder& encode, c
               std::to_string(source_stats.replaced) + " with invalid UTF-8 replaced, " + std::to_string(source_stats.skipped_empty) +
               " empty skipped");
     for (const auto& d : documents) {
-      if (d.is_pair) {
-        const std::string prompt = preference_prompt(d.text, d.rejected, source.response_marker);
-        const std::vector<int64_t> prompt_ids = encode(prompt, spec.add_special_tokens);
-        Encoded chosen = encode_with_response(encode, d.text, prompt_ids, spec.add_special_tokens, 1);
-        Encoded rejected = encode_with_response(encode, d.rejected, prompt_ids, spec.add_special_tokens, 0);
-        chosen.document = rejected.document = document;
-        encoded.push_back(std::move(chosen));
-        encoded.push_back(std::move(rejected));
-      } else {
-        Encoded e;
-        e.ids = encode(d.text, spec.add_special_tokens);
-        e.preference.assign(e.ids.size(), int8_t{-1});
-        e.document = document;
-        encoded.push_back(std::move(e));
+      // An error of the tokenizer (or a pair without its marker) names the record it came from.
+      try {
+        if (d.is_pair) {
+          const std::string prompt = preference_prompt(d.text, d.rejected, source.response_marker);
+          const std::vector<int64_t> prompt_ids = encode(prompt, spec.add_special_tokens);
+          Encoded chosen = encode_with_response(encode, d.text, prompt_ids, spec.add_special_tokens, 1);
+          Encoded rejected = encode_with_response(encode, d.rejected, prompt_ids, spec.add_special_tokens, 0);
+          chosen.document = rejected.document = document;
+          encoded.push_back(std::move(chosen));
+          encoded.push_back(std::move(rejected));
+        } else {
+          Encoded e;
+          e.ids = encode(d.text, spec.add_special_tokens);
+          e.preference.assign(e.ids.size(), int8_t{-1});
+          e.document = document;
+          encoded.push_back(std::move(e));
+        }
+      } catch (...) {
+        rethrow_with_context(d.name);
       }
       ++document;
     }

@@ -8,6 +8,8 @@
 #include <numeric>
 #include <type_traits>
 
+#include "hdf5_storage.hpp"
+
 namespace infobound::io::h5 {
 static_assert(std::is_same_v<hid_t, int64_t>, "lib/io stores hid_t as int64_t");
 
@@ -270,7 +272,9 @@ std::vector<int64_t> Group::dataset_shape(const std::string& name) const {
   if (rank < 0) fail(where(name) + ": cannot read shape");
   std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
   check(H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr), where(name) + ": cannot read shape");
-  return std::vector<int64_t>(dims.begin(), dims.end());
+  std::vector<int64_t> shape(dims.begin(), dims.end());
+  require_backed_by_storage(dataset.get(), shape, where(name));
+  return shape;
 }
 
 void Group::link(const std::string& target, const std::string& name) {

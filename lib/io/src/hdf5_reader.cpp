@@ -2,7 +2,10 @@
 
 #include <hdf5.h>
 
+#include <algorithm>
+
 #include "infobound/core/error.hpp"
+#include "hdf5_storage.hpp"
 
 namespace infobound::io {
 namespace {
@@ -76,9 +79,12 @@ std::vector<int64_t> Hdf5Reader::shape(const std::string& name) const {
   if (!dataset.valid()) throw InputError(path_.string() + ": missing dataset '" + name + "'");
   const Handle space(H5Dget_space(dataset.get()), H5Sclose);
   const int rank = H5Sget_simple_extent_ndims(space.get());
-  std::vector<hsize_t> dims(rank);
-  H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
-  return {dims.begin(), dims.end()};
+  std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(rank, 0)));
+  if (rank < 0 || H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0)
+    throw InputError(path_.string() + ": cannot read the shape of dataset '" + name + "'");
+  std::vector<int64_t> shape(dims.begin(), dims.end());
+  require_backed_by_storage(dataset.get(), shape, path_.string() + ": dataset '" + name + "'");
+  return shape;
 }
 
 bool Hdf5Reader::is_float(const std::string& name) const {

@@ -6,16 +6,12 @@
 #include <sstream>
 
 #include "infobound/core/error.hpp"
+#include "infobound/core/input_file.hpp"
 
 namespace infobound::io {
 
 std::string read_file_bytes(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw InputError(path.string() + ": cannot open file for reading");
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) throw InputError(path.string() + ": read error");
-  return buffer.str();
+  return read_input_file(path, "file");
 }
 
 nlohmann::json read_json_file(const std::filesystem::path& path) {

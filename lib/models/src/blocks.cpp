@@ -143,6 +143,8 @@ at::Tensor activate(const at::Tensor& x, Activation activation) {
 
 at::Tensor rope_inv_freq(const ConfigReader& config, int64_t dim, double theta) {
   if (dim <= 0 || dim % 2 != 0) config.fail("rotary dimension " + std::to_string(dim) + " must be even and positive");
+  // theta <= 0 makes 1 / theta^x infinite: every rotated hidden state would be NaN.
+  if (!(theta > 0) || !std::isfinite(theta)) config.fail("rope_theta must be a finite number > 0, got " + std::to_string(theta));
   // Exactly HF's float32 arithmetic: 1 / theta ** (arange(0, dim, 2).float() / dim).
   const at::Tensor exponents = at::arange(0, dim, 2, at::kLong).to(at::kFloat) / static_cast<double>(dim);
   at::Tensor inv_freq = 1.0 / at::pow(theta, exponents);
@@ -154,7 +156,9 @@ at::Tensor rope_inv_freq(const ConfigReader& config, int64_t dim, double theta) 
   auto number = [&](const char* key) {
     if (!scaling.contains(key) || !scaling[key].is_number())
       config.fail("rope_scaling of type '" + type + "' needs the number '" + key + "'");
-    return scaling[key].get<double>();
+    const double value = scaling[key].get<double>();
+    if (!(value > 0) || !std::isfinite(value)) config.fail("rope_scaling '" + std::string(key) + "' must be a finite number > 0");
+    return value;
   };
   if (type == "default") return inv_freq;
   if (type == "linear") return inv_freq / number("factor");
@@ -163,6 +167,7 @@ at::Tensor rope_inv_freq(const ConfigReader& config, int64_t dim, double theta) 
     const double low = number("low_freq_factor");
     const double high = number("high_freq_factor");
     const double original = number("original_max_position_embeddings");
+    if (!(high > low)) config.fail("rope_scaling needs high_freq_factor > low_freq_factor");
     const double low_wavelen = original / low;
     const double high_wavelen = original / high;
     const at::Tensor wavelen = 2 * M_PI / inv_freq;

@@ -1,5 +1,7 @@
 #include "infobound/models/causal_lm.hpp"
 
+#include <unistd.h>
+
 #include <fstream>
 #include <map>
 #include <set>
@@ -8,6 +10,7 @@
 
 #include "architecture.hpp"
 #include "infobound/core/error.hpp"
+#include "infobound/core/error_context.hpp"
 #include "infobound/core/log.hpp"
 #include "infobound/io/json_file.hpp"
 #include "infobound/io/safetensors.hpp"
@@ -78,8 +81,8 @@ std::unique_ptr<Architecture> make_architecture(const nlohmann::json& config, co
     throw InputError(source + ": unknown model_type '" + model_type + "' (supported: " + known + ")");
   }
   const ConfigReader reader(config, source, model_type);
-  auto architecture = factory(reader);
-  architecture->initializer_range = reader.number_or("initializer_range", 0.02);
+  auto architecture = with_context(source, [&] { return factory(reader); });
+  architecture->initializer_range = reader.non_negative_number_or("initializer_range", 0.02);
   return architecture;
 }
 
@@ -138,6 +141,47 @@ std::vector<io::TensorView> match_checkpoint(const io::Checkpoint& checkpoint, c
   return views;
 }
 
+// Bytes the declared parameters take in `dtype`; throws when config.json asks for more than the
+// machine's memory (or more than 64 bits can count) before anything is allocated on the CPU.
+void require_memory_for(const std::vector<DeclaredParameter>& specs, at::ScalarType dtype, const std::string& source) {
+  const auto element = static_cast<int64_t>(c10::elementSize(dtype));
+  int64_t total = 0;
+  for (const auto& spec : specs) {
+    int64_t bytes = element;
+    for (const int64_t extent : spec.shape)
+      if (__builtin_mul_overflow(bytes, extent, &bytes))
+        throw InputError(source + ": parameter '" + spec.name + "' of shape " + shape_string(spec.shape) + " has more elements than 64 bits can count");
+    if (__builtin_add_overflow(total, bytes, &total))
+      throw InputError(source + ": the parameters declared by config.json take more bytes than 64 bits can count");
+  }
+  const auto physical = static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGESIZE));
+  if (physical > 0 && static_cast<double>(total) > physical)
+    throw InputError(source + ": config.json declares " + std::to_string(total / (int64_t{1} << 20)) + " MiB of parameters in " +
+                     dtype_label(dtype) + ", more than this machine's memory (" +
+                     std::to_string(static_cast<int64_t>(physical) / (int64_t{1} << 20)) + " MiB); check its sizes");
+}
+
+std::vector<DeclaredParameter> declared_parameters(Architecture& architecture) {
+  SpecSink sink;
+  architecture.declare(sink);
+  return std::move(sink.specs);
+}
+
+// Where a tensor came from, for messages: "FILE: tensor 'NAME'".
+std::string tensor_source(const io::Checkpoint& checkpoint, const Architecture& architecture, const std::string& name) {
+  std::string stored_name;
+  if (!find_stored(checkpoint, architecture, name, &stored_name)) return checkpoint.dir().string() + ": tensor '" + name + "'";
+  return checkpoint.file_of(stored_name).string() + ": tensor '" + stored_name + "'";
+}
+
+// One pass over each loaded tensor: a NaN or infinite weight would turn every hidden state after
+// it into NaN, and the estimator into numbers that mean nothing.
+void require_finite(const at::Tensor& tensor, const std::string& source, at::ScalarType dtype) {
+  if (at::isfinite(tensor).all().item<bool>()) return;
+  const int64_t bad = tensor.numel() - at::isfinite(tensor).sum().item<int64_t>();
+  throw InputError(source + " holds " + std::to_string(bad) + " NaN or infinite value(s) (after conversion to " + dtype_label(dtype) + ")");
+}
+
 std::string stored_dtypes(const io::Checkpoint& checkpoint) {
   std::string out;
   for (auto dtype : checkpoint.dtypes()) out += (out.empty() ? "" : ",") + std::string(io::dtype_name(dtype));
@@ -150,6 +194,7 @@ CausalLM::CausalLM(nlohmann::json config, std::string source, const LoadOptions&
     : config_(std::move(config)), options_(options) {
   check_options(options);
   architecture_ = make_architecture(config_, source);
+  if (options.device.is_cpu()) require_memory_for(declared_parameters(*architecture_), options.dtype, source);
   info_.model_type = config_.at("model_type").get<std::string>();
   info_.n_layers = architecture_->n_layers;
   info_.hidden_size = architecture_->hidden_size;
@@ -191,22 +236,34 @@ CausalLM::~CausalLM() = default;
 std::shared_ptr<CausalLM> CausalLM::load(const std::filesystem::path& dir, const LoadOptions& options) {
   const auto config_path = dir / "config.json";
   if (!std::filesystem::exists(config_path)) throw InputError(dir.string() + ": no config.json (not a model directory)");
-  std::shared_ptr<CausalLM> model(new CausalLM(io::read_json_file(config_path), config_path.string(), options));
-  model->info_.dir = dir;
-  const auto checkpoint = io::Checkpoint::open(dir);
-  const auto views = match_checkpoint(checkpoint, *model->architecture_, model->specs_);
-  at::NoGradGuard no_grad;
-  for (std::size_t i = 0; i < views.size(); ++i) {
-    const auto& view = views[i];
-    // An unaligned view (possible after an odd-sized F16 tensor) is copied by tensor(); the
-    // copy_ below casts to the compute dtype and moves to the device in one step.
-    at::Tensor source = at::from_blob(const_cast<std::byte*>(view.bytes.data()), view.shape,
-                                      at::TensorOptions().dtype(*io::to_scalar_type(view.dtype)));
-    if (reinterpret_cast<uintptr_t>(view.bytes.data()) % io::dtype_size(view.dtype) != 0) source = source.clone();
-    model->stored_parameters_[i].second.copy_(source);
-  }
-  model->info_.stored_dtype = stored_dtypes(checkpoint);
-  return model;
+  // Whatever fails while reading (libtorch, memory) names the model directory.
+  return with_context(dir.string(), [&] {
+    nlohmann::json config = io::read_json_file(config_path);
+    const auto checkpoint = io::Checkpoint::open(dir);
+    // The checkpoint's header shapes are checked against config.json before the model allocates
+    // anything at config.json's sizes: the sizes it declares are then backed by the files.
+    {
+      auto architecture = make_architecture(config, config_path.string());
+      match_checkpoint(checkpoint, *architecture, declared_parameters(*architecture));
+    }
+    std::shared_ptr<CausalLM> model(new CausalLM(std::move(config), config_path.string(), options));
+    model->info_.dir = dir;
+    const auto views = match_checkpoint(checkpoint, *model->architecture_, model->specs_);
+    at::NoGradGuard no_grad;
+    for (std::size_t i = 0; i < views.size(); ++i) {
+      const auto& view = views[i];
+      // An unaligned view (possible after an odd-sized F16 tensor) is copied by tensor(); the
+      // copy_ below casts to the compute dtype and moves to the device in one step.
+      at::Tensor source = at::from_blob(const_cast<std::byte*>(view.bytes.data()), view.shape,
+                                        at::TensorOptions().dtype(*io::to_scalar_type(view.dtype)));
+      if (reinterpret_cast<uintptr_t>(view.bytes.data()) % io::dtype_size(view.dtype) != 0) source = source.clone();
+      model->stored_parameters_[i].second.copy_(source);
+    }
+    for (const auto& [name, tensor] : model->stored_parameters_)
+      require_finite(tensor, tensor_source(checkpoint, *model->architecture_, name), options.dtype);
+    model->info_.stored_dtype = stored_dtypes(checkpoint);
+    return model;
+  });
 }
 
 std::shared_ptr<CausalLM> CausalLM::from_config(const nlohmann::json& config, const LoadOptions& options) {
@@ -227,47 +284,52 @@ std::shared_ptr<CausalLM> CausalLM::from_config(const nlohmann::json& config, co
 
 at::Tensor CausalLM::forward(const at::Tensor& input_ids, const at::Tensor& attention_mask, const HiddenCallback& on_hidden,
                              const ForwardOptions& options) {
-  if (!input_ids.defined() || input_ids.dim() != 2 || input_ids.size(0) == 0 || input_ids.size(1) == 0)
-    throw InputError("input_ids must be a non-empty [batch, length] tensor");
-  if (at::isFloatingType(input_ids.scalar_type()) || input_ids.scalar_type() == at::kBool)
-    throw InputError(std::string("input_ids must be integers, got ") + c10::toString(input_ids.scalar_type()));
-  detail::Batch batch;
-  batch.input_ids = input_ids.to(options_.device, at::kLong);
-  if (attention_mask.defined()) {
-    if (attention_mask.sizes() != input_ids.sizes())
-      throw InputError("attention_mask shape " + shape_string(attention_mask.sizes().vec()) + " differs from input_ids " +
-                       shape_string(input_ids.sizes().vec()));
-    batch.attention_mask = attention_mask.to(options_.device, at::kLong);
-    if (batch.attention_mask.lt(0).logical_or(batch.attention_mask.gt(1)).any().item<bool>())
-      throw InputError("attention_mask must hold only 0 and 1");
-  } else {
-    batch.attention_mask = at::ones_like(batch.input_ids);
-  }
-  const int64_t lowest = batch.input_ids.min().item<int64_t>();
-  const int64_t highest = batch.input_ids.max().item<int64_t>();
-  if (lowest < 0 || highest >= info_.vocab_size)
-    throw InputError("input_ids hold token id " + std::to_string(lowest < 0 ? lowest : highest) +
-                     ", outside the model's vocabulary [0, " + std::to_string(info_.vocab_size) + ")");
-  if (options.positions_from_mask) {
-    batch.positions = (batch.attention_mask.cumsum(1) - 1).masked_fill_(batch.attention_mask.eq(0), 1);
-  } else {
-    batch.positions = at::arange(input_ids.size(1), batch.input_ids.options()).unsqueeze(0).expand_as(batch.input_ids);
-  }
-  if (options.last_hidden_state < 0 || options.last_hidden_state >= num_hidden_states() - 1)
-    return architecture_->forward(batch, on_hidden, options.compute_logits);
-  // Architectures run every block; a layer group's forward ends at its last hidden state by
-  // unwinding from the callback (no later block is computed).
-  struct StopForward {};
-  const int last = options.last_hidden_state;
-  const HiddenCallback stopping = [&](int layer, const at::Tensor& hidden) {
-    if (on_hidden) on_hidden(layer, hidden);
-    if (layer >= last) throw StopForward{};
-  };
+  // An error raised inside (a token id, a position, libtorch) names the model it came from.
   try {
-    architecture_->forward(batch, stopping, false);
-  } catch (const StopForward&) {
+    if (!input_ids.defined() || input_ids.dim() != 2 || input_ids.size(0) == 0 || input_ids.size(1) == 0)
+      throw InputError("input_ids must be a non-empty [batch, length] tensor");
+    if (at::isFloatingType(input_ids.scalar_type()) || input_ids.scalar_type() == at::kBool)
+      throw InputError(std::string("input_ids must be integers, got ") + c10::toString(input_ids.scalar_type()));
+    detail::Batch batch;
+    batch.input_ids = input_ids.to(options_.device, at::kLong);
+    if (attention_mask.defined()) {
+      if (attention_mask.sizes() != input_ids.sizes())
+        throw InputError("attention_mask shape " + shape_string(attention_mask.sizes().vec()) + " differs from input_ids " +
+                         shape_string(input_ids.sizes().vec()));
+      batch.attention_mask = attention_mask.to(options_.device, at::kLong);
+      if (batch.attention_mask.lt(0).logical_or(batch.attention_mask.gt(1)).any().item<bool>())
+        throw InputError("attention_mask must hold only 0 and 1");
+    } else {
+      batch.attention_mask = at::ones_like(batch.input_ids);
+    }
+    const int64_t lowest = batch.input_ids.min().item<int64_t>();
+    const int64_t highest = batch.input_ids.max().item<int64_t>();
+    if (lowest < 0 || highest >= info_.vocab_size)
+      throw InputError("input_ids hold token id " + std::to_string(lowest < 0 ? lowest : highest) +
+                       ", outside the model's vocabulary [0, " + std::to_string(info_.vocab_size) + ")");
+    if (options.positions_from_mask) {
+      batch.positions = (batch.attention_mask.cumsum(1) - 1).masked_fill_(batch.attention_mask.eq(0), 1);
+    } else {
+      batch.positions = at::arange(input_ids.size(1), batch.input_ids.options()).unsqueeze(0).expand_as(batch.input_ids);
+    }
+    if (options.last_hidden_state < 0 || options.last_hidden_state >= num_hidden_states() - 1)
+      return architecture_->forward(batch, on_hidden, options.compute_logits);
+    // Architectures run every block; a layer group's forward ends at its last hidden state by
+    // unwinding from the callback (no later block is computed).
+    struct StopForward {};
+    const int last = options.last_hidden_state;
+    const HiddenCallback stopping = [&](int layer, const at::Tensor& hidden) {
+      if (on_hidden) on_hidden(layer, hidden);
+      if (layer >= last) throw StopForward{};
+    };
+    try {
+      architecture_->forward(batch, stopping, false);
+    } catch (const StopForward&) {
+    }
+    return {};
+  } catch (...) {
+    rethrow_with_context(info_.dir.empty() ? "model " + info_.model_type + " (built from a config)" : info_.dir.string());
   }
-  return {};
 }
 
 void CausalLM::save(const std::filesystem::path& dir) const {

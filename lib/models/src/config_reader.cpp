@@ -25,13 +25,14 @@ int64_t ConfigReader::integer(std::string_view key) const {
   const auto& v = value(key);
   if (v.is_number_integer()) return v.get<int64_t>();
   // Some writers store integers as 64.0.
-  if (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>()) return static_cast<int64_t>(v.get<double>());
+  if (v.is_number_float() && std::floor(v.get<double>()) == v.get<double>() && std::fabs(v.get<double>()) < 9.2e18)
+    return static_cast<int64_t>(v.get<double>());
   fail("key '" + std::string(key) + "' must be an integer, got " + v.dump());
 }
 
 double ConfigReader::number(std::string_view key) const {
   const auto& v = value(key);
-  if (!v.is_number()) fail("key '" + std::string(key) + "' must be a number, got " + v.dump());
+  if (!v.is_number() || !std::isfinite(v.get<double>())) fail("key '" + std::string(key) + "' must be a finite number, got " + v.dump());
   return v.get<double>();
 }
 
@@ -55,10 +56,31 @@ std::string ConfigReader::string_or(std::string_view key, std::string_view fallb
   return v.get<std::string>();
 }
 
-int64_t ConfigReader::positive(std::string_view key) const {
+int64_t ConfigReader::positive(std::string_view key, int64_t max) const {
   const int64_t v = integer(key);
   if (v <= 0) fail("key '" + std::string(key) + "' must be positive, got " + std::to_string(v));
+  if (v > max) fail("key '" + std::string(key) + "' is " + std::to_string(v) + ", more than any model can have (at most " + std::to_string(max) + ")");
   return v;
+}
+
+double ConfigReader::positive_number(std::string_view key) const {
+  const double v = number(key);
+  if (!(v > 0)) fail("key '" + std::string(key) + "' must be > 0, got " + json_.at(std::string(key)).dump());
+  return v;
+}
+
+double ConfigReader::positive_number_or(std::string_view key, double fallback) const {
+  return has(key) ? positive_number(key) : fallback;
+}
+
+double ConfigReader::non_negative_number(std::string_view key) const {
+  const double v = number(key);
+  if (!(v >= 0)) fail("key '" + std::string(key) + "' must be >= 0, got " + json_.at(std::string(key)).dump());
+  return v;
+}
+
+double ConfigReader::non_negative_number_or(std::string_view key, double fallback) const {
+  return has(key) ? non_negative_number(key) : fallback;
 }
 
 }  // namespace infobound::models::detail

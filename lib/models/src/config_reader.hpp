@@ -25,8 +25,16 @@ class ConfigReader {
   double number_or(std::string_view key, double fallback) const;
   bool boolean_or(std::string_view key, bool fallback) const;
   std::string string_or(std::string_view key, std::string_view fallback) const;
-  // An integer key that must be > 0 (sizes, counts).
-  int64_t positive(std::string_view key) const;
+  // An integer key that must be in 1..max (sizes, counts). The default bound keeps every size in
+  // an int32, as in every released model; products of sizes are checked against memory later.
+  static constexpr int64_t kMaxSize = (int64_t{1} << 31) - 1;
+  static constexpr int64_t kMaxLayers = 1024;  // for layer counts: one handle set is kept per layer
+  int64_t positive(std::string_view key, int64_t max = kMaxSize) const;
+  // A number that must be finite and > 0 (rope_theta, scales), or >= 0 (epsilons, soft caps).
+  double positive_number(std::string_view key) const;
+  double positive_number_or(std::string_view key, double fallback) const;
+  double non_negative_number(std::string_view key) const;
+  double non_negative_number_or(std::string_view key, double fallback) const;
 
   [[noreturn]] void fail(const std::string& what) const;
 

@@ -16,9 +16,9 @@ std::unique_ptr<Architecture> make_gemma2(const ConfigReader& config) {
   r.scale_embeddings = true;
   r.qkv_bias = r.o_bias = config.boolean_or("attention_bias", false);
   r.activation = activation_from(config, "hidden_activation", config.string_or("hidden_activation", "gelu_pytorch_tanh"));
-  r.attention_scale = 1.0 / std::sqrt(config.number("query_pre_attn_scalar"));
-  r.attention_softcap = config.number_or("attn_logit_softcapping", 0.0);
-  r.final_softcap = config.number_or("final_logit_softcapping", 0.0);
+  r.attention_scale = 1.0 / std::sqrt(config.positive_number("query_pre_attn_scalar"));
+  r.attention_softcap = config.non_negative_number_or("attn_logit_softcapping", 0.0);
+  r.final_softcap = config.non_negative_number_or("final_logit_softcapping", 0.0);
   if (config.has("sliding_window")) r.sliding_window = config.positive("sliding_window");
   return make_rope_decoder(std::move(r));
 }

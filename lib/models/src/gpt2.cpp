@@ -15,11 +15,11 @@ class Gpt2 final : public Architecture {
   explicit Gpt2(const ConfigReader& config) {
     base_prefix = "transformer.";
     hidden_size = config.positive("n_embd");
-    n_layers = config.positive("n_layer");
+    n_layers = config.positive("n_layer", ConfigReader::kMaxLayers);
     vocab_size = config.positive("vocab_size");
     heads_ = config.positive("n_head");
     positions_ = config.positive("n_positions");
-    eps_ = config.number("layer_norm_epsilon");
+    eps_ = config.non_negative_number("layer_norm_epsilon");
     if (hidden_size % heads_ != 0) config.fail("n_embd must be a multiple of n_head");
     head_dim_ = hidden_size / heads_;
     inner_ = config.has("n_inner") ? config.positive("n_inner") : 4 * hidden_size;

@@ -13,15 +13,16 @@ class GptNeox final : public Architecture {
   explicit GptNeox(const ConfigReader& config) {
     base_prefix = "gpt_neox.";
     hidden_size = config.positive("hidden_size");
-    n_layers = config.positive("num_hidden_layers");
+    n_layers = config.positive("num_hidden_layers", ConfigReader::kMaxLayers);
     vocab_size = config.positive("vocab_size");
     heads_ = config.positive("num_attention_heads");
     intermediate_ = config.positive("intermediate_size");
-    eps_ = config.number("layer_norm_eps");
+    eps_ = config.non_negative_number("layer_norm_eps");
     if (hidden_size % heads_ != 0) config.fail("hidden_size must be a multiple of num_attention_heads");
     head_dim_ = hidden_size / heads_;
     // HF 4.47 reads partial_rotary_factor, which older configs call rotary_pct.
     const double fraction = config.number_or("partial_rotary_factor", config.number_or("rotary_pct", 0.25));
+    if (!(fraction > 0 && fraction <= 1)) config.fail("partial_rotary_factor (rotary_pct) must be in (0, 1], got " + std::to_string(fraction));
     const auto rotary_dims = static_cast<int64_t>(static_cast<double>(head_dim_) * fraction);
     inv_freq_ = rope_inv_freq(config, rotary_dims, config.number_or("rope_theta", config.number_or("rotary_emb_base", 10000)));
     parallel_residual_ = config.boolean_or("use_parallel_residual", true);

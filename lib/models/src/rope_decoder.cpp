@@ -134,11 +134,11 @@ class RopeDecoder final : public Architecture {
 RopeDecoderRecipe read_common_recipe(const ConfigReader& config, bool tie_default) {
   RopeDecoderRecipe r;
   r.hidden_size = config.positive("hidden_size");
-  r.n_layers = config.positive("num_hidden_layers");
+  r.n_layers = config.positive("num_hidden_layers", ConfigReader::kMaxLayers);
   r.vocab_size = config.positive("vocab_size");
   r.heads = config.positive("num_attention_heads");
   r.intermediate_size = config.positive("intermediate_size");
-  r.norm_eps = config.number("rms_norm_eps");
+  r.norm_eps = config.non_negative_number("rms_norm_eps");
   // Configs from before GQA omit num_key_value_heads; HF then uses one kv head per query head.
   r.kv_heads = config.has("num_key_value_heads") ? config.positive("num_key_value_heads") : r.heads;
   if (r.heads % r.kv_heads != 0) config.fail("num_attention_heads must be a multiple of num_key_value_heads");

@@ -60,6 +60,7 @@ std::vector<AddedToken> parse_added_tokens(const Json& list, const std::string& 
     token.rstrip = bool_field(entry, "rstrip", false, at);
     token.normalized = bool_field(entry, "normalized", true, at);
     token.special = bool_field(entry, "special", false, at);
+    if (entry.contains("id") && !entry["id"].is_null()) token.declared_id = int_field(entry, "id", at);
     tokens.push_back(std::move(token));
   }
   return tokens;
@@ -196,6 +197,20 @@ std::optional<uint32_t> AddedVocabulary::token_to_id(std::string_view content) c
 const std::string* AddedVocabulary::id_to_token(uint32_t id) const {
   const auto it = id_to_token_.find(id);
   return it == id_to_token_.end() ? nullptr : &it->second.content;
+}
+
+void AddedVocabulary::check_declared_ids(const std::vector<AddedToken>& tokens, const BpeModel& model,
+                                         const std::string& where) const {
+  for (std::size_t i = 0; i < tokens.size(); ++i) {
+    const AddedToken& token = tokens[i];
+    if (!token.declared_id || token.content.empty() || model.token_to_id(token.content)) continue;
+    const auto id = token_to_id(token.content);
+    if (id && static_cast<int64_t>(*id) == *token.declared_id) continue;
+    throw InputError(where + ": added_tokens[" + std::to_string(i) + "] '" + token.content + "' declares id " +
+                     std::to_string(*token.declared_id) + ", but added tokens outside the model's vocabulary of " +
+                     std::to_string(model.vocab_size()) + " take consecutive ids after it (this one would be " +
+                     (id ? std::to_string(*id) : std::string("none")) + "); the file is inconsistent");
+  }
 }
 
 bool AddedVocabulary::is_special(std::string_view content) const { return special_contents_.contains(content); }

@@ -21,6 +21,7 @@ struct AddedToken {
   bool rstrip = false;
   bool normalized = true;
   bool special = false;
+  std::optional<int64_t> declared_id;  // the file's "id"; checked against the id the token gets
 };
 
 // Leftmost-longest matching of a set of strings (the reference uses Aho-Corasick with
@@ -56,6 +57,10 @@ class AddedVocabulary {
   // Tokens in file order; ids are assigned as the reference does (the model's id when the
   // model knows the string, otherwise the next free id).
   AddedVocabulary(const std::vector<AddedToken>& tokens, const BpeModel& model, const Normalizer* normalizer);
+  // Refuses a token outside the model's vocabulary whose declared id is not the one it gets:
+  // ids of added tokens are consecutive after the vocabulary (transformers refuses such a file
+  // with "Non-consecutive added token"), and renumbering would give every later id another meaning.
+  void check_declared_ids(const std::vector<AddedToken>& tokens, const BpeModel& model, const std::string& where) const;
 
   // Splits `text` (the whole input) on non-normalized added tokens.
   void split_raw(std::string_view text, std::vector<Segment>& out) const;

@@ -44,6 +44,9 @@ struct LaterMerge {
 
 }  // namespace
 
+// How far ids may run past the number of vocabulary entries (holes left by removed tokens).
+constexpr std::size_t kMaxVocabularyGap = 65536;
+
 void MergeTable::reserve(std::size_t count) {
   std::size_t capacity = 16;
   while (capacity < count * 2) capacity *= 2;
@@ -94,6 +97,11 @@ std::unique_ptr<BpeModel> BpeModel::from_json(const Json& model, const std::stri
     bpe->vocab_[token] = value;
     max_id = std::max(max_id, value);
   }
+  // The id table is indexed by id: ids far beyond the number of entries (a damaged file) would make
+  // it allocate what the file cannot justify. Tokenizers number their vocabulary 0..N-1.
+  if (!vocab.empty() && max_id >= vocab.size() + kMaxVocabularyGap)
+    throw InputError(where + ": model.vocab has " + std::to_string(vocab.size()) + " entries but uses id " + std::to_string(max_id) +
+                     " (ids of a vocabulary run 0..N-1)");
   bpe->id_to_token_.assign(vocab.empty() ? 0 : max_id + 1, nullptr);
   for (const auto& [token, id] : bpe->vocab_) bpe->id_to_token_[id] = &token;
 

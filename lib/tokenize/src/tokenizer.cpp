@@ -5,6 +5,7 @@
 #include "added_vocabulary.hpp"
 #include "bpe_model.hpp"
 #include "components.hpp"
+#include "infobound/core/error_context.hpp"
 #include "infobound/io/json_file.hpp"
 
 namespace infobound::tokenize {
@@ -87,12 +88,14 @@ Tokenizer Tokenizer::from_file(const std::filesystem::path& path) {
   impl->decoder = optional_component<Decoder>(root, "decoder", where, make_decoder);
   const std::vector<AddedToken> added = parse_added_tokens(root.contains("added_tokens") ? root["added_tokens"] : Json(), where);
   impl->added = std::make_unique<AddedVocabulary>(added, *impl->model, impl->normalizer.get());
+  impl->added->check_declared_ids(added, *impl->model, where);
   return Tokenizer(std::move(impl));
 }
 
-std::vector<int64_t> Tokenizer::encode(std::string_view utf8_text, bool add_special_tokens) const {
-  check_text(utf8_text);
-  const TokenizerImpl& t = *impl_;
+namespace {
+
+// Added tokens, normalizer, pre-tokenizer, model and post-processor on valid UTF-8.
+std::vector<int64_t> run_pipeline(const TokenizerImpl& t, std::string_view utf8_text, bool add_special_tokens) {
   std::vector<int64_t> ids;
   ids.reserve(utf8_text.size() / 3 + 4);
   std::vector<Segment> raw_segments;
@@ -120,6 +123,19 @@ std::vector<int64_t> Tokenizer::encode(std::string_view utf8_text, bool add_spec
   }
   if (t.post_processor) t.post_processor->process(ids, add_special_tokens);
   return ids;
+}
+
+}  // namespace
+
+std::vector<int64_t> Tokenizer::encode(std::string_view utf8_text, bool add_special_tokens) const {
+  check_text(utf8_text);
+  // An error deep in the pipeline (a regex hitting PCRE2's match limit) names this tokenizer.json;
+  // the caller adds the record.
+  try {
+    return run_pipeline(*impl_, utf8_text, add_special_tokens);
+  } catch (...) {
+    rethrow_with_context(impl_->path.string());
+  }
 }
 
 std::string Tokenizer::decode(std::span<const int64_t> ids, bool skip_special_tokens) const {

@@ -76,10 +76,21 @@ enum class WindowMode { soft_h, per_order };
 struct LayerSelection {
   enum class Kind { all, blocks, list } kind = Kind::all;
   std::vector<int64_t> indices;  // for `list`; negative values count from the end (-1 = last)
+  std::string defined_at;        // "file:line:column" of the list, for messages
   // Layer indices into the L+1 hidden states, sorted and unique; throws InputError if out of range.
   std::vector<int64_t> resolve(int64_t num_hidden_states, const std::string& model) const;
   std::string to_string() const;
 };
+
+// Limits of what a study config can ask for, checked when it is read.
+// Every distinct label keeps n_bins float64 counts per layer: at 65,536 bins a 50k-token vocabulary
+// alone needs 26 GB per layer, so more bins cannot be held (the paper uses 100).
+constexpr int64_t kMaxBins = 65536;
+constexpr const char* kMaxBinsReason =
+    "every distinct label keeps n_bins float64 counts per layer (65,536 bins x 50k tokens = 26 GB per layer)";
+constexpr int64_t kMaxOrder = 8;                    // n-gram orders reduce writes to metrics.csv
+constexpr int64_t kMaxLayers = 1024;                // no released model has more hidden states
+constexpr int64_t kMaxCheckpointsPerSeries = 100000;  // each is a checkpoint to load and a unit to compute
 
 struct EstimatorSpec {
   int64_t n_bins = 100;
