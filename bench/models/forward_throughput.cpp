@@ -5,6 +5,9 @@
 //
 // usage: bench_models_forward [--threads N] [--batch B] [--length T] [--reps R] [--skip-memory]
 // Prints one JSON object on stdout (context, peak, per-model figures).
+//        bench_models_forward --write-models DIR
+// Writes both models with random weights to DIR/pythia-160m and DIR/llama-d1024 (HF layout), for
+// `infobound bench forward --model DIR/...` and for timing transformers on identical weights.
 #include "infobound/core/openmp_env.hpp"
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -25,6 +28,7 @@
 #include "infobound/core/blas.hpp"
 #include "infobound/core/version.hpp"
 #include "infobound/models/causal_lm.hpp"
+#include "infobound/models/forward_benchmark.hpp"
 
 namespace {
 
@@ -54,21 +58,6 @@ nlohmann::json llama_d1024() {
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
-// Best GFLOP/s of float32 GEMMs of the sizes a forward pass runs (square, and tall like B*T x d).
-double matmul_peak_gflops() {
-  double best = 0;
-  for (auto [m, k, n] : std::vector<std::array<int64_t, 3>>{{2048, 2048, 2048}, {4096, 1024, 1024}, {4096, 768, 3072}}) {
-    const at::Tensor a = at::randn({m, k}), b = at::randn({k, n});
-    at::Tensor c = at::mm(a, b);
-    for (int rep = 0; rep < 3; ++rep) {
-      const auto start = Clock::now();
-      at::mm_out(c, a, b);
-      best = std::max(best, 2.0 * static_cast<double>(m * k * n) / seconds_since(start) / 1e9);
-    }
-  }
-  return best;
-}
-
 long peak_rss_kb() {
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
@@ -87,24 +76,6 @@ long current_rss_kb() {
 at::Tensor batch_ids(int64_t vocab, const Settings& s) {
   at::manual_seed(1);
   return at::randint(0, vocab, {s.batch, s.length}, at::kLong);
-}
-
-// Matmul FLOPs per token the forward really executes: every linear (not the embedding lookups)
-// plus q.k and p.v over the full T x T score matrix.
-double executed_flops_per_token(const CausalLM& model, int64_t length) {
-  double linear = 0;
-  for (const auto& item : model.named_parameters()) {
-    const auto& name = item.key();
-    if (item.value().dim() != 2 || name.find("embed_in") != std::string::npos ||
-        name.find("embed_tokens") != std::string::npos)
-      continue;
-    linear += static_cast<double>(item.value().numel());
-  }
-  const auto& info = model.info();
-  if (info.tied_embeddings) linear += static_cast<double>(info.vocab_size * info.hidden_size);
-  const double attention = 2.0 * 2.0 * static_cast<double>(length) * static_cast<double>(info.hidden_size) *
-                           static_cast<double>(info.n_layers);
-  return 2.0 * linear + attention;
 }
 
 nlohmann::json throughput(const std::string& label, const nlohmann::json& config, const Settings& s) {
@@ -129,7 +100,7 @@ nlohmann::json throughput(const std::string& label, const nlohmann::json& config
   const double tokens = static_cast<double>(s.batch * s.length);
   const double params = static_cast<double>(model->info().n_parameters);
   const double nominal_gflops = 2.0 * params * tokens / best / 1e9;
-  const double executed_gflops = executed_flops_per_token(*model, s.length) * tokens / best / 1e9;
+  const double executed_gflops = infobound::models::matmul_flops_per_token(*model, s.length, /*logits=*/true) * tokens / best / 1e9;
   return {{"model", label},
           {"parameters", model->info().n_parameters},
           {"tokens", static_cast<int64_t>(tokens)},
@@ -186,8 +157,16 @@ int main(int argc, char** argv) {
     else if (arg == "--length") s.length = next();
     else if (arg == "--reps") s.reps = static_cast<int>(next());
     else if (arg == "--skip-memory") s.memory = false;
+    else if (arg == "--write-models" && i + 1 < argc) {
+      const std::string dir = argv[++i];
+      at::manual_seed(0);
+      CausalLM::from_config(pythia_160m())->save(dir + "/pythia-160m");
+      CausalLM::from_config(llama_d1024())->save(dir + "/llama-d1024");
+      std::printf("wrote %s/pythia-160m and %s/llama-d1024\n", dir.c_str(), dir.c_str());
+      return 0;
+    }
     else {
-      std::fprintf(stderr, "usage: %s [--threads N] [--batch B] [--length T] [--reps R] [--skip-memory]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--threads N] [--batch B] [--length T] [--reps R] [--skip-memory] | --write-models DIR\n", argv[0]);
       return 2;
     }
   }
@@ -210,11 +189,11 @@ int main(int argc, char** argv) {
   at::set_num_threads(s.threads);
   // The machine may be shared: the peak is measured before, between and after the models, and
   // the best of those (the least loaded moment) is the denominator, which is conservative.
-  std::vector<double> peaks{matmul_peak_gflops()};
+  std::vector<double> peaks{infobound::models::matmul_peak_gflops(s.batch * s.length, 1024)};
   out["models"].push_back(throughput("pythia-160m (gpt_neox)", pythia_160m(), s));
-  peaks.push_back(matmul_peak_gflops());
+  peaks.push_back(infobound::models::matmul_peak_gflops(s.batch * s.length, 1024));
   out["models"].push_back(throughput("llama d=1024 (12 layers, GQA 16/4)", llama_d1024(), s));
-  peaks.push_back(matmul_peak_gflops());
+  peaks.push_back(infobound::models::matmul_peak_gflops(s.batch * s.length, 1024));
   const double peak = *std::max_element(peaks.begin(), peaks.end());
   out["matmul_peak_gflops_measurements"] = peaks;
   out["matmul_peak_gflops"] = peak;

@@ -82,6 +82,50 @@ at::Tensor conv1d(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
   return unrows(at::addmm(bias, rows(x), weight), x);
 }
 
+namespace {
+
+// The tensor that `parts` are consecutive slices of (along dim 0, as share_rows leaves them),
+// or an undefined tensor when they are not.
+at::Tensor spanning_rows(const std::vector<at::Tensor>& parts) {
+  const at::Tensor& first = parts.front();
+  if (!first.defined() || !first.is_contiguous()) return {};
+  const auto* expected = static_cast<const char*>(first.data_ptr());
+  int64_t rows = 0;
+  for (const auto& part : parts) {
+    if (!part.defined() || !part.is_contiguous() || !part.storage().is_alias_of(first.storage()) ||
+        part.dim() != first.dim() || part.sizes().slice(1) != first.sizes().slice(1) ||
+        static_cast<const char*>(part.data_ptr()) != expected)
+      return {};
+    expected += part.numel() * part.element_size();
+    rows += part.size(0);
+  }
+  auto sizes = first.sizes().vec();
+  sizes[0] = rows;
+  return first.as_strided(sizes, first.strides());
+}
+
+}  // namespace
+
+void share_rows(const std::vector<at::Tensor*>& parts) {
+  for (const auto* part : parts)
+    if (!part->defined()) return;
+  std::vector<at::Tensor> values;
+  for (const auto* part : parts) values.push_back(*part);
+  at::NoGradGuard no_grad;
+  const at::Tensor joint = at::cat(values, 0);
+  int64_t start = 0;
+  for (auto* part : parts) {
+    const int64_t rows = part->size(0);
+    part->set_data(joint.narrow(0, start, rows));
+    start += rows;
+  }
+}
+
+at::Tensor add_into(at::Tensor temporary, const at::Tensor& other) {
+  if (inference()) return temporary.add_(other);
+  return temporary + other;
+}
+
 std::vector<at::Tensor> fused_linear(const at::Tensor& x, const std::vector<at::Tensor>& weights,
                                      const std::vector<at::Tensor>& biases) {
   bool needs_grad = false;
@@ -93,11 +137,16 @@ std::vector<at::Tensor> fused_linear(const at::Tensor& x, const std::vector<at::
   }
   bool any_bias = false;
   for (const auto& b : biases) any_bias = any_bias || b.defined();
-  std::vector<at::Tensor> bias_parts;
-  if (any_bias)
+  at::Tensor joint_weight = spanning_rows(weights);
+  if (!joint_weight.defined()) joint_weight = at::cat(weights, 0);
+  at::Tensor joint_bias = any_bias ? spanning_rows(biases) : at::Tensor();
+  if (any_bias && !joint_bias.defined()) {
+    std::vector<at::Tensor> bias_parts;
     for (std::size_t i = 0; i < weights.size(); ++i)
       bias_parts.push_back(biases[i].defined() ? biases[i] : at::zeros({weights[i].size(0)}, weights[i].options()));
-  const at::Tensor fused = affine(x, at::cat(weights, 0), any_bias ? at::cat(bias_parts, 0) : at::Tensor());
+    joint_bias = at::cat(bias_parts, 0);
+  }
+  const at::Tensor fused = affine(x, joint_weight, joint_bias);
   std::vector<at::Tensor> outputs;
   int64_t start = 0;
   for (const auto& w : weights) {
@@ -137,6 +186,17 @@ at::Tensor activate(const at::Tensor& x, Activation activation) {
     case Activation::gelu_tanh: return at::gelu(x, "tanh");
     case Activation::silu: return at::silu(x);
     case Activation::relu: return at::relu(x);
+  }
+  return {};
+}
+
+at::Tensor activate_into(at::Tensor x, Activation activation) {
+  if (!inference()) return activate(x, activation);
+  switch (activation) {
+    case Activation::gelu: return at::gelu_(x);
+    case Activation::gelu_tanh: return at::gelu_(x, "tanh");
+    case Activation::silu: return at::silu_(x);
+    case Activation::relu: return at::relu_(x);
   }
   return {};
 }
@@ -242,6 +302,9 @@ at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
   // skips most of the masked upper triangle (~40% of the work at T = 512) and bounds the score
   // memory by the block instead of T x T.
   const int64_t block = length <= 256 ? length : 128;  // 64..512 measured at T = 512: 128 is fastest
+  // At inference each block's softmax overwrites its scores and p.v lands in its rows of `out`.
+  const bool reuse = inference() && (q.scalar_type() == at::kFloat || q.scalar_type() == at::kDouble);
+  at::Tensor out = reuse ? at::empty({batch, kv_heads, length, group, head_dim}, q.options()) : at::Tensor();
   std::vector<at::Tensor> outputs;
   for (int64_t start = 0; start < length; start += block) {
     const int64_t rows = std::min(block, length - start), keys = start + rows;
@@ -249,13 +312,20 @@ at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
     at::Tensor scores = at::matmul(qb, kh.narrow(2, 0, keys).transpose(-1, -2));  // [B, kv, rows*group, keys]
     if (options.softcap > 0) scores = at::tanh(scores / options.softcap) * options.softcap;
     scores.view({batch, kv_heads, rows, group, keys}).add_(bias5.narrow(2, start, rows).narrow(4, 0, keys));
+    if (reuse) {
+      at::softmax_out(scores, scores, -1);
+      at::Tensor rows_out = out.narrow(2, start, rows).view({batch * kv_heads, rows * group, head_dim});
+      at::bmm_out(rows_out, scores.view({batch * kv_heads, rows * group, keys}),
+                  vh.narrow(2, 0, keys).view({batch * kv_heads, keys, head_dim}));
+      continue;
+    }
     const at::Tensor probs = scores.scalar_type() == at::kFloat || scores.scalar_type() == at::kDouble
                                  ? at::softmax(scores, -1)
                                  : at::softmax(scores, -1, at::kFloat).to(scores.scalar_type());
     scores.reset();
     outputs.push_back(at::matmul(probs, vh.narrow(2, 0, keys)).view({batch, kv_heads, rows, group, head_dim}));
   }
-  const at::Tensor out = outputs.size() == 1 ? outputs[0] : at::cat(outputs, 2);  // [B, kv, T, group, hd]
+  if (!reuse) out = outputs.size() == 1 ? outputs[0] : at::cat(outputs, 2);  // [B, kv, T, group, hd]
   return out.permute({0, 2, 1, 3, 4}).reshape({batch, length, heads * head_dim});
 }
 

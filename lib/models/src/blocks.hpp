@@ -18,8 +18,18 @@ at::Tensor affine(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
 at::Tensor conv1d(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias);
 // Several nn.Linear projections of the same input as one GEMM (inference only: under autograd
 // the separate parameters must each receive their gradient, so it falls back to one GEMM each).
+// Weights made consecutive by share_rows are used in place; others are concatenated per call.
 std::vector<at::Tensor> fused_linear(const at::Tensor& x, const std::vector<at::Tensor>& weights,
                                      const std::vector<at::Tensor>& biases);
+// Makes the parameters `parts` (equal trailing sizes) consecutive row slices of one tensor,
+// keeping each parameter's identity (set_data), so fused_linear needs no concatenation. Called
+// from declare(); slots left undefined (declaration only) are skipped.
+void share_rows(const std::vector<at::Tensor*>& parts);
+
+// True outside autograd: blocks may then overwrite the temporaries they created.
+inline bool inference() { return !at::GradMode::is_enabled(); }
+// temporary + other, written into `temporary` (a tensor only the caller holds) at inference.
+at::Tensor add_into(at::Tensor temporary, const at::Tensor& other);
 
 enum class RmsStyle {
   weight_times_cast,  // Llama, Qwen2: w * normed.to(dtype)
@@ -33,6 +43,8 @@ enum class Activation { gelu, gelu_tanh, silu, relu };
 // Reads an activation name (hidden_act, hidden_activation, activation_function) from `key`.
 Activation activation_from(const ConfigReader& config, const std::string& key, const std::string& name);
 at::Tensor activate(const at::Tensor& x, Activation activation);
+// activate(x), overwriting x (a temporary only the caller holds) at inference.
+at::Tensor activate_into(at::Tensor x, Activation activation);
 
 // Rotary embeddings in HF's rotate_half layout (pairs (i, i + dim/2)).
 // inv_freq for `dim` rotary dimensions with base `theta`, including config.rope_scaling

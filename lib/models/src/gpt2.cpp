@@ -79,9 +79,9 @@ class Gpt2 final : public Architecture {
       const at::Tensor q = qkv.narrow(-1, 0, hidden_size).view({B, T, heads_, head_dim_});
       const at::Tensor k = qkv.narrow(-1, hidden_size, hidden_size).view({B, T, heads_, head_dim_});
       const at::Tensor v = qkv.narrow(-1, 2 * hidden_size, hidden_size).view({B, T, heads_, head_dim_});
-      x = x + conv1d(attention(q, k, v, bias, {scale, 0.0}), l.attn_proj_w, l.attn_proj_b);
+      x = add_into(conv1d(attention(q, k, v, bias, {scale, 0.0}), l.attn_proj_w, l.attn_proj_b), x);
       const at::Tensor h = layer_norm(x, l.ln2_w, l.ln2_b, eps_);
-      x = x + conv1d(activate(conv1d(h, l.fc_w, l.fc_b), activation_), l.proj_w, l.proj_b);
+      x = add_into(conv1d(activate_into(conv1d(h, l.fc_w, l.fc_b), activation_), l.proj_w, l.proj_b), x);
       if (i + 1 < n_layers) emit(on_hidden, static_cast<int>(i + 1), x);
     }
     x = layer_norm(x, ln_f_w_, ln_f_b_, eps_);

@@ -77,11 +77,12 @@ class GptNeox final : public Architecture {
       const at::Tensor k = apply_rope(qkv.narrow(-1, head_dim_, head_dim_), rope);
       const at::Tensor v = qkv.narrow(-1, 2 * head_dim_, head_dim_);
       const at::Tensor attn = affine(attention(q, k, v, bias, attention_options), l.dense_w, l.dense_b);
+      // transformers' order: (mlp + attn) + x, and attn + x then mlp + that.
       if (parallel_residual_) {
-        x = x + attn + mlp(layer_norm(x, l.ln2_w, l.ln2_b, eps_), l);
+        x = add_into(add_into(mlp(layer_norm(x, l.ln2_w, l.ln2_b, eps_), l), attn), x);
       } else {
-        x = x + attn;
-        x = x + mlp(layer_norm(x, l.ln2_w, l.ln2_b, eps_), l);
+        x = add_into(attn, x);
+        x = add_into(mlp(layer_norm(x, l.ln2_w, l.ln2_b, eps_), l), x);
       }
       if (i + 1 < n_layers) emit(on_hidden, static_cast<int>(i + 1), x);
     }
@@ -95,7 +96,7 @@ class GptNeox final : public Architecture {
     at::Tensor ln1_w, ln1_b, ln2_w, ln2_b, qkv_w, qkv_b, dense_w, dense_b, up_w, up_b, down_w, down_b;
   };
   at::Tensor mlp(const at::Tensor& x, const Layer& l) const {
-    return affine(activate(affine(x, l.up_w, l.up_b), activation_), l.down_w, l.down_b);
+    return affine(activate_into(affine(x, l.up_w, l.up_b), activation_), l.down_w, l.down_b);
   }
 
   int64_t heads_ = 0, head_dim_ = 0, intermediate_ = 0;

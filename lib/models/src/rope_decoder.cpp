@@ -30,6 +30,8 @@ class RopeDecoder final : public Architecture {
       if (r_.qkv_bias) sink.add(p + "self_attn.k_proj.bias", {kv_width}, Init::zeros, &l.k_b);
       sink.add(p + "self_attn.v_proj.weight", {kv_width, d}, Init::normal, &l.v_w);
       if (r_.qkv_bias) sink.add(p + "self_attn.v_proj.bias", {kv_width}, Init::zeros, &l.v_b);
+      share_rows({&l.q_w, &l.k_w, &l.v_w});
+      if (r_.qkv_bias) share_rows({&l.q_b, &l.k_b, &l.v_b});
       sink.add(p + "self_attn.o_proj.weight", {d, q_width}, Init::normal, &l.o_w);
       if (r_.o_bias) sink.add(p + "self_attn.o_proj.bias", {d}, Init::zeros, &l.o_b);
       if (r_.qk_norm) {
@@ -45,6 +47,8 @@ class RopeDecoder final : public Architecture {
       if (r_.mlp_bias) sink.add(p + "mlp.gate_proj.bias", {inter}, Init::zeros, &l.gate_b);
       sink.add(p + "mlp.up_proj.weight", {inter, d}, Init::normal, &l.up_w);
       if (r_.mlp_bias) sink.add(p + "mlp.up_proj.bias", {inter}, Init::zeros, &l.up_b);
+      share_rows({&l.gate_w, &l.up_w});
+      if (r_.mlp_bias) share_rows({&l.gate_b, &l.up_b});
       sink.add(p + "mlp.down_proj.weight", {d, inter}, Init::normal, &l.down_w);
       if (r_.mlp_bias) sink.add(p + "mlp.down_proj.bias", {d}, Init::zeros, &l.down_b);
     }
@@ -71,17 +75,19 @@ class RopeDecoder final : public Architecture {
       const at::Tensor& bias = sliding ? window_bias : global_bias;
       at::Tensor h;
       switch (r_.placement) {
+        // residual + block output, as transformers adds them (the sum is written into the
+        // block's output at inference).
         case NormPlacement::pre:
-          h = x + attention_block(norm(x, l.input_norm), l, rope, bias);
-          x = h + mlp(norm(h, l.post_attention_norm), l);
+          h = add_into(attention_block(norm(x, l.input_norm), l, rope, bias), x);
+          x = add_into(mlp(norm(h, l.post_attention_norm), l), h);
           break;
         case NormPlacement::post:
-          h = x + norm(attention_block(x, l, rope, bias), l.post_attention_norm);
-          x = h + norm(mlp(h, l), l.post_feedforward_norm);
+          h = add_into(norm(attention_block(x, l, rope, bias), l.post_attention_norm), x);
+          x = add_into(norm(mlp(h, l), l.post_feedforward_norm), h);
           break;
         case NormPlacement::sandwich:
-          h = x + norm(attention_block(norm(x, l.input_norm), l, rope, bias), l.post_attention_norm);
-          x = h + norm(mlp(norm(h, l.pre_feedforward_norm), l), l.post_feedforward_norm);
+          h = add_into(norm(attention_block(norm(x, l.input_norm), l, rope, bias), l.post_attention_norm), x);
+          x = add_into(norm(mlp(norm(h, l.pre_feedforward_norm), l), l.post_feedforward_norm), h);
           break;
       }
       if (i + 1 < n_layers) emit(on_hidden, static_cast<int>(i + 1), x);
@@ -121,7 +127,8 @@ class RopeDecoder final : public Architecture {
 
   at::Tensor mlp(const at::Tensor& x, const Layer& l) const {
     const auto gate_up = fused_linear(x, {l.gate_w, l.up_w}, {l.gate_b, l.up_b});
-    return affine(activate(gate_up[0], r_.activation) * gate_up[1], l.down_w, l.down_b);
+    at::Tensor gate = activate_into(gate_up[0], r_.activation);
+    return affine(inference() ? gate.mul_(gate_up[1]) : gate * gate_up[1], l.down_w, l.down_b);
   }
 
   RopeDecoderRecipe r_;
