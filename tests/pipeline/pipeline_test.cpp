@@ -1,6 +1,7 @@
 // The pipeline on the bundled TinyStories-656K model and a few Shakespeare paragraphs.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -221,4 +222,34 @@ TEST(Pipeline, KeptTablesHoldExactIntegersOnRequest) {
       EXPECT_EQ(sum, set.marginal);
     }
   }
+}
+
+// Every accepted order reaches metrics.csv (orders beyond 4 get columns of their own).
+TEST(Pipeline, OrdersBeyondFourReachTheMetrics) {
+  const fs::path dir = scratch("order5");
+  fs::create_directories(dir);
+  std::string yaml = read(tiny_config(dir).file);
+  yaml.replace(yaml.find("orders: [1, 2]"), 14, "orders: [1, 5]");
+  std::ofstream(dir / "five.yaml") << yaml;
+  const RunDir run{dir / "run"};
+  const PlannedRun planned = plan_run(load_study_config(dir / "five.yaml"), run);
+  extract_all(planned, run);
+  reduce_run(planned, run);
+  std::istringstream lines(read(run.metrics_csv()));
+  std::string header, row;
+  std::getline(lines, header);
+  std::getline(lines, row);
+  std::vector<std::string> names, cells;
+  for (std::stringstream h(header); std::getline(h, row, ',');) names.push_back(row);
+  std::getline(lines, row);
+  for (std::stringstream r(row); std::getline(r, header, ',');) cells.push_back(header);
+  cells.resize(names.size());
+  const auto column = [&](const std::string& name) {
+    const auto it = std::find(names.begin(), names.end(), name);
+    EXPECT_NE(it, names.end()) << name;
+    return it == names.end() ? std::string() : cells[static_cast<std::size_t>(it - names.begin())];
+  };
+  EXPECT_FALSE(column("complexity_5").empty());
+  EXPECT_FALSE(column("expressivity_5").empty());
+  EXPECT_TRUE(column("complexity_2").empty()) << "order 2 was not requested";
 }
