@@ -92,8 +92,6 @@ TEST(Sequences, TruncatesPerDocumentAndPacks) {
   ASSERT_EQ(packed.n_sequences(), 3);  // 7 + 3 = 10 tokens -> 4, 4, 2
   EXPECT_EQ(packed.sequence(1)[3], 256);
   EXPECT_EQ(packed.sequence_document[2], 1);
-  EXPECT_EQ(shard_range(10, 0, 3), (std::pair<int64_t, int64_t>{0, 3}));
-  EXPECT_EQ(shard_range(10, 2, 3), (std::pair<int64_t, int64_t>{6, 10}));
 }
 
 TEST(Sequences, EmptyCorpusIsAClearError) {

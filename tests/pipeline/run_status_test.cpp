@@ -29,24 +29,25 @@ fs::path scratch(const std::string& name) {
   return dir;
 }
 
-// Two models x 5 shards, written as RUN/plan.json.
+// Two models x 5 layer groups (one hidden state each), written as RUN/plan.json.
 Plan sample_plan(const RunDir& run) {
   Plan plan;
   plan.study = "sample";
   plan.config_hash = "abc123";
   for (const std::string model : {"a", "b"})
-    for (int64_t shard = 0; shard < 5; ++shard) {
+    for (int64_t group = 0; group < 5; ++group) {
       PlanUnit unit;
       unit.index = static_cast<int64_t>(plan.units.size());
       unit.model = model;
       unit.checkpoint = "main";
-      unit.shard = shard;
-      unit.n_shards = 5;
-      unit.id = make_unit_id(model, "main", shard, 5);
+      unit.layers = {group};
+      unit.layer_group = group;
+      unit.n_layer_groups = 5;
+      unit.id = make_unit_id(model, "main", unit.layers, 5);
       unit.tokenizer_id = "tok-0";
       plan.units.push_back(unit);
     }
-  plan.tokenizers.push_back(PlanTokenizer{"tok-0", "tokenizer.json", "00", 10, 100});
+  plan.tokenizers.push_back(PlanTokenizer{"tok-0", "tokenizer.json", "00", 10, 100, 90, {}});
   write_plan(run.plan(), plan);
   return plan;
 }
@@ -114,17 +115,17 @@ TEST(Failures, AreClassifiedRecordedAndCleared) {
   try {
     throw InputError("weights unreadable\nsecond line");
   } catch (...) {
-    failure = describe_failure("a__main__shard-1-of-5", std::current_exception(), "task-0-rank-0");
+    failure = describe_failure("a__main__layers-1-1", std::current_exception(), "task-0-rank-0");
   }
   record_unit_failure(run, failure);
   auto read = read_unit_failures(run);
   ASSERT_EQ(read.size(), 1u);
-  EXPECT_EQ(read[0].unit, "a__main__shard-1-of-5");
+  EXPECT_EQ(read[0].unit, "a__main__layers-1-1");
   EXPECT_EQ(read[0].message, "weights unreadable\nsecond line");
   EXPECT_EQ(read[0].worker, "task-0-rank-0");
   EXPECT_FALSE(read[0].host.empty());
   EXPECT_EQ(read[0].time.size(), 20u);  // 2026-01-01T00:00:00Z
-  clear_unit_failure(run, "a__main__shard-1-of-5");
+  clear_unit_failure(run, "a__main__layers-1-1");
   EXPECT_TRUE(read_unit_failures(run).empty());
 }
 

@@ -63,10 +63,6 @@ std::string preference_prompt(std::string_view chosen, std::string_view rejected
   return std::string(prompt);
 }
 
-std::pair<int64_t, int64_t> shard_range(int64_t n_sequences, int64_t shard, int64_t n_shards) {
-  return {n_sequences * shard / n_shards, n_sequences * (shard + 1) / n_shards};
-}
-
 TokenizedCorpus tokenize_corpus(const CorpusSpec& spec, const Encoder& encode, const Utf8Repair& repair) {
   TokenizedCorpus corpus;
   std::vector<Encoded> encoded;

@@ -16,8 +16,10 @@ class Writer {
     bytes(&v, sizeof v);
   }
   void bytes(const void* data, std::size_t size) {
-    const auto* p = static_cast<const char*>(data);
-    out_.insert(out_.end(), p, p + size);
+    if (size == 0) return;
+    const std::size_t at = out_.size();
+    out_.resize(at + size);
+    std::memcpy(out_.data() + at, data, size);
   }
 
  private:

@@ -64,7 +64,7 @@ CheckpointSources checkpoint_sources(const Plan& plan) {
   CheckpointSources sources;
   std::map<std::string, std::string> model_hub;
   for (const auto& unit : plan.units) {
-    if (unit.shard != 0) continue;
+    if (unit.layer_group != 0) continue;  // once per checkpoint
     CheckpointSource s;
     // Hub checkpoints are planned as ORG/NAME@revision; anything else is a directory.
     if (unit.reference.find('@') != std::string::npos) try {

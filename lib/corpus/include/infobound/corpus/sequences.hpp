@@ -54,8 +54,6 @@ std::string preference_prompt(std::string_view chosen, std::string_view rejected
 // Reads every source and encodes it. Throws InputError "corpus is empty" when no sequence results.
 TokenizedCorpus tokenize_corpus(const CorpusSpec& spec, const Encoder& encode, const Utf8Repair& repair = to_valid_utf8);
 
-// Sequence range [begin, end) of shard `shard` of `n_shards` (contiguous, sizes differ by at most 1).
-std::pair<int64_t, int64_t> shard_range(int64_t n_sequences, int64_t shard, int64_t n_shards);
 
 struct TokenCacheInfo {
   std::string tokenizer;         // path of the tokenizer.json
