@@ -181,7 +181,9 @@ TEST(Pipeline, DryRunEstimatesWithoutWriting) {
   double disk = 0;
   for (const auto& unit : paper.units) {
     disk += unit.disk_bytes;
-    if (unit.model_known) EXPECT_LE(unit.peak_memory_bytes, paper.memory_budget) << unit.unit_id;
+    if (unit.model_known) {
+      EXPECT_LE(unit.peak_memory_bytes, paper.memory_budget) << unit.unit_id;
+    }
   }
   EXPECT_LT(disk, 50.0 * (1ull << 30));
   EXPECT_LT(paper.reduce_memory_bytes, 1024.0 * 1024 * 1024);

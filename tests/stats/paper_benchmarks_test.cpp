@@ -85,7 +85,9 @@ TEST(PaperBenchmarks, LeaderboardMatchesEveryPaperModelItScoresByHubId) {
   // Renamed on the Hub: the row under today's id wins; the older submission under the former id says why it is left out.
   bool former_id_reported = false;
   for (const auto& row : rows) {
-    if (row.benchmark_model == "meta-llama/Llama-3.1-8B") EXPECT_EQ(row.model, "llama3.1-8b");
+    if (row.benchmark_model == "meta-llama/Llama-3.1-8B") {
+      EXPECT_EQ(row.model, "llama3.1-8b");
+    }
     if (row.benchmark_model == "meta-llama/Meta-Llama-3.1-8B")
       former_id_reported = row.status.find("already matched") != std::string::npos;
   }
