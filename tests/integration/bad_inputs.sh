@@ -98,8 +98,14 @@ MODEL_LINE="path: $WORK/rope-zero" base > "$WORK/in/rope-zero.yaml"
 expect_error rope-zero "rope-zero/config.json: rope_theta must be a finite number > 0" "$WORK/in/rope-zero.yaml"
 damaged_model nan-weight 'weights[data + 2:data + 4] = b"\xc0\x7f"'
 MODEL_LINE="path: $WORK/nan-weight" base > "$WORK/in/nan-weight.yaml"
-expect_error nan-weight "nan-weight/model.safetensors: tensor 'model.layers.1.mlp.up_proj.weight' holds 1 NaN or infinite value" \
-  "$WORK/in/nan-weight.yaml"
+# Weights are read when extract reaches the unit: that unit fails alone (recorded, exit 4).
+"$INFOBOUND" run --no-analysis --config "$WORK/in/nan-weight.yaml" --out "$WORK/nan-weight-run" > "$WORK/nan-weight.out" 2> "$WORK/nan-weight.err" &&
+  status=0 || status=$?
+[ "$status" -eq 4 ] || { cat "$WORK/nan-weight.err" >&2; fail "nan-weight: exit status $status, expected 4 (a failed unit)"; }
+grep -q "nan-weight/model.safetensors: tensor 'model.layers.1.mlp.up_proj.weight' holds 1 NaN or infinite value" "$WORK/nan-weight.err" ||
+  { cat "$WORK/nan-weight.err" >&2; fail "nan-weight: the failure does not name the file and tensor"; }
+ls "$WORK/nan-weight-run/failures/"*.json > /dev/null 2>&1 || fail "nan-weight: no failure record"
+note "nan-weight: exit 4, $(grep -c 'NaN or infinite' "$WORK/nan-weight.err") line(s) naming the tensor, failure recorded"
 
 # Corpora: a directory where a file is expected, preference pairs without the response marker.
 mkdir -p "$WORK/in/corpus-dir.txt"

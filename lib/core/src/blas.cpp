@@ -1,5 +1,8 @@
 #include "infobound/core/blas.hpp"
 
+#include <dlfcn.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <string>
 
@@ -32,6 +35,14 @@ void warn_if_slow_blas() {
   log::warn("libtorch is using the reference BLAS (" + info.library_path +
             "), about 20x slower than OpenBLAS. Install it: apt-get install libopenblas0-pthread "
             "(scripts/install-deps.sh does).");
+}
+
+void fix_blas_threads_to_machine() {
+  using SetThreads = void (*)(int);
+  const auto set_threads = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"));
+  if (!set_threads) return;
+  const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  set_threads(static_cast<int>(cores > 0 ? cores : 1));
 }
 
 }  // namespace infobound

@@ -13,6 +13,7 @@
 #include <memory>
 #include <thread>
 
+#include "infobound/core/blas.hpp"
 #include "infobound/core/error.hpp"
 #include "infobound/core/log.hpp"
 #include "infobound/core/progress.hpp"
@@ -377,6 +378,7 @@ ExtractSummary extract_units(const PlannedRun& run_plan, const RunDir& run, cons
   ExtractSummary summary;
   const auto start = std::chrono::steady_clock::now();
   at::set_num_threads(static_cast<int>(choose_threads(config, options)));
+  fix_blas_threads_to_machine();
   fs::create_directories(run.units_dir());
   const bool lead = team.rank() == 0;
 

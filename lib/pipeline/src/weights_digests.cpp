@@ -2,6 +2,7 @@
 
 #include <map>
 
+#include "infobound/core/error.hpp"
 #include "infobound/core/log.hpp"
 #include "infobound/io/checkpoint.hpp"
 
@@ -12,7 +13,15 @@ void record_weights_digests(Plan& plan) {
   for (auto& unit : plan.units) {
     if (unit.model_dir.empty()) continue;
     auto [it, inserted] = digest_of.try_emplace(std::filesystem::absolute(unit.model_dir).lexically_normal());
-    if (inserted) it->second = io::weights_digest(io::Checkpoint::open(unit.model_dir));
+    if (inserted) {
+      // Unreadable weights are that checkpoint's failure, recorded when extract reaches its units
+      // (the other checkpoints go on); the plan only loses the digest.
+      try {
+        it->second = io::weights_digest(io::Checkpoint::open(unit.model_dir));
+      } catch (const InputError& e) {
+        log::warn(std::string("no weights digest: ") + e.what());
+      }
+    }
     unit.weights_digest = it->second;
   }
   for (const auto& identical : identical_checkpoints(plan))

@@ -15,4 +15,11 @@ BlasInfo detect_blas();
 // Logs a warning with the fix when the loaded BLAS is the slow reference one.
 void warn_if_slow_blas();
 
+// OpenBLAS sizes its thread pool from the CPUs this process may use (its affinity mask), and its
+// sgemm results depend on that count in the last bits: a rank that mpirun binds to one core then
+// computes other hidden states than an unbound process. Fixing the pool at the machine's core
+// count, whatever the mask, keeps results identical across ranks, bindings and torch threads on
+// one machine. No effect when the BLAS is not OpenBLAS.
+void fix_blas_threads_to_machine();
+
 }  // namespace infobound

@@ -7,8 +7,8 @@
 namespace infobound::pipeline {
 
 // Fills PlanUnit::weights_digest of every unit with a model directory (each directory hashed
-// once) and warns (log::warn) about identical checkpoints. Throws InputError when weights
-// cannot be read.
+// once) and warns (log::warn) about identical checkpoints. Weights that cannot be read get no
+// digest and a warning: extract records that checkpoint's failure and goes on with the others.
 void record_weights_digests(Plan& plan);
 
 }  // namespace infobound::pipeline
