@@ -2,6 +2,8 @@
 
 #include <mpi.h>
 
+#include "mpi_check.hpp"
+
 #include <cstdlib>
 #include <exception>
 #include <string>
@@ -20,13 +22,7 @@ std::optional<long> env_integer(const char* name) {
   return value;
 }
 
-void check(int code, const char* what) {
-  if (code == MPI_SUCCESS) return;
-  char text[MPI_MAX_ERROR_STRING];
-  int length = 0;
-  MPI_Error_string(code, text, &length);
-  throw std::runtime_error(std::string(what) + ": " + std::string(text, static_cast<std::size_t>(length)));
-}
+using detail::check_mpi;
 
 }  // namespace
 
@@ -42,14 +38,14 @@ Session::Session() {
   MPI_Initialized(&initialised);
   if (!initialised) {
     int provided = 0;
-    check(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
+    check_mpi(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread");
   }
   mpi_ = true;
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
-  check(MPI_Comm_rank(MPI_COMM_WORLD, &rank_), "MPI_Comm_rank");
-  check(MPI_Comm_size(MPI_COMM_WORLD, &size_), "MPI_Comm_size");
+  check_mpi(MPI_Comm_rank(MPI_COMM_WORLD, &rank_), "MPI_Comm_rank");
+  check_mpi(MPI_Comm_size(MPI_COMM_WORLD, &size_), "MPI_Comm_size");
   MPI_Comm local;
-  check(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &local), "MPI_Comm_split_type");
+  check_mpi(MPI_Comm_split_type(MPI_COMM_WORLD, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &local), "MPI_Comm_split_type");
   MPI_Comm_size(local, &local_size_);
   MPI_Comm_free(&local);
 }
@@ -62,36 +58,36 @@ Session::~Session() {
 }
 
 void Session::barrier() const {
-  if (mpi_) check(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier");
+  if (mpi_) check_mpi(MPI_Barrier(MPI_COMM_WORLD), "MPI_Barrier");
 }
 
 int64_t Session::sum(int64_t value) const {
   if (!mpi_) return value;
   int64_t total = 0;
-  check(MPI_Allreduce(&value, &total, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD), "MPI_Allreduce");
+  check_mpi(MPI_Allreduce(&value, &total, 1, MPI_INT64_T, MPI_SUM, MPI_COMM_WORLD), "MPI_Allreduce");
   return total;
 }
 
 double Session::max(double value) const {
   if (!mpi_) return value;
   double result = 0;
-  check(MPI_Allreduce(&value, &result, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD), "MPI_Allreduce");
+  check_mpi(MPI_Allreduce(&value, &result, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD), "MPI_Allreduce");
   return result;
 }
 
 bool Session::all(bool value) const {
   if (!mpi_) return value;
   int mine = value ? 1 : 0, result = 0;
-  check(MPI_Allreduce(&mine, &result, 1, MPI_INT, MPI_LAND, MPI_COMM_WORLD), "MPI_Allreduce");
+  check_mpi(MPI_Allreduce(&mine, &result, 1, MPI_INT, MPI_LAND, MPI_COMM_WORLD), "MPI_Allreduce");
   return result != 0;
 }
 
 std::string Session::broadcast(const std::string& text_on_rank0) const {
   if (!mpi_) return text_on_rank0;
   int64_t length = rank_ == 0 ? static_cast<int64_t>(text_on_rank0.size()) : 0;
-  check(MPI_Bcast(&length, 1, MPI_INT64_T, 0, MPI_COMM_WORLD), "MPI_Bcast");
+  check_mpi(MPI_Bcast(&length, 1, MPI_INT64_T, 0, MPI_COMM_WORLD), "MPI_Bcast");
   std::string text = rank_ == 0 ? text_on_rank0 : std::string(static_cast<std::size_t>(length), '\0');
-  if (length > 0) check(MPI_Bcast(text.data(), static_cast<int>(length), MPI_CHAR, 0, MPI_COMM_WORLD), "MPI_Bcast");
+  if (length > 0) check_mpi(MPI_Bcast(text.data(), static_cast<int>(length), MPI_CHAR, 0, MPI_COMM_WORLD), "MPI_Bcast");
   return text;
 }
 

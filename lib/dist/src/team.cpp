@@ -2,6 +2,8 @@
 
 #include <mpi.h>
 
+#include "mpi_check.hpp"
+
 #include <limits>
 #include <numeric>
 #include <string>
@@ -11,13 +13,7 @@
 namespace infobound::dist {
 namespace {
 
-void check(int code, const char* what) {
-  if (code == MPI_SUCCESS) return;
-  char text[MPI_MAX_ERROR_STRING];
-  int length = 0;
-  MPI_Error_string(code, text, &length);
-  throw std::runtime_error(std::string(what) + ": " + std::string(text, static_cast<std::size_t>(length)));
-}
+using detail::check_mpi;
 
 MPI_Comm& as_comm(void* comm) { return *static_cast<MPI_Comm*>(comm); }
 
@@ -44,7 +40,7 @@ Team::Team(const Session& session, int64_t ranks_per_unit) {
     return;
   }
   auto* comm = new MPI_Comm;
-  check(MPI_Comm_split(MPI_COMM_WORLD, index_, rank_, comm), "MPI_Comm_split");
+  check_mpi(MPI_Comm_split(MPI_COMM_WORLD, index_, rank_, comm), "MPI_Comm_split");
   MPI_Comm_set_errhandler(*comm, MPI_ERRORS_RETURN);
   comm_ = comm;
 }
@@ -67,14 +63,14 @@ std::vector<std::vector<char>> Team::exchange(const std::vector<std::vector<char
     send_offsets[m] = checked_count(out.size());
     out.insert(out.end(), send[m].begin(), send[m].end());
   }
-  check(MPI_Alltoall(send_counts.data(), 1, MPI_INT, receive_counts.data(), 1, MPI_INT, as_comm(comm_)), "MPI_Alltoall");
+  check_mpi(MPI_Alltoall(send_counts.data(), 1, MPI_INT, receive_counts.data(), 1, MPI_INT, as_comm(comm_)), "MPI_Alltoall");
   std::size_t total = 0;
   for (int m = 0; m < size_; ++m) {
     receive_offsets[m] = checked_count(total);
     total += static_cast<std::size_t>(receive_counts[m]);
   }
   std::vector<char> in(total);
-  check(MPI_Alltoallv(out.data(), send_counts.data(), send_offsets.data(), MPI_CHAR, in.data(), receive_counts.data(),
+  check_mpi(MPI_Alltoallv(out.data(), send_counts.data(), send_offsets.data(), MPI_CHAR, in.data(), receive_counts.data(),
                       receive_offsets.data(), MPI_CHAR, as_comm(comm_)),
         "MPI_Alltoallv");
   std::vector<std::vector<char>> received(static_cast<std::size_t>(size_));
@@ -86,7 +82,7 @@ std::vector<std::vector<char>> Team::exchange(const std::vector<std::vector<char
 std::vector<int64_t> Team::sum(const std::vector<int64_t>& values) const {
   if (!comm_ || values.empty()) return values;
   std::vector<int64_t> total(values.size());
-  check(MPI_Allreduce(values.data(), total.data(), checked_count(values.size()), MPI_INT64_T, MPI_SUM, as_comm(comm_)), "MPI_Allreduce");
+  check_mpi(MPI_Allreduce(values.data(), total.data(), checked_count(values.size()), MPI_INT64_T, MPI_SUM, as_comm(comm_)), "MPI_Allreduce");
   return total;
 }
 
@@ -94,14 +90,14 @@ std::vector<std::vector<char>> Team::all_gather(const std::vector<char>& mine) c
   if (!comm_) return {mine};
   int count = checked_count(mine.size());
   std::vector<int> counts(static_cast<std::size_t>(size_)), offsets(static_cast<std::size_t>(size_));
-  check(MPI_Allgather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, as_comm(comm_)), "MPI_Allgather");
+  check_mpi(MPI_Allgather(&count, 1, MPI_INT, counts.data(), 1, MPI_INT, as_comm(comm_)), "MPI_Allgather");
   std::size_t total = 0;
   for (int m = 0; m < size_; ++m) {
     offsets[m] = checked_count(total);
     total += static_cast<std::size_t>(counts[m]);
   }
   std::vector<char> all(total);
-  check(MPI_Allgatherv(mine.data(), count, MPI_CHAR, all.data(), counts.data(), offsets.data(), MPI_CHAR, as_comm(comm_)), "MPI_Allgatherv");
+  check_mpi(MPI_Allgatherv(mine.data(), count, MPI_CHAR, all.data(), counts.data(), offsets.data(), MPI_CHAR, as_comm(comm_)), "MPI_Allgatherv");
   std::vector<std::vector<char>> out(static_cast<std::size_t>(size_));
   for (int m = 0; m < size_; ++m) out[m].assign(all.begin() + offsets[m], all.begin() + offsets[m] + counts[m]);
   return out;
@@ -110,7 +106,7 @@ std::vector<std::vector<char>> Team::all_gather(const std::vector<char>& mine) c
 bool Team::all(bool value) const {
   if (!comm_) return value;
   int mine = value ? 1 : 0, result = 0;
-  check(MPI_Allreduce(&mine, &result, 1, MPI_INT, MPI_LAND, as_comm(comm_)), "MPI_Allreduce");
+  check_mpi(MPI_Allreduce(&mine, &result, 1, MPI_INT, MPI_LAND, as_comm(comm_)), "MPI_Allreduce");
   return result != 0;
 }
 
