@@ -101,11 +101,11 @@ double scatter_rows_per_s(const std::vector<est::BatchRows>& batches, const std:
   for (const auto& rows : batches) total_rows += rows.size();
   std::vector<int64_t> ids(static_cast<std::size_t>(layers));
   for (int64_t l = 0; l < layers; ++l) ids[static_cast<std::size_t>(l)] = l;
+  std::unique_ptr<est::AccumulateWorkers> workers;  // declared first: outlives the accumulator
   est::MultiLayerAccumulator acc(kBins, ids, plan.specs(), total_rows);
   est::LabelCounter counter(plan.specs());
   for (const auto& rows : batches) counter.add(rows.labels, rows.valid);
   acc.use_kept_keys(counter.kept_keys());
-  std::unique_ptr<est::AccumulateWorkers> workers;
   if (threads > 0) {
     workers = std::make_unique<est::AccumulateWorkers>(threads, 2 * layers);
     acc.use_workers(workers.get());

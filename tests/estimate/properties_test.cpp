@@ -193,8 +193,8 @@ TEST(EstimatorProperties, KeysSplitAmongOwnersGiveIdenticalStatistics) {
 
 TEST(EstimatorProperties, WorkerThreadsGiveIdenticalStatistics) {
   const Data data = make_data(6000, 40, 13);
+  est::AccumulateWorkers workers(3, 4);  // outlives the accumulators that use it
   est::MultiLayerAccumulator inline_acc(40, {0, 1}, data.specs, kMaxRows), pooled(40, {0, 1}, data.specs, kMaxRows);
-  est::AccumulateWorkers workers(3, 4);
   pooled.use_workers(&workers);
   for (int64_t start = 0; start < 6000; start += 500) {
     for (auto* acc : {&inline_acc, &pooled}) {

@@ -39,7 +39,8 @@ MultiLayerAccumulator::MultiLayerAccumulator(int64_t n_bins, std::vector<int64_t
 }
 
 MultiLayerAccumulator::~MultiLayerAccumulator() {
-  if (workers_) {
+  // Scatters still in flight (an error unwound the caller) write into this accumulator's layers.
+  if (workers_ && scatters_pending_) {
     try {
       workers_->wait();
     } catch (...) {  // an error already reported through finish() or lost with the accumulator
@@ -155,12 +156,17 @@ void MultiLayerAccumulator::add_layer(int64_t slot, const at::Tensor& p, Parts p
     const std::vector<int64_t> q = detail::quantize(host, bits_, context);
     scatter(*layer, q.data(), host.size(0), routing.get(), parts);
   };
-  if (workers_) workers_->submit(std::move(task));
-  else task();
+  if (workers_) {
+    scatters_pending_ = true;
+    workers_->submit(std::move(task));
+  } else {
+    task();
+  }
 }
 
 void MultiLayerAccumulator::finish() {
-  if (workers_) workers_->wait();
+  if (workers_ && scatters_pending_) workers_->wait();
+  scatters_pending_ = false;
 }
 
 void MultiLayerAccumulator::merge(MultiLayerAccumulator& other) {

@@ -75,6 +75,7 @@ class MultiLayerAccumulator {
   // its row count, assignment sum and entropy term are kept. Null entries fold nothing.
   void use_kept_keys(const std::vector<std::shared_ptr<const KeyIndex>>& kept);
   // Scatters on `workers` (overlapping with the caller's forward) instead of the calling thread.
+  // The workers must outlive every scatter submitted to them (finish() or the destructor waits).
   void use_workers(AccumulateWorkers* workers) { workers_ = workers; }
 
   // Labels of the next batch: per label set an int64 tensor [N] or [N, key_width] on the CPU, and
@@ -132,6 +133,7 @@ class MultiLayerAccumulator {
   std::vector<std::unique_ptr<Layer>> layers_;
   std::shared_ptr<const Routing> routing_;
   AccumulateWorkers* workers_ = nullptr;
+  bool scatters_pending_ = false;  // submitted to workers_ since the last finish()
 };
 
 // One layer: the estimator of soft_h's SoftEntropyAccumulator.
