@@ -102,7 +102,11 @@ void group_units(const StudyConfig& config, Plan& plan, const std::map<std::stri
                  std::vector<std::string>* notes) {
   std::vector<PlanUnit> grouped;
   for (const PlanUnit& checkpoint : plan.units) {
-    const ModelShape shape = shape_of(checkpoint, config, notes);
+    // A model that cannot be inspected (unreadable weights) stays one unit: extract records its
+    // failure and goes on with the other checkpoints.
+    std::vector<std::string> problems;
+    const ModelShape shape = shape_of(checkpoint, config, notes ? notes : &problems);
+    for (const auto& problem : problems) log::warn(problem + ": its layers are not grouped; extract will report it");
     const auto tokenizer = census.find(checkpoint.tokenizer_id);
     if (!shape.known || tokenizer == census.end()) {
       PlanUnit unit = checkpoint;
