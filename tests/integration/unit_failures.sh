@@ -14,7 +14,7 @@ sed -i "/^corpus:/i\\  - name: broken\\n    family: tinystories\\n    path: $WOR
 run=$WORK/failing
 "$INFOBOUND" extract --config "$WORK/two.yaml" --out "$run" > "$WORK/first.out" 2> "$WORK/first.err" && status=0 || status=$?
 [ "$status" -eq 4 ] || { cat "$WORK/first.err" >&2; fail "extract with a broken model: exit $status, expected 4"; }
-grep -q "finished with 1 failed units: broken__" "$WORK/first.err" || { tail "$WORK/first.err" >&2; fail "no 'finished with 1 failed units' message"; }
+grep -q "finished with 1 failed unit: broken__" "$WORK/first.err" || { tail "$WORK/first.err" >&2; fail "no 'finished with 1 failed unit' message"; }
 note "$(grep 'finished with' "$WORK/first.err" | cut -c1-200)..."
 [ "$(complete_units "$run")" -eq 6 ] || fail "the good model's 6 units did not all finish"
 [ "$(find "$run/failures" -name 'broken__*.json' | wc -l)" -eq 1 ] || fail "expected 1 failure record"
