@@ -11,7 +11,7 @@ packages=(
   libyaml-cpp-dev libgtest-dev libgmock-dev nlohmann-json3-dev libeigen3-dev libpcre2-dev libicu-dev
   slurm-wlm munge
   gnuplot-nox
-  python3-statsmodels python3-numpy python3-h5py
+  python3-statsmodels python3-numpy python3-h5py jq
   clang libclang-rt-14-dev clang-format clang-tidy
 )
 
