@@ -12,7 +12,7 @@
 namespace infobound::pipeline {
 namespace {
 
-constexpr double kRuntimeBytes = 420.0 * (1 << 20);  // measured: RSS of extract before its first unit, libtorch + OpenBLAS loaded
+constexpr double kRuntimeBytes = 420.0 * (1 << 20);  // libtorch, OpenBLAS and MPI loaded; calibrated on the scale probe (docs/unit-files.md)
 
 double dtype_bytes(const std::string& dtype) { return dtype == "float32" ? 4 : 2; }
 
