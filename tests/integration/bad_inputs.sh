@@ -17,6 +17,17 @@ ${EXTRA:-}
 YAML
 }
 
+# A model that cannot be read fails its own unit (recorded in RUN/failures, exit 4), never a signal
+# or a number; the message names the file.
+expect_unit_failure() {  # name, expected text, config file
+  local name=$1 expected=$2 config=$3 out=$WORK/$1
+  "$INFOBOUND" run --no-analysis --config "$config" --out "$out" > "$out.stdout" 2> "$out.stderr" && status=0 || status=$?
+  [ "$status" -eq 4 ] || { cat "$out.stderr" >&2; fail "$name: exit status $status, expected 4 (a failed unit)"; }
+  grep -q -- "$expected" "$out.stderr" || { cat "$out.stderr" >&2; fail "$name: message lacks '$expected'"; }
+  ls "$out/failures/"*.json > /dev/null 2>&1 || fail "$name: no failure record"
+  note "$name: exit 4, $(grep -m1 -- "$expected" "$out.stderr" | cut -c1-160)"
+}
+
 expect_error() {  # name, expected text, config file
   local name=$1 expected=$2 config=$3 out=$WORK/$1
   "$INFOBOUND" run --no-analysis --config "$config" --out "$out" > "$out.stdout" 2> "$out.stderr" && status=0 || status=$?
@@ -89,13 +100,13 @@ PY
 }
 damaged_model huge-hidden 'config["hidden_size"] = 2 ** 40'
 MODEL_LINE="path: $WORK/huge-hidden" base > "$WORK/in/huge-hidden.yaml"
-expect_error huge-hidden "huge-hidden/config.json: key 'hidden_size' is 1099511627776, more than any model can have" "$WORK/in/huge-hidden.yaml"
+expect_unit_failure huge-hidden "huge-hidden/config.json: key 'hidden_size' is 1099511627776, more than any model can have" "$WORK/in/huge-hidden.yaml"
 damaged_model wide-hidden 'config["hidden_size"] = 2 ** 26'
 MODEL_LINE="path: $WORK/wide-hidden" base > "$WORK/in/wide-hidden.yaml"
-expect_error wide-hidden "but config.json needs \[2048, 67108864\]" "$WORK/in/wide-hidden.yaml"
+expect_unit_failure wide-hidden "but config.json needs \[2048, 67108864\]" "$WORK/in/wide-hidden.yaml"
 damaged_model rope-zero 'config["rope_theta"] = 0'
 MODEL_LINE="path: $WORK/rope-zero" base > "$WORK/in/rope-zero.yaml"
-expect_error rope-zero "rope-zero/config.json: rope_theta must be a finite number > 0" "$WORK/in/rope-zero.yaml"
+expect_unit_failure rope-zero "rope-zero/config.json: rope_theta must be a finite number > 0" "$WORK/in/rope-zero.yaml"
 damaged_model nan-weight 'weights[data + 2:data + 4] = b"\xc0\x7f"'
 MODEL_LINE="path: $WORK/nan-weight" base > "$WORK/in/nan-weight.yaml"
 # Weights are read when extract reaches the unit: that unit fails alone (recorded, exit 4).
