@@ -79,8 +79,9 @@ void count_labels(const StudyConfig& config, const corpus::TokenizedCorpus& toke
 
 // Without the corpus (a dry run of models not on this machine): rows of documents x max_length,
 // and every key bounded by what the rows allow (a kept key occurs at least twice).
-PlanTokenizer bounded_census(const StudyConfig& config, const PlanTokenizer& tokenizer, int64_t documents, double vocab) {
-  PlanTokenizer bounded = tokenizer;
+PlanTokenizer bounded_census(const StudyConfig& config, const std::string& tokenizer_id, int64_t documents, double vocab) {
+  PlanTokenizer bounded;
+  bounded.id = tokenizer_id;
   bounded.n_sequences = documents;
   bounded.n_tokens = documents * config.corpus.max_length;
   bounded.n_rows = bounded.n_tokens;
@@ -230,8 +231,7 @@ DryRun dry_run(const StudyConfig& config, int64_t local_ranks) {
   for (const auto& unit : checkpoints) {
     if (census.count(unit.tokenizer_id) || !documents_known) continue;
     const ModelShape shape = shape_of(unit, config, &dry.notes);
-    PlanTokenizer placeholder{unit.tokenizer_id, {}, {}, -1, -1, -1, {}};
-    census.emplace(unit.tokenizer_id, bounded_census(config, placeholder, documents, shape.known && shape.vocab > 0 ? shape.vocab : 0));
+    census.emplace(unit.tokenizer_id, bounded_census(config, unit.tokenizer_id, documents, shape.known ? shape.vocab : 0));
   }
   group_units(config, dry.plan, census, dry.memory_budget, &dry.notes);
 
