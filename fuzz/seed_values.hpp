@@ -1,6 +1,6 @@
 #pragma once
 // What the seed token caches are written with and the fuzzer expects, so a seed reads through.
-#include "infobound/corpus/sequences.hpp"
+#include "infobound/corpus/token_cache.hpp"
 
 namespace infobound::fuzz {
 

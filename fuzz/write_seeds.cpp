@@ -1,10 +1,9 @@
-// Writes seed token caches for token_cache_fuzzer with the production writers, so the seeds follow
+// Writes seed token caches for token_cache_fuzzer with the production writer, so the seeds follow
 // the format as it changes: write_seeds <dir> fills <dir>/token_cache.
 #include <cstdio>
 #include <filesystem>
 
-#include "infobound/bound/token_cache.hpp"
-#include "infobound/corpus/sequences.hpp"
+#include "infobound/corpus/token_cache.hpp"
 #include "seed_values.hpp"
 
 namespace fs = std::filesystem;
@@ -21,13 +20,10 @@ void write_token_caches(const fs::path& dir) {
   corpus.n_documents = 2;
   corpus::write_token_cache(dir / "pipeline.h5", corpus, fuzz::seed_cache_info());
 
-  bound::TokenCache cache;
-  cache.tokenizer_id = "bound";
-  cache.ids = {1, 2, 3, 1, 2, 4};
-  cache.offsets = {0, 3, 6};
-  cache.max_order = 2;
-  cache.window = "per_order";
-  bound::write_token_cache(dir / "bound.h5", cache);
+  corpus::TokenCacheInfo per_order = fuzz::seed_cache_info();
+  per_order.max_order = 2;
+  per_order.window = "per_order";
+  corpus::write_token_cache(dir / "per_order.h5", corpus, per_order);
 }
 
 }  // namespace

@@ -14,7 +14,8 @@
 #include "infobound/estimate/accumulator.hpp"
 #include "infobound/estimate/calibration.hpp"
 #include "infobound/estimate/soft_assign.hpp"
-#include "infobound/io/hdf5_reader.hpp"
+#include "infobound/io/hdf5.hpp"
+#include "infobound/io/hdf5_tensor.hpp"
 #include "options.hpp"
 
 namespace po = boost::program_options;
@@ -39,42 +40,46 @@ void require_finite(const at::Tensor& values, const std::string& where, const st
                    ", column " + std::to_string(first % columns) + ")");
 }
 
-CaseInput read_case(const io::Hdf5Reader& file) {
-  const std::string where = file.path().string();
+bool is_float(const io::h5::Group& file, const std::string& name) {
+  return file.dataset_info(name).element == io::h5::ElementClass::floating;
+}
+
+CaseInput read_case(const io::h5::Group& file) {
+  const std::string& where = file.file();
   CaseInput input;
   if (!file.has("z")) throw InputError(where + ": missing dataset 'z' (the [N, d] hidden states)");
-  const auto z_shape = file.shape("z");
-  if (z_shape.size() != 2 || !file.is_float("z"))
+  const auto z_shape = file.dataset_shape("z");
+  if (z_shape.size() != 2 || !is_float(file, "z"))
     throw InputError(where + ": dataset 'z' must be a 2-D float array [N, d]");
   if (z_shape[0] == 0 || z_shape[1] == 0)
     throw InputError(where + ": dataset 'z' is empty (" + std::to_string(z_shape[0]) + " x " + std::to_string(z_shape[1]) +
                      "); the estimator needs at least one row of hidden states");
-  input.z = file.dataset("z");
+  input.z = io::h5::read_tensor(file, "z");
   require_finite(input.z, where, "z");
   if (!file.has("labels")) throw InputError(where + ": missing group 'labels' (one integer array per label set)");
-  for (const auto& name : file.children("labels")) {
+  for (const auto& name : file.open_group("labels").children()) {
     const std::string dataset = "labels/" + name;
-    const auto shape = file.shape(dataset);
-    if (file.is_float(dataset) || shape.empty() || shape.size() > 2)
+    const auto shape = file.dataset_shape(dataset);
+    if (is_float(file, dataset) || shape.empty() || shape.size() > 2)
       throw InputError(where + ": dataset '" + dataset + "' must be an integer array [N] or [N, k]");
     if (shape[0] != z_shape[0])
       throw InputError(where + ": dataset '" + dataset + "' has " + std::to_string(shape[0]) + " rows but 'z' has " +
                        std::to_string(z_shape[0]));
     input.specs.push_back({name, shape.size() == 2 ? shape[1] : 1});
-    input.labels.push_back(file.dataset(dataset));
+    input.labels.push_back(io::h5::read_tensor(file, dataset));
   }
   return input;
 }
 
-at::Tensor read_reference_points(const io::Hdf5Reader& file, int64_t n_bins, int64_t d) {
-  const std::string where = file.path().string();
+at::Tensor read_reference_points(const io::h5::Group& file, int64_t n_bins, int64_t d) {
+  const std::string& where = file.file();
   if (!file.has("w")) throw InputError(where + ": --use-reference-points needs a dataset 'w' [n_bins, d]");
-  const auto shape = file.shape("w");
-  if (shape.size() != 2 || shape[1] != d || !file.is_float("w"))
+  const auto shape = file.dataset_shape("w");
+  if (shape.size() != 2 || shape[1] != d || !is_float(file, "w"))
     throw InputError(where + ": dataset 'w' must be a float array [n_bins, " + std::to_string(d) + "]");
   if (n_bins > 0 && shape[0] != n_bins)
     throw InputError(where + ": dataset 'w' has " + std::to_string(shape[0]) + " rows but --n-bins is " + std::to_string(n_bins));
-  const at::Tensor w = file.dataset("w");
+  const at::Tensor w = io::h5::read_tensor(file, "w");
   require_finite(w, where, "w");
   return w.to(at::kFloat);
 }
@@ -97,13 +102,14 @@ int run_estimate(int argc, char** argv) {
     return 0;
   warn_if_slow_blas();
 
-  const io::Hdf5Reader file(vm["input"].as<std::string>());
+  const io::h5::File case_file = io::h5::File::open_read_only(vm["input"].as<std::string>());
+  const io::h5::Group& file = case_file.root();
   const CaseInput input = read_case(file);
   const int64_t d = input.z.size(1);
   int64_t n_bins = vm.count("n-bins") ? vm["n-bins"].as<int64_t>()
-                   : file.has_attribute("/", "n_bins") ? file.attribute_int("/", "n_bins") : 100;
+                   : file.has_attribute("n_bins") ? file.int_attribute("n_bins") : 100;
   if (n_bins < 2 || n_bins > kMaxBins)
-    throw InputError((vm.count("n-bins") ? std::string("--n-bins") : file.path().string() + ": attribute 'n_bins'") + " must be in 2.." +
+    throw InputError((vm.count("n-bins") ? std::string("--n-bins") : file.file() + ": attribute 'n_bins'") + " must be in 2.." +
                      std::to_string(kMaxBins) + " (got " + std::to_string(n_bins) + "); " + kMaxBinsReason);
   const bool use_file_points = vm.count("use-reference-points") > 0;
   at::Tensor points;
@@ -112,16 +118,16 @@ int run_estimate(int argc, char** argv) {
     n_bins = points.size(0);
   } else {
     const uint64_t seed = vm.count("seed") ? vm["seed"].as<uint64_t>()
-                          : file.has_attribute("/", "seed") ? static_cast<uint64_t>(file.attribute_int("/", "seed")) : 0;
+                          : file.has_attribute("seed") ? static_cast<uint64_t>(file.int_attribute("seed")) : 0;
     points = est::reference_points(n_bins, d, seed);
   }
   const std::string calibration_text = vm.count("calibration") ? vm["calibration"].as<std::string>()
-                                       : file.has_attribute("/", "calibration") ? file.attribute_string("/", "calibration")
+                                       : file.has_attribute("calibration") ? file.string_attribute("calibration")
                                                                                 : "find_eps";
   const est::Calibration calibration = with_context(
-      vm.count("calibration") ? "--calibration" : file.path().string() + ": attribute 'calibration'",
+      vm.count("calibration") ? "--calibration" : file.file() + ": attribute 'calibration'",
       [&] { return est::Calibration::parse(calibration_text); });
-  const double eps = with_context(file.path().string(), [&] { return est::calibrate_eps(n_bins, d, calibration); });
+  const double eps = with_context(file.file(), [&] { return est::calibrate_eps(n_bins, d, calibration); });
   const std::string precision = vm["precision"].as<std::string>();
   if (precision != "float32" && precision != "float64") throw UsageError("--precision must be float32 or float64");
 

@@ -22,8 +22,8 @@
 
 #include "infobound/bound/information_bottleneck.hpp"
 #include "infobound/bound/ngram_joint.hpp"
-#include "infobound/bound/token_cache.hpp"
 #include "infobound/core/openmp_env.hpp"
+#include "infobound/corpus/token_cache.hpp"
 
 namespace ib = infobound::bound;
 using Clock = std::chrono::steady_clock;
@@ -115,7 +115,7 @@ int main(int argc, char** argv) {
   }
   std::vector<int64_t> ids;
   if (!cache_path.empty()) {
-    const auto cache = ib::read_token_cache(cache_path);
+    const auto cache = infobound::corpus::read_token_cache(cache_path).corpus;
     ids.assign(cache.ids.begin(), cache.ids.begin() + std::min<int64_t>(positions, static_cast<int64_t>(cache.ids.size())));
   } else {
     ids = zipf_markov_tokens(positions, vocab, 7);

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "infobound/bound/token_cache.hpp"
+#include "infobound/corpus/token_cache.hpp"
 #include "infobound/io/csv_table.hpp"
 #include "infobound/testing/scratch_dir.hpp"
 
@@ -18,23 +18,31 @@ namespace infobound::testing {
 
 inline std::filesystem::path fresh_directory(const std::string& name) { return scratch_dir(name); }
 
-// Sequences from a sparse first-order Markov chain over `vocab` tokens (so X carries information about Y).
-inline bound::TokenCache markov_corpus(int n_seq, int length, int vocab, uint64_t seed, int64_t max_order = 4) {
+// Sequences from a sparse first-order Markov chain over `vocab` tokens (so X carries information about Y),
+// with what the production writer (corpus::write_token_cache) records beside them.
+struct MarkovCache {
+  corpus::TokenizedCorpus corpus;
+  corpus::TokenCacheInfo info;
+  void write(const std::filesystem::path& path) const { corpus::write_token_cache(path, corpus, info); }
+};
+
+inline MarkovCache markov_corpus(int n_seq, int length, int vocab, uint64_t seed, int64_t max_order = 4) {
   std::mt19937_64 rng(seed);
-  bound::TokenCache cache;
-  cache.offsets.push_back(0);
+  MarkovCache cache;
+  corpus::TokenizedCorpus& c = cache.corpus;
   for (int s = 0; s < n_seq; ++s) {
     int64_t token = static_cast<int64_t>(rng() % vocab);
     for (int i = 0; i < length; ++i) {
-      cache.ids.push_back(token);
-      cache.preference.push_back(static_cast<int8_t>(s % 3 == 0 ? -1 : s % 2));
+      c.ids.push_back(token);
+      c.preference.push_back(static_cast<int8_t>(s % 3 == 0 ? -1 : s % 2));
       const uint64_t r = rng() % 10;
       token = r < 6 ? (token * 3 + 1) % vocab : r < 9 ? (token + 7) % vocab : static_cast<int64_t>(rng() % vocab);
     }
-    cache.offsets.push_back(static_cast<int64_t>(cache.ids.size()));
+    c.offsets.push_back(static_cast<int64_t>(c.ids.size()));
+    c.sequence_document.push_back(s);
   }
-  cache.max_order = max_order;
-  cache.window = "soft_h";
+  c.n_documents = n_seq;
+  cache.info = {"markov/tokenizer.json", "markov-sha256", "markov-config", max_order, "soft_h", length, "per_document"};
   return cache;
 }
 
@@ -106,7 +114,7 @@ inline io::CsvTable fixture_metrics(const std::string& tokenizer_id, int n_bins 
 inline std::filesystem::path make_run_directory(const std::string& name, int n_bins = 16) {
   const auto run = fresh_directory(name);
   std::filesystem::create_directories(run / "corpus");
-  bound::write_token_cache(run / "corpus" / "pythia.h5", markov_corpus(40, 48, 40, 7));
+  markov_corpus(40, 48, 40, 7).write(run / "corpus" / "pythia.h5");
   fixture_metrics("pythia", n_bins).write(run / "metrics.csv");
   return run;
 }

@@ -119,20 +119,6 @@ TEST(Sequences, PreferencePairsLabelTheDifferingResponse) {
   EXPECT_EQ(rejected.size(), prompt + 4);
 }
 
-TEST(Sequences, TokenCacheRoundTripAndMismatch) {
-  const fs::path dir = scratch("cache");
-  write(dir / "c.txt", "abc\n\nde\n");
-  const TokenizedCorpus c = tokenize_corpus(spec_for(dir / "c.txt", SourceFormat::text), byte_encoder);
-  TokenCacheInfo info{"tok.json", "aaaa", "hhhh", 4, "soft_h", 512, "per_document"};
-  write_token_cache(dir / "corpus" / "tok.h5", c, info);
-  const TokenizedCorpus back = read_token_cache(dir / "corpus" / "tok.h5", info);
-  EXPECT_EQ(back.ids, c.ids);
-  EXPECT_EQ(back.offsets, c.offsets);
-  EXPECT_EQ(back.preference, c.preference);
-  info.config_hash = "other";
-  EXPECT_THROW(read_token_cache(dir / "corpus" / "tok.h5", info), InputError);
-}
-
 TEST(Fixtures, ReadsTinyShakespeareAndHhRlhf) {
   if (!fs::exists(kFixtures)) GTEST_SKIP() << "fixtures not found at " << kFixtures;
   ReadStats stats;

@@ -1,13 +1,14 @@
 // The estimate and calibrate commands, run as real processes.
 #include <gtest/gtest.h>
-#include <hdf5.h>
 
 #include <cstdio>
 #include <limits>
 #include <optional>
+#include <span>
 #include <nlohmann/json.hpp>
 
 #include "fixtures.hpp"
+#include "infobound/io/hdf5.hpp"
 #include "infobound/testing/cli.hpp"
 #include "infobound/testing/scratch_dir.hpp"
 
@@ -32,42 +33,27 @@ std::string case_path(int index) {
 // Writes a small case file with the given datasets (float z of `z_dims`, one integer label array).
 // `z_at_5` overwrites the sixth value of z (row 1, column 1 when d = 4); `w_value`, when set, adds
 // a reference-point dataset w [10, d] filled with it.
-std::string write_case(const std::string& name, std::vector<hsize_t> z_dims, hsize_t label_rows, bool with_z = true,
+std::string write_case(const std::string& name, std::vector<int64_t> z_dims, int64_t label_rows, bool with_z = true,
                        std::optional<float> z_at_5 = std::nullopt, std::optional<float> w_value = std::nullopt) {
   const std::string path = (infobound::testing::scratch_dir("estimate_cli") / name).string();
-  const hid_t file = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  infobound::io::h5::File file = infobound::io::h5::File::create(path);
   if (with_z) {
-    hsize_t count = 1;
+    int64_t count = 1;
     for (auto d : z_dims) count *= d;
-    std::vector<float> z(count, 0.5f);
+    std::vector<float> z(static_cast<std::size_t>(count), 0.5f);
     for (size_t i = 0; i < z.size(); ++i) z[i] = static_cast<float>((i * 7919) % 13) - 6.0f;
     if (z_at_5 && z.size() > 5) z[5] = *z_at_5;
-    const hid_t space = H5Screate_simple(static_cast<int>(z_dims.size()), z_dims.data(), nullptr);
-    const hid_t set = H5Dcreate2(file, "z", H5T_IEEE_F32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    H5Dwrite(set, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, z.data());
-    H5Dclose(set);
-    H5Sclose(space);
+    file.root().write("z", std::span<const float>(z), z_dims);
   }
   if (w_value) {
-    const hsize_t w_dims[2] = {10, z_dims.back()};
-    std::vector<float> w(10 * z_dims.back(), 0.25f);
+    std::vector<float> w(static_cast<std::size_t>(10 * z_dims.back()), 0.25f);
     w[3] = *w_value;
-    const hid_t space = H5Screate_simple(2, w_dims, nullptr);
-    const hid_t set = H5Dcreate2(file, "w", H5T_IEEE_F32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    H5Dwrite(set, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, w.data());
-    H5Dclose(set);
-    H5Sclose(space);
+    file.root().write("w", std::span<const float>(w), {10, z_dims.back()});
   }
-  const hid_t group = H5Gcreate2(file, "labels", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  std::vector<int64_t> labels(label_rows);
+  std::vector<int64_t> labels(static_cast<std::size_t>(label_rows));
   for (size_t i = 0; i < labels.size(); ++i) labels[i] = static_cast<int64_t>(i % 3);
-  const hid_t space = H5Screate_simple(1, &label_rows, nullptr);
-  const hid_t set = H5Dcreate2(group, "mod3", H5T_STD_I64LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  H5Dwrite(set, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, labels.data());
-  H5Dclose(set);
-  H5Sclose(space);
-  H5Gclose(group);
-  H5Fclose(file);
+  file.root().create_group("labels").write("mod3", std::span<const int64_t>(labels), {label_rows});
+  file.close();
   return path;
 }
 

@@ -1,5 +1,6 @@
 #include "infobound/bound/run_bound.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -11,12 +12,12 @@
 #include <nlohmann/json.hpp>
 
 #include "infobound/bound/ngram_joint.hpp"
-#include "infobound/bound/token_cache.hpp"
 #include "infobound/core/atomic_file.hpp"
 #include "infobound/core/config.hpp"
 #include "infobound/core/error.hpp"
 #include "infobound/core/log.hpp"
 #include "infobound/core/version.hpp"
+#include "infobound/corpus/token_cache.hpp"
 
 namespace infobound::bound {
 namespace {
@@ -57,6 +58,17 @@ void write_settings(const std::filesystem::path& path, const BoundRunOptions& op
   write_file_atomically(path, j.dump(2) + "\n");
 }
 
+// All caches RUN/corpus/*.h5, sorted by tokenizer id.
+std::vector<std::filesystem::path> find_token_caches(const std::filesystem::path& run_dir) {
+  const auto corpus = run_dir / "corpus";
+  std::vector<std::filesystem::path> caches;
+  if (!std::filesystem::is_directory(corpus)) return caches;
+  for (const auto& entry : std::filesystem::directory_iterator(corpus))
+    if (entry.is_regular_file() && entry.path().extension() == ".h5") caches.push_back(entry.path());
+  std::sort(caches.begin(), caches.end());
+  return caches;
+}
+
 }  // namespace
 
 BoundRunResult run_bound(const BoundRunOptions& options) {
@@ -83,29 +95,31 @@ BoundRunResult run_bound(const BoundRunOptions& options) {
   BoundRunResult result;
   nlohmann::json per_curve = nlohmann::json::array();
   for (const auto& cache_path : caches) {
-    const TokenCache cache = read_token_cache(cache_path);
+    const corpus::TokenCache cache = corpus::read_token_cache(cache_path);
+    const int64_t max_order = cache.info.max_order;
+    const std::string& window = cache.info.window;
     std::vector<int64_t> orders = options.orders;
     if (orders.empty())
-      for (int64_t k = 1; k <= std::min<int64_t>(cache.max_order, 4); ++k) orders.push_back(k);
+      for (int64_t k = 1; k <= std::min<int64_t>(max_order, 4); ++k) orders.push_back(k);
     for (const int64_t k : orders) {
       if (k < 1 || k > 4) throw InputError("order " + std::to_string(k) + " is outside 1..4");
-      if (cache.window == "soft_h" && k > cache.max_order)
+      if (window == "soft_h" && k > max_order)
         throw InputError(cache_path.string() + ": order " + std::to_string(k) + " exceeds the cache's max_order " +
-                         std::to_string(cache.max_order));
+                         std::to_string(max_order));
       NgramJointOptions joint_options;
       joint_options.order = k;
-      joint_options.window_order = cache.max_order;
-      joint_options.per_order_window = cache.window == "per_order";
+      joint_options.window_order = max_order;
+      joint_options.per_order_window = window == "per_order";
       joint_options.context_cap = options.context_cap;
       const auto started = std::chrono::steady_clock::now();
       const std::clock_t cpu_started = std::clock();
-      const NgramJoint ngram = ngram_joint(cache.ids, cache.offsets, joint_options);
+      const NgramJoint ngram = ngram_joint(cache.corpus.ids, cache.corpus.offsets, joint_options);
       // What the cap costs, measured: I(X;Y) over every context, next to that of the capped X.
       double i_xy_uncapped = ngram.joint.mutual_information();
       if (ngram.merged_contexts > 0) {
         NgramJointOptions uncapped = joint_options;
         uncapped.context_cap = 0;
-        i_xy_uncapped = ngram_joint(cache.ids, cache.offsets, uncapped).joint.mutual_information();
+        i_xy_uncapped = ngram_joint(cache.corpus.ids, cache.corpus.offsets, uncapped).joint.mutual_information();
       }
       const IbCurve ib_curve = information_bottleneck_curve(ngram.joint, ib);
       const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -138,8 +152,8 @@ BoundRunResult run_bound(const BoundRunOptions& options) {
       log::info(message.str());
       per_curve.push_back({{"tokenizer_id", cache.tokenizer_id},
                            {"order", k},
-                           {"window", cache.window},
-                           {"window_order", joint_options.per_order_window ? k : cache.max_order},
+                           {"window", window},
+                           {"window_order", joint_options.per_order_window ? k : max_order},
                            {"n_positions", ngram.n_positions},
                            {"n_contexts", ngram.n_contexts},
                            {"merged_contexts", ngram.merged_contexts},

@@ -2,14 +2,11 @@
 
 #include <algorithm>
 
-#include "infobound/core/atomic_file.hpp"
 #include "infobound/core/error.hpp"
 #include "infobound/core/error_context.hpp"
 #include "infobound/core/log.hpp"
-#include "infobound/io/hdf5.hpp"
 
 namespace infobound::corpus {
-namespace fs = std::filesystem;
 namespace {
 
 struct Encoded {
@@ -140,55 +137,6 @@ TokenizedCorpus tokenize_corpus(const CorpusSpec& spec, const Encoder& encode, c
                      (stats.skipped_empty ? ", " + std::to_string(stats.skipped_empty) + " empty ones skipped" : std::string()) +
                      "; check the file, corpus.sources[].split / text_field / skip_documents)");
   }
-  return corpus;
-}
-
-void write_token_cache(const fs::path& path, const TokenizedCorpus& corpus, const TokenCacheInfo& info) {
-  fs::create_directories(path.parent_path());
-  const fs::path temporary = temporary_path_for(path);
-  {
-    io::h5::File file = io::h5::File::create(temporary);
-    auto& root = file.root();
-    root.write("ids", std::span<const int64_t>(corpus.ids), {static_cast<int64_t>(corpus.ids.size())});
-    root.write("offsets", std::span<const int64_t>(corpus.offsets), {static_cast<int64_t>(corpus.offsets.size())});
-    root.write("preference", std::span<const int8_t>(corpus.preference), {static_cast<int64_t>(corpus.preference.size())});
-    root.write("sequence_document", std::span<const int64_t>(corpus.sequence_document), {static_cast<int64_t>(corpus.sequence_document.size())});
-    root.set_attribute("tokenizer", info.tokenizer);
-    root.set_attribute("tokenizer_sha256", info.tokenizer_sha256);
-    root.set_attribute("config_hash", info.config_hash);
-    root.set_attribute("max_order", info.max_order);
-    root.set_attribute("window", info.window);
-    root.set_attribute("max_length", info.max_length);
-    root.set_attribute("sequences", info.sequences);
-    root.set_attribute("n_documents", corpus.n_documents);
-    root.set_attribute("n_replaced", corpus.n_replaced);
-    root.set_attribute("n_skipped_empty", corpus.n_skipped_empty);
-    file.close();
-  }
-  commit_file(temporary, path);
-}
-
-TokenizedCorpus read_token_cache(const fs::path& path, const TokenCacheInfo& expected) {
-  const io::h5::File file = io::h5::File::open_read_only(path);
-  const auto& root = file.root();
-  const std::string sha = root.string_attribute("tokenizer_sha256");
-  const std::string hash = root.string_attribute("config_hash");
-  if (sha != expected.tokenizer_sha256 || hash != expected.config_hash)
-    throw InputError(path.string() + ": token cache made for tokenizer " + sha.substr(0, 16) + " and config " + hash.substr(0, 16) +
-                     ", expected tokenizer " + expected.tokenizer_sha256.substr(0, 16) + " and config " + expected.config_hash.substr(0, 16));
-  TokenizedCorpus corpus;
-  corpus.ids = root.read_int64("ids");
-  corpus.offsets = root.read_int64("offsets");
-  corpus.preference = root.read_int8("preference");
-  corpus.sequence_document = root.read_int64("sequence_document");
-  corpus.n_documents = root.int_attribute("n_documents");
-  corpus.n_replaced = root.int_attribute("n_replaced");
-  corpus.n_skipped_empty = root.int_attribute("n_skipped_empty");
-  const bool consistent = !corpus.offsets.empty() && corpus.offsets.front() == 0 &&
-                          corpus.offsets.back() == static_cast<int64_t>(corpus.ids.size()) && corpus.preference.size() == corpus.ids.size() &&
-                          corpus.sequence_document.size() + 1 == corpus.offsets.size() &&
-                          std::is_sorted(corpus.offsets.begin(), corpus.offsets.end());
-  if (!consistent) throw InputError(path.string() + ": token cache is inconsistent (offsets do not match ids); delete it to rebuild");
   return corpus;
 }
 

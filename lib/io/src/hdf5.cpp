@@ -111,9 +111,15 @@ Group Group::open_group(const std::string& name) const {
 }
 
 bool Group::has(const std::string& name) const {
-  const htri_t exists = H5Lexists(handle_.get(), name.c_str(), H5P_DEFAULT);
-  if (exists < 0) fail(where(name) + ": cannot check for the link");
-  return exists > 0;
+  // H5Lexists fails (rather than answering false) when a parent of a nested path is missing.
+  if (name.empty() || name == "/") return true;
+  for (std::size_t slash = name.find('/', name[0] == '/' ? 1 : 0);; slash = name.find('/', slash + 1)) {
+    const std::string prefix = name.substr(0, slash);
+    const htri_t exists = H5Lexists(handle_.get(), prefix.c_str(), H5P_DEFAULT);
+    if (exists < 0) fail(where(prefix) + ": cannot check for the link");
+    if (exists == 0) return false;
+    if (slash == std::string::npos) return true;
+  }
 }
 
 std::vector<std::string> Group::children() const {
@@ -248,6 +254,9 @@ void Group::write(const std::string& name, std::span<const double> data, const s
 void Group::write(const std::string& name, std::span<const int8_t> data, const std::vector<int64_t>& shape) {
   write_raw(name, H5T_NATIVE_INT8, H5T_STD_I8LE, data.data(), data.size(), shape);
 }
+void Group::write(const std::string& name, std::span<const float> data, const std::vector<int64_t>& shape) {
+  write_raw(name, H5T_NATIVE_FLOAT, H5T_IEEE_F32LE, data.data(), data.size(), shape);
+}
 
 void Group::write_strings(const std::string& name, const std::vector<std::string>& values) {
   const Handle type = utf8_string_type();
@@ -275,6 +284,20 @@ std::vector<int64_t> Group::dataset_shape(const std::string& name) const {
   std::vector<int64_t> shape(dims.begin(), dims.end());
   require_backed_by_storage(dataset.get(), shape, where(name));
   return shape;
+}
+
+DatasetInfo Group::dataset_info(const std::string& name) const {
+  DatasetInfo info;
+  info.shape = dataset_shape(name);
+  const Handle dataset = open_dataset(name);
+  const Handle type = make(H5Dget_type(dataset.get()), Handle::Kind::datatype, where(name) + ": cannot read the type");
+  const H5T_class_t type_class = H5Tget_class(type.get());
+  info.element = type_class == H5T_INTEGER ? ElementClass::integer
+                 : type_class == H5T_FLOAT ? ElementClass::floating
+                 : type_class == H5T_STRING ? ElementClass::string
+                                            : ElementClass::other;
+  info.element_bytes = H5Tget_size(type.get());
+  return info;
 }
 
 void Group::link(const std::string& target, const std::string& name) {
@@ -307,6 +330,14 @@ std::vector<int8_t> Group::read_int8(const std::string& name, std::vector<int64_
   const auto dims = dataset_shape(name);
   std::vector<int8_t> data(element_count(dims));
   read_raw(name, H5T_NATIVE_INT8, data.data(), data.size());
+  if (shape) *shape = dims;
+  return data;
+}
+
+std::vector<float> Group::read_float(const std::string& name, std::vector<int64_t>* shape) const {
+  const auto dims = dataset_shape(name);
+  std::vector<float> data(element_count(dims));
+  read_raw(name, H5T_NATIVE_FLOAT, data.data(), data.size());
   if (shape) *shape = dims;
   return data;
 }

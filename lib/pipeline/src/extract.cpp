@@ -19,7 +19,7 @@
 #include "infobound/core/progress.hpp"
 #include "infobound/core/signals.hpp"
 #include "infobound/core/version.hpp"
-#include "infobound/corpus/sequences.hpp"
+#include "infobound/corpus/token_cache.hpp"
 #include "infobound/dist/team.hpp"
 #include "infobound/estimate/accumulator.hpp"
 #include "infobound/estimate/calibration.hpp"

@@ -1,9 +1,6 @@
 #pragma once
-// From documents to the token sequences the models read, and the per-tokenizer token cache
-// RUN/corpus/<tokenizer-id>.h5 (docs/interfaces.md):
-//   ids int64 [total], offsets int64 [n_seq+1], preference int8 [total] (-1 none, 0 rejected,
-//   1 chosen), sequence_document int64 [n_seq]; attrs tokenizer, tokenizer_sha256, max_order, window,
-//   config_hash, max_length, sequences, n_documents, n_replaced, n_skipped_empty.
+// From documents to the token sequences the models read (their file, the token cache, is
+// token_cache.hpp).
 //
 // Sequences (soft_h's convention by default): each document is encoded with special tokens and
 // truncated to max_length. `packed`: the encoded documents are concatenated and cut into windows
@@ -53,21 +50,5 @@ std::string preference_prompt(std::string_view chosen, std::string_view rejected
 
 // Reads every source and encodes it. Throws InputError "corpus is empty" when no sequence results.
 TokenizedCorpus tokenize_corpus(const CorpusSpec& spec, const Encoder& encode, const Utf8Repair& repair = to_valid_utf8);
-
-
-struct TokenCacheInfo {
-  std::string tokenizer;         // path of the tokenizer.json
-  std::string tokenizer_sha256;
-  std::string config_hash;
-  int64_t max_order = 0;
-  std::string window;            // soft_h | per_order
-  int64_t max_length = 0;
-  std::string sequences;         // per_document | packed
-};
-
-// temp file + fsync + rename.
-void write_token_cache(const std::filesystem::path& path, const TokenizedCorpus& corpus, const TokenCacheInfo& info);
-// Throws InputError when the file is unreadable or was made for another config or tokenizer.
-TokenizedCorpus read_token_cache(const std::filesystem::path& path, const TokenCacheInfo& expected);
 
 }  // namespace infobound::corpus

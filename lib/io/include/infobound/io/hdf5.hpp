@@ -46,13 +46,22 @@ class Handle {
   Kind kind_ = Kind::none;
 };
 
+// What a dataset holds, for readers of files written by others (h5py fixtures, user case files).
+enum class ElementClass { integer, floating, string, other };
+struct DatasetInfo {
+  ElementClass element = ElementClass::other;
+  std::size_t element_bytes = 0;
+  std::vector<int64_t> shape;
+};
+
 class Group {
  public:
   Group(Handle handle, std::string path, std::string file) : handle_(std::move(handle)), path_(std::move(path)), file_(std::move(file)) {}
 
   Group create_group(const std::string& name);
   Group open_group(const std::string& name) const;
-  bool has(const std::string& name) const;  // a child link
+  // A child link; `name` may be a relative path ("case_01/z"), whose missing parents mean false.
+  bool has(const std::string& name) const;
   std::vector<std::string> children() const;  // link names in creation-independent (name) order
 
   bool has_attribute(const std::string& name) const;
@@ -70,12 +79,15 @@ class Group {
   void write(const std::string& name, std::span<const int64_t> data, const std::vector<int64_t>& shape);
   void write(const std::string& name, std::span<const double> data, const std::vector<int64_t>& shape);
   void write(const std::string& name, std::span<const int8_t> data, const std::vector<int64_t>& shape);
+  void write(const std::string& name, std::span<const float> data, const std::vector<int64_t>& shape);
   void write_strings(const std::string& name, const std::vector<std::string>& values);
   std::vector<int64_t> read_int64(const std::string& name, std::vector<int64_t>* shape = nullptr) const;
   std::vector<double> read_double(const std::string& name, std::vector<int64_t>* shape = nullptr) const;
   std::vector<int8_t> read_int8(const std::string& name, std::vector<int64_t>* shape = nullptr) const;
+  std::vector<float> read_float(const std::string& name, std::vector<int64_t>* shape = nullptr) const;
   std::vector<std::string> read_strings(const std::string& name) const;
   std::vector<int64_t> dataset_shape(const std::string& name) const;
+  DatasetInfo dataset_info(const std::string& name) const;
   // A hard link `name` here to the object at absolute path `target` in the same file.
   void link(const std::string& target, const std::string& name);
 

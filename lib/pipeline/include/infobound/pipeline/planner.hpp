@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "infobound/corpus/sequences.hpp"
+#include "infobound/corpus/token_cache.hpp"
 #include "infobound/pipeline/run_dir.hpp"
 
 namespace infobound::pipeline {
