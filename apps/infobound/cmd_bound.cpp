@@ -26,11 +26,12 @@ int run_bound_command(int argc, char** argv) {
       "infobound bound --run RUN [options]\n\n"
       "Computes, for each token cache RUN/corpus/<tokenizer>.h5 and each order k, the IB curve of\n"
       "X = input k-gram, Y = next token over the estimator's positions, with |T| = n_bins. Writes\n"
-      "RUN/bound.csv, RUN/bound.json (settings) and bound_gap_k/bound_ratio_k columns in RUN/metrics.csv.\n\n"
+      "RUN/bound.csv and RUN/bound.json (settings). metrics.csv is left as reduce wrote it: report and regress\n"
+      "join the two (bound_gap_k / bound_ratio_k).\n\n"
       "options");
   description.add_options()("help,h", "show this help")(
       "run", po::value(&run_dir)->required(), "run directory")(
-      "orders", po::value(&orders)->multitoken(), "orders k to compute (default: 1..min(max_order, 4))")(
+      "orders", po::value(&orders)->multitoken(), "orders k to compute (default: 1..the largest order of the run)")(
       "n-bins", po::value(&n_bins), "|T| (default: the n_bins of metrics.csv)")(
       "context-cap", po::value(&options.context_cap)->default_value(options.context_cap),
       "keep the most frequent contexts, merge the rest into one (0 = keep all)")(
@@ -83,7 +84,9 @@ int run_bound_command(int argc, char** argv) {
                   100 * (c.i_xy_uncapped - c.i_xy) / c.i_xy_uncapped);
   }
   std::printf("(nats) wrote %s/bound.csv%s\n", run_dir.c_str(),
-              result.metrics_updated ? (", bound columns for " + std::to_string(result.metrics.rows_filled) + " rows of metrics.csv").c_str() : "");
+              result.metrics_present
+                  ? (" (report and regress join it: bound columns for " + std::to_string(result.metrics.rows_filled) + " rows of metrics.csv)").c_str()
+                  : "");
   return 0;
 }
 

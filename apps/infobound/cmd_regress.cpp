@@ -9,6 +9,7 @@
 #include <boost/program_options.hpp>
 
 #include "command.hpp"
+#include "infobound/bound/bound_table.hpp"
 #include "infobound/core/config.hpp"
 #include "infobound/core/error.hpp"
 #include "infobound/core/plan.hpp"
@@ -104,10 +105,9 @@ int run_regress_command(int argc, char** argv) {
   if (!metrics.empty()) read_options.metrics = split_list(metrics);
 
   const std::filesystem::path run(run_dir);
-  const auto metrics_path = run / "metrics.csv";
-  if (!std::filesystem::exists(metrics_path))
-    throw InputError(metrics_path.string() + ": not found (run `infobound reduce` first)");
-  const auto table = io::CsvTable::read(metrics_path);
+  // metrics.csv joined with bound.csv when `bound` has run, so bound_gap_k can be a predictor.
+  const io::MetricsTable view = bound::read_metrics_view(run);
+  const io::CsvTable& table = view.table();
   std::optional<StudyConfig> config;
   if (std::filesystem::exists(run / "plan.json")) {
     const Plan plan = read_plan(run / "plan.json");
@@ -130,7 +130,7 @@ int run_regress_command(int argc, char** argv) {
   for (const auto& a : study.analyses) fitted += a.fit.has_value();
   if (matched < study.matches.size())
     log::warn(std::to_string(study.matches.size() - matched) + " of " + std::to_string(study.matches.size()) + " rows of " +
-              benchmarks_file.string() + " match no checkpoint of " + metrics_path.string() + ": " + unmatched +
+              benchmarks_file.string() + " match no checkpoint of " + (run / "metrics.csv").string() + ": " + unmatched +
               (unmatched.size() >= 300 ? ", ..." : "") + " (each with its reason in " + (run / "regression" / "matches.csv").string() + ")");
   std::printf("%-24s %4s %8s %8s  %s\n", "benchmark", "n", "R2", "adj R2", "");
   for (const auto& a : study.analyses) {

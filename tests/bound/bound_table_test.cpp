@@ -39,15 +39,17 @@ TEST(BoundTable, GapAndRatioFollowTheCurveAtTheModelsComplexity) {
   curve.n_bins = 10;
   const double unit = std::log(10.0);
   curve.points = {{0, 0, 0}, {2, 0.5 * unit, 0.3 * unit}};  // normalised: (0.5, 0.3)
-  infobound::io::CsvTable metrics(infobound::testing::metrics_columns());
-  std::vector<std::string> row(metrics.header().size());
-  row[metrics.column("tokenizer_id")] = "tok";
-  row[metrics.column("complexity_1")] = "0.25";
-  row[metrics.column("expressivity_1")] = "0.1";
-  metrics.add_row(row);
-  row[metrics.column("tokenizer_id")] = "other";
-  metrics.add_row(row);
-  const auto summary = infobound::bound::add_bound_columns(metrics, {curve});
+  infobound::io::CsvTable rows(infobound::testing::metrics_columns());
+  std::vector<std::string> row(rows.header().size());
+  row[rows.column("tokenizer_id")] = "tok";
+  row[rows.column("complexity_1")] = "0.25";
+  row[rows.column("expressivity_1")] = "0.1";
+  rows.add_row(row);
+  row[rows.column("tokenizer_id")] = "other";
+  rows.add_row(row);
+  auto view = infobound::io::MetricsTable::from(rows);
+  const auto summary = infobound::bound::add_bound_columns(view, {curve});
+  const infobound::io::CsvTable& metrics = view.table();
   EXPECT_EQ(summary.rows_filled, 1);
   ASSERT_EQ(summary.tokenizers_missing.size(), 1u);
   EXPECT_EQ(summary.tokenizers_missing[0], "other");

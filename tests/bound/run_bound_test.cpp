@@ -17,11 +17,14 @@ infobound::bound::BoundRunOptions fast_options(const std::filesystem::path& run)
 }
 }  // namespace
 
-TEST(RunBound, WritesBoundCsvAndGapColumnsConsistentWithTheCurve) {
+TEST(RunBound, WritesBoundCsvAndTheViewJoinsGapColumnsConsistentWithTheCurve) {
   const auto run = infobound::testing::make_run_directory("run_bound", 16);
+  const std::string reduce_output = infobound::io::CsvTable::read(run / "metrics.csv").to_string();
   const auto result = infobound::bound::run_bound(fast_options(run));
   ASSERT_EQ(result.curves.size(), 4u);  // orders 1..4 of one tokenizer
-  EXPECT_TRUE(result.metrics_updated);
+  EXPECT_TRUE(result.metrics_present);
+  // metrics.csv is reduce's alone: bound leaves it as it was.
+  EXPECT_EQ(infobound::io::CsvTable::read(run / "metrics.csv").to_string(), reduce_output);
 
   const auto curves = infobound::bound::read_bound_csv(run / "bound.csv");
   ASSERT_EQ(curves.size(), 4u);
@@ -42,7 +45,8 @@ TEST(RunBound, WritesBoundCsvAndGapColumnsConsistentWithTheCurve) {
   }
   EXPECT_TRUE(std::filesystem::exists(run / "bound.json"));
 
-  const auto metrics = infobound::io::CsvTable::read(run / "metrics.csv");
+  const auto view = infobound::bound::read_metrics_view(run);
+  const auto& metrics = view.table();
   const auto norm = curves[1].normalised_points();
   std::size_t checked = 0;
   for (std::size_t r = 0; r < metrics.num_rows(); ++r) {
@@ -57,15 +61,17 @@ TEST(RunBound, WritesBoundCsvAndGapColumnsConsistentWithTheCurve) {
     ++checked;
   }
   EXPECT_EQ(checked, metrics.num_rows());
-  // The original columns are untouched and the new ones come last, in the documented order.
+  EXPECT_EQ(result.metrics.rows_filled, static_cast<int64_t>(metrics.num_rows()));
+  // In the view the original columns come first and the bound's last, in the documented order.
   const auto& header = metrics.header();
   ASSERT_EQ(header.size(), infobound::testing::metrics_columns().size() + 8);
   EXPECT_EQ(header[header.size() - 8], "bound_gap_1");
   EXPECT_EQ(header.back(), "bound_ratio_4");
 
-  // Running again replaces the columns instead of adding a second set.
+  // Running bound again (or reduce) keeps both files whole: the view has one set of columns.
   infobound::bound::run_bound(fast_options(run));
-  EXPECT_EQ(infobound::io::CsvTable::read(run / "metrics.csv").header().size(), header.size());
+  EXPECT_EQ(infobound::io::CsvTable::read(run / "metrics.csv").to_string(), reduce_output);
+  EXPECT_EQ(infobound::bound::read_metrics_view(run).table().header().size(), header.size());
 }
 
 TEST(RunBound, ConflictingBinCountsNeedAnExplicitChoice) {

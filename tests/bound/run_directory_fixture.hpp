@@ -4,6 +4,7 @@
 // plausible per-layer numbers for several families, models and checkpoints.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <random>
@@ -12,6 +13,7 @@
 
 #include "infobound/corpus/token_cache.hpp"
 #include "infobound/io/csv_table.hpp"
+#include "infobound/io/metrics_table.hpp"
 #include "infobound/testing/scratch_dir.hpp"
 
 namespace infobound::testing {
@@ -46,15 +48,8 @@ inline MarkovCache markov_corpus(int n_seq, int length, int vocab, uint64_t seed
   return cache;
 }
 
-inline std::vector<std::string> metrics_columns() {
-  std::vector<std::string> c{"model", "family", "checkpoint", "step", "tokens_seen", "params", "tokenizer_id", "layer",
-                             "n_layers", "n_tokens", "n_bins", "eps", "loss", "H"};
-  for (const char* prefix : {"complexity_", "expressivity_", "regularity_input_", "regularity_output_", "optimality_"})
-    for (int k = 1; k <= 4; ++k) c.push_back(prefix + std::to_string(k));
-  c.push_back("preference");
-  c.push_back("regularity_preference");
-  return c;
-}
+// The columns reduce writes for orders 1..4 (io::MetricsTable is their one home).
+inline std::vector<std::string> metrics_columns() { return io::MetricsTable::columns(4); }
 
 struct FixtureModel {
   std::string model, family;
@@ -77,8 +72,9 @@ inline std::vector<FixtureModel> fixture_models() {
 }
 
 // One row per (model, checkpoint, layer) with every column of docs/interfaces.md.
-inline io::CsvTable fixture_metrics(const std::string& tokenizer_id, int n_bins = 16) {
-  io::CsvTable table(metrics_columns());
+inline io::CsvTable fixture_metrics(const std::string& tokenizer_id, int n_bins = 16, int max_order = 4) {
+  const int orders = std::max(4, max_order);
+  io::CsvTable table(io::MetricsTable::columns(orders));
   for (const auto& m : fixture_models()) {
     for (std::size_t c = 0; c < m.checkpoints.size(); ++c) {
       const auto& [checkpoint, tokens] = m.checkpoints[c];
@@ -90,8 +86,8 @@ inline io::CsvTable fixture_metrics(const std::string& tokenizer_id, int n_bins 
                                      io::format_number(tokens), io::format_number(m.params), tokenizer_id,
                                      std::to_string(layer), std::to_string(m.n_layers), "5000", std::to_string(n_bins),
                                      "0.05", io::format_number(4.5 - 1.5 * m.quality * progress), io::format_number(H)};
-        std::vector<double> complexity(4), expressivity(4);
-        for (int k = 0; k < 4; ++k) {
+        std::vector<double> complexity(orders), expressivity(orders);
+        for (int k = 0; k < orders; ++k) {
           complexity[k] = H * (0.25 + 0.1 * k) * (1 - 0.4 * depth * m.quality) * (0.8 + 0.2 * progress);
           expressivity[k] = complexity[k] * (0.2 + 0.5 * m.quality * depth * progress) * (1 - 0.05 * k);
         }
@@ -99,7 +95,7 @@ inline io::CsvTable fixture_metrics(const std::string& tokenizer_id, int n_bins 
         for (double v : expressivity) row.push_back(io::format_number(v));
         for (double v : complexity) row.push_back(io::format_number(v / H));
         for (double v : expressivity) row.push_back(io::format_number(v / H));
-        for (int k = 0; k < 4; ++k) row.push_back(io::format_number(expressivity[k] / complexity[k]));
+        for (int k = 0; k < orders; ++k) row.push_back(io::format_number(expressivity[k] / complexity[k]));
         const double preference = 0.01 + 0.02 * m.quality * depth;
         row.push_back(io::format_number(preference));
         row.push_back(io::format_number(preference / H));
@@ -110,12 +106,12 @@ inline io::CsvTable fixture_metrics(const std::string& tokenizer_id, int n_bins 
   return table;
 }
 
-// RUN/ with corpus/<tokenizer>.h5 and metrics.csv.
-inline std::filesystem::path make_run_directory(const std::string& name, int n_bins = 16) {
+// RUN/ with corpus/<tokenizer>.h5 and metrics.csv, for a study of n-gram orders 1..max_order.
+inline std::filesystem::path make_run_directory(const std::string& name, int n_bins = 16, int max_order = 4) {
   const auto run = fresh_directory(name);
   std::filesystem::create_directories(run / "corpus");
-  markov_corpus(40, 48, 40, 7).write(run / "corpus" / "pythia.h5");
-  fixture_metrics("pythia", n_bins).write(run / "metrics.csv");
+  markov_corpus(40, 48, 40, 7, max_order).write(run / "corpus" / "pythia.h5");
+  fixture_metrics("pythia", n_bins, max_order).write(run / "metrics.csv");
   return run;
 }
 

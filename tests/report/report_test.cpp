@@ -40,8 +40,8 @@ void add_bound_and_regression(const std::filesystem::path& run) {
   }
   infobound::stats::RegressionOptions regression;
   regression.predictors = {"optimality", "complexity"};
-  const auto metrics = infobound::io::CsvTable::read(run / "metrics.csv");
-  infobound::stats::write_regression_outputs(run / "regression", infobound::stats::run_regression_study(metrics, set, regression));
+  const auto view = infobound::bound::read_metrics_view(run);
+  infobound::stats::write_regression_outputs(run / "regression", infobound::stats::run_regression_study(view.table(), set, regression));
 }
 }  // namespace
 
@@ -80,6 +80,30 @@ TEST(Report, MissingBoundAndRegressionBecomeNotes) {
   EXPECT_NE(md.find("> **Note.** No bound.csv"), std::string::npos);
   EXPECT_EQ(md.find("IB bound ("), std::string::npos);
   EXPECT_TRUE(is_png(run / "figures" / "information_plane_order1.png"));
+}
+
+// A study of orders 1..6: the bound computes every order of the run by default, the metrics view
+// joins a bound column per order, and the report draws an information plane per order.
+TEST(Report, OrdersBeyondFourReachTheBoundTheViewAndTheReport) {
+  if (!have_gnuplot()) GTEST_SKIP() << "gnuplot not installed";
+  const auto run = infobound::testing::make_run_directory("report_order6", 16, 6);
+  infobound::bound::BoundRunOptions options;
+  options.run_dir = run;
+  options.context_cap = 64;
+  options.ib.n_betas = 12;
+  options.ib.restarts = 1;
+  const auto bound = infobound::bound::run_bound(options);
+  ASSERT_EQ(bound.curves.size(), 6u);
+  EXPECT_EQ(bound.curves.back().order, 6);
+  const auto view = infobound::bound::read_metrics_view(run);
+  EXPECT_EQ(view.max_order(), 6);
+  const auto& table = view.table();
+  ASSERT_TRUE(table.find_column("bound_gap_6"));
+  EXPECT_TRUE(table.number(0, *table.find_column("bound_gap_6")).has_value());
+  const auto result = infobound::report::write_report({run, 1, "gnuplot"});
+  EXPECT_TRUE(std::find(result.figures.begin(), result.figures.end(), "information_plane_order6") != result.figures.end());
+  const std::string md = infobound::io::read_file_bytes(result.markdown);
+  EXPECT_NE(md.find("order 6: layer, gap, ratio"), std::string::npos);
 }
 
 TEST(Report, WithoutMetricsIsAClearError) {

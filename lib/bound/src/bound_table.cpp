@@ -79,7 +79,9 @@ std::vector<OrderCurve> read_bound_csv(const std::filesystem::path& path) {
   return curves;
 }
 
-BoundColumnsSummary add_bound_columns(io::CsvTable& metrics, const std::vector<OrderCurve>& curves) {
+BoundColumnsSummary add_bound_columns(io::MetricsTable& view, const std::vector<OrderCurve>& curves) {
+  io::CsvTable& metrics = view.table();
+  const int64_t max_order = view.max_order();
   std::map<std::pair<std::string, int64_t>, std::vector<IbPoint>> by_key;
   std::set<std::string> with_curve;
   for (const auto& curve : curves) {
@@ -88,14 +90,14 @@ BoundColumnsSummary add_bound_columns(io::CsvTable& metrics, const std::vector<O
   }
   const std::size_t tokenizer_col = metrics.column("tokenizer_id");
   std::vector<std::size_t> gap_col, ratio_col;
-  for (int k = 1; k <= 4; ++k) gap_col.push_back(metrics.ensure_column("bound_gap_" + std::to_string(k)));
-  for (int k = 1; k <= 4; ++k) ratio_col.push_back(metrics.ensure_column("bound_ratio_" + std::to_string(k)));
+  for (int64_t k = 1; k <= max_order; ++k) gap_col.push_back(metrics.ensure_column("bound_gap_" + std::to_string(k)));
+  for (int64_t k = 1; k <= max_order; ++k) ratio_col.push_back(metrics.ensure_column("bound_ratio_" + std::to_string(k)));
 
   BoundColumnsSummary summary;
   std::set<std::string> missing;
   for (std::size_t r = 0; r < metrics.num_rows(); ++r) {
     bool filled = false;
-    for (int k = 1; k <= 4; ++k) {
+    for (int64_t k = 1; k <= max_order; ++k) {
       metrics.set(r, gap_col[k - 1], "");
       metrics.set(r, ratio_col[k - 1], "");
       const auto complexity_col = metrics.find_column("complexity_" + std::to_string(k));
@@ -118,6 +120,19 @@ BoundColumnsSummary add_bound_columns(io::CsvTable& metrics, const std::vector<O
   }
   summary.tokenizers_missing.assign(missing.begin(), missing.end());
   return summary;
+}
+
+io::MetricsTable read_metrics_view(const std::filesystem::path& run_dir, BoundColumnsSummary* summary) {
+  const auto metrics_path = run_dir / "metrics.csv";
+  if (!std::filesystem::exists(metrics_path))
+    throw InputError(metrics_path.string() + ": not found (run `infobound reduce` first)");
+  io::MetricsTable view = io::MetricsTable::read(metrics_path);
+  const auto bound_path = run_dir / "bound.csv";
+  if (std::filesystem::exists(bound_path)) {
+    const BoundColumnsSummary joined = add_bound_columns(view, read_bound_csv(bound_path));
+    if (summary) *summary = joined;
+  }
+  return view;
 }
 
 }  // namespace infobound::bound

@@ -7,13 +7,13 @@
 #include <unordered_map>
 #include <vector>
 
+#include "infobound/core/config.hpp"
 #include "infobound/core/error.hpp"
 #include "infobound/estimate/ngram.hpp"
 
 namespace infobound::bound {
 namespace {
 
-constexpr int64_t kMaxOrder = 8;
 using Key = std::array<int64_t, kMaxOrder>;
 
 struct KeyHash {

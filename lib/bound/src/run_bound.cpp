@@ -23,6 +23,7 @@ namespace infobound::bound {
 namespace {
 
 int64_t n_bins_of_metrics(const io::CsvTable& metrics) {
+  // The bound is computed for one |T|, the estimator's n_bins.
   const std::size_t col = metrics.column("n_bins");
   std::set<int64_t> values;
   for (std::size_t r = 0; r < metrics.num_rows(); ++r)
@@ -75,12 +76,12 @@ BoundRunResult run_bound(const BoundRunOptions& options) {
   if (!std::filesystem::is_directory(options.run_dir))
     throw InputError(options.run_dir.string() + ": run directory not found");
   const auto metrics_path = options.run_dir / "metrics.csv";
-  std::optional<io::CsvTable> metrics;
-  if (std::filesystem::exists(metrics_path)) metrics = io::CsvTable::read(metrics_path);
+  std::optional<io::MetricsTable> metrics;
+  if (std::filesystem::exists(metrics_path)) metrics = io::MetricsTable::read(metrics_path);
 
   int64_t n_bins = 0;
   if (options.n_bins) n_bins = *options.n_bins;
-  else if (metrics) n_bins = n_bins_of_metrics(*metrics);
+  else if (metrics) n_bins = n_bins_of_metrics(metrics->table());
   else throw InputError(metrics_path.string() + ": not found, so n_bins is unknown: pass --n-bins");
   if (n_bins < 2 || n_bins > kMaxBins)
     throw InputError(std::string(options.n_bins ? "--n-bins" : metrics_path.string() + ": n_bins") + " must be in 2.." +
@@ -100,9 +101,10 @@ BoundRunResult run_bound(const BoundRunOptions& options) {
     const std::string& window = cache.info.window;
     std::vector<int64_t> orders = options.orders;
     if (orders.empty())
-      for (int64_t k = 1; k <= std::min<int64_t>(max_order, 4); ++k) orders.push_back(k);
+      for (int64_t k = 1; k <= max_order; ++k) orders.push_back(k);
     for (const int64_t k : orders) {
-      if (k < 1 || k > 4) throw InputError("order " + std::to_string(k) + " is outside 1..4");
+      if (k < 1 || k > kMaxOrder)
+        throw InputError("order " + std::to_string(k) + " is outside 1.." + std::to_string(kMaxOrder));
       if (window == "soft_h" && k > max_order)
         throw InputError(cache_path.string() + ": order " + std::to_string(k) + " exceeds the cache's max_order " +
                          std::to_string(max_order));
@@ -175,13 +177,13 @@ BoundRunResult run_bound(const BoundRunOptions& options) {
   write_settings(options.run_dir / "bound.json", options, ib, per_curve);
 
   if (metrics) {
+    // metrics.csv stays as reduce wrote it; this is what the view (report, regress) will join.
     result.metrics = add_bound_columns(*metrics, result.curves);
-    metrics->write(metrics_path);
-    result.metrics_updated = true;
+    result.metrics_present = true;
     for (const auto& id : result.metrics.tokenizers_missing)
       log::warn(metrics_path.string() + ": rows with tokenizer_id '" + id + "' have no token cache in corpus/; their bound columns stay empty");
   } else {
-    log::warn(metrics_path.string() + ": not found; bound.csv written, no bound_gap/bound_ratio columns added");
+    log::warn(metrics_path.string() + ": not found; bound.csv written, the report joins it once `reduce` has run");
   }
   return result;
 }

@@ -1,6 +1,7 @@
 #include <map>
 #include <set>
 
+#include "infobound/bound/bound_table.hpp"
 #include "infobound/core/error.hpp"
 #include "infobound/core/log.hpp"
 #include "infobound/eval/evaluate_run.hpp"
@@ -40,8 +41,8 @@ bool regress_configured_benchmarks(const StudyConfig& config, const std::filesys
     const auto path = spec.format == "infobound_eval" ? results_dir(run_root, spec.name) : spec.path;
     merge_into(all, stats::read_benchmarks(path));
   }
-  const auto metrics = io::CsvTable::read(run_root / "metrics.csv");
-  const auto study = stats::run_regression_study(metrics, all, stats::RegressionOptions{});
+  const io::MetricsTable metrics = bound::read_metrics_view(run_root);
+  const auto study = stats::run_regression_study(metrics.table(), all, stats::RegressionOptions{});
   stats::write_regression_outputs(run_root / "regression", study);
   std::size_t fitted = 0;
   for (const auto& a : study.analyses) {

@@ -13,6 +13,7 @@
 #include "infobound/core/log.hpp"
 #include "infobound/core/version.hpp"
 #include "infobound/estimate/accumulator.hpp"
+#include "infobound/io/metrics_table.hpp"
 #include "infobound/io/results_store.hpp"
 #include "infobound/io/unit_store.hpp"
 #include "infobound/pipeline/extract.hpp"
@@ -27,26 +28,6 @@ struct Row {
   std::map<std::string, std::string> text;
   std::map<std::string, double> number;
 };
-
-std::string format_number(double value) {
-  if (std::isnan(value)) return "";
-  char text[40];
-  // Integers print as integers; others with 17 significant digits (round-trip exact).
-  if (std::fabs(value) < 9.0e15 && value == std::floor(value)) std::snprintf(text, sizeof text, "%.0f", value);
-  else std::snprintf(text, sizeof text, "%.17g", value);
-  return text;
-}
-
-std::string csv_field(const std::string& text) {
-  if (text.find_first_of(",\"\n") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (const char c : text) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return quoted + "\"";
-}
-
-bool is_text_column(const std::string& name) {
-  return name == "model" || name == "family" || name == "checkpoint" || name == "tokenizer_id";
-}
 
 double value_or_nan(const std::map<std::string, double>& map, const std::string& key) {
   const auto it = map.find(key);
@@ -86,19 +67,6 @@ UnitsSurvey survey_units(const Plan& plan, const RunDir& run) {
 
 }  // namespace
 
-std::vector<std::string> metrics_columns(const std::vector<int64_t>& orders) {
-  std::vector<std::string> c = {"model", "family", "checkpoint", "step", "tokens_seen", "params", "tokenizer_id", "layer", "n_layers",
-                                "n_tokens", "n_bins", "eps", "loss", "H"};
-  // Orders 1..4 always have columns (empty when not configured), so tables of runs compare.
-  int64_t max_order = 4;
-  for (const int64_t k : orders) max_order = std::max(max_order, k);
-  for (const char* prefix : {"complexity_", "expressivity_", "regularity_input_", "regularity_output_", "optimality_"})
-    for (int64_t k = 1; k <= max_order; ++k) c.push_back(prefix + std::to_string(k));
-  c.push_back("preference");
-  c.push_back("regularity_preference");
-  return c;
-}
-
 ReduceSummary reduce_run(const PlannedRun& run_plan, const RunDir& run, const ReduceOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   const Plan& plan = run_plan.plan;
@@ -119,9 +87,8 @@ ReduceSummary reduce_run(const PlannedRun& run_plan, const RunDir& run, const Re
   std::vector<Row> rows;
   io::ResultsFile results;
   results.missing_units = survey.missing_units;
-  std::vector<int64_t> orders = run_plan.config.estimator.orders;
-  int64_t max_order = 4;
-  for (const int64_t k : orders) max_order = std::max(max_order, k);
+  const std::vector<int64_t>& orders = run_plan.config.estimator.orders;
+  const int64_t max_order = *std::max_element(orders.begin(), orders.end());
   std::size_t u = 0;
   while (u < plan.units.size()) {
     const PlanUnit& first = plan.units[u];
@@ -188,28 +155,22 @@ ReduceSummary reduce_run(const PlannedRun& run_plan, const RunDir& run, const Re
     }
   }
 
-  std::string csv;
-  std::vector<std::string> columns = metrics_columns(orders);
+  std::vector<std::string> extra;
   if (!survey.missing_units.empty()) {
-    columns.push_back(kIncompleteColumn);
+    extra.push_back(kIncompleteColumn);
     for (auto& row : rows) row.number[kIncompleteColumn] = 1;
   }
-  for (std::size_t c = 0; c < columns.size(); ++c) csv += (c ? "," : "") + columns[c];
-  csv += "\n";
-  for (const auto& row : rows) {
-    for (std::size_t c = 0; c < columns.size(); ++c) {
-      if (c) csv += ",";
-      csv += is_text_column(columns[c]) ? csv_field(row.text.at(columns[c])) : format_number(row.number.at(columns[c]));
-    }
-    csv += "\n";
-  }
+  io::MetricsTable metrics(max_order, extra);
+  for (const auto& row : rows) metrics.add_row(row.text, row.number);
+  const std::vector<std::string>& columns = metrics.table().header();
   for (const auto& name : columns) {
     io::ResultsColumn column;
     column.name = name;
-    column.is_text = is_text_column(name);
+    column.is_text = io::MetricsTable::is_text_column(name);
     for (const auto& row : rows) {
+      // Orders 1..4 always have a column, empty (NaN) where the run did not configure them.
       if (column.is_text) column.text.push_back(row.text.at(name));
-      else column.numbers.push_back(row.number.at(name));
+      else column.numbers.push_back(row.number.count(name) ? row.number.at(name) : NAN);
     }
     results.columns.push_back(std::move(column));
   }
@@ -218,7 +179,7 @@ ReduceSummary reduce_run(const PlannedRun& run_plan, const RunDir& run, const Re
   results.infobound_version = kVersion;
   results.config_yaml = run_plan.config.yaml_text;
   io::write_results_file(run.results(), results);
-  write_file_atomically(run.metrics_csv(), csv);
+  metrics.write(run.metrics_csv());
   summary.rows = static_cast<int64_t>(rows.size());
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return summary;

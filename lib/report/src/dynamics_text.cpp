@@ -47,7 +47,7 @@ LatePhase late_phase(const std::vector<const Trajectory*>& list) {
   return phase;
 }
 
-double layer_value(const Trajectory& t, int64_t layer, std::array<double, 4> LayerValues::*field, int order) {
+double layer_value(const Trajectory& t, int64_t layer, OrderValues LayerValues::*field, int order) {
   for (const auto& l : t.layers)
     if (l.layer == layer) return (l.*field)[order - 1];
   return kMissing;

@@ -203,11 +203,12 @@ BuiltFigure layer_profile(const Trajectory& tr) {
   Figure& f = built.figure;
   f.name = "layers_" + file_stem(tr.label());
   f.height = 800;
+  const int orders = tr.layers.empty() ? 4 : static_cast<int>(tr.layers.front().complexity.size());
   std::vector<std::vector<double>> rows;
   for (const auto& l : tr.layers) {
     std::vector<double> row{static_cast<double>(l.layer), l.H};
-    for (int k = 0; k < 4; ++k) row.push_back(l.complexity[k]);
-    for (int k = 0; k < 4; ++k) row.push_back(l.expressivity[k]);
+    row.insert(row.end(), l.complexity.begin(), l.complexity.end());
+    row.insert(row.end(), l.expressivity.begin(), l.expressivity.end());
     rows.push_back(row);
   }
   // Missing columns would blank whole rows; plot each series from its own valid rows instead.
@@ -222,11 +223,11 @@ BuiltFigure layer_profile(const Trajectory& tr) {
     plots.push_back("$" + name + " using 1:2 " + style + " title " + gnuplot_string(title));
   };
   add_series(1, "H(Z)", "with linespoints lw 3 pt 5 lc rgb \"black\"");
-  for (int k = 1; k <= 4; ++k)
+  for (int k = 1; k <= orders; ++k)
     add_series(1 + k, "complexity_" + std::to_string(k) + " = I(input_" + std::to_string(k) + "; Z)",
                "with linespoints lw 2 pt 7 dt 1 lc rgb \"" + series_colour(k - 1) + "\"");
-  for (int k = 1; k <= 4; ++k)
-    add_series(5 + k, "expressivity_" + std::to_string(k) + " = I(output_" + std::to_string(k) + "; Z)",
+  for (int k = 1; k <= orders; ++k)
+    add_series(1 + orders + k, "expressivity_" + std::to_string(k) + " = I(output_" + std::to_string(k) + "; Z)",
                "with linespoints lw 2 pt 9 dt 2 lc rgb \"" + series_colour(k - 1) + "\"");
   f.body = "set title " + gnuplot_string(tr.label() + ": entropy and mutual information per layer") +
            "\nset xlabel \"layer (0 = embeddings, " + std::to_string(tr.n_layers) + " = last block)\"\n"

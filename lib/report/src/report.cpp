@@ -72,9 +72,9 @@ Table bound_summary_table(const std::vector<bound::OrderCurve>& curves) {
 }
 
 // Per model (final checkpoint): the layer nearest the bound for each order.
-Table bound_gap_table(const std::vector<Trajectory>& trajectories) {
+Table bound_gap_table(const std::vector<Trajectory>& trajectories, int64_t max_order) {
   Table t{{"model", "checkpoint"}, {}, {false, false}};
-  for (int k = 1; k <= 4; ++k) {
+  for (int64_t k = 1; k <= max_order; ++k) {
     t.header.push_back("order " + std::to_string(k) + ": layer, gap, ratio");
     t.numeric.push_back(true);
   }
@@ -82,7 +82,7 @@ Table bound_gap_table(const std::vector<Trajectory>& trajectories) {
     if (!tr.final_checkpoint) continue;
     std::vector<std::string> row{tr.model, tr.checkpoint.empty() ? "final" : tr.checkpoint};
     bool any = false;
-    for (int k = 0; k < 4; ++k) {
+    for (int64_t k = 0; k < max_order; ++k) {
       const LayerValues* best = nullptr;
       for (const auto& l : tr.layers)
         if (std::isfinite(l.gap[k]) && (!best || l.gap[k] < best->gap[k])) best = &l;
@@ -178,8 +178,11 @@ ReportResult write_report(const ReportOptions& options) {
   const auto metrics_path = options.run_dir / "metrics.csv";
   if (!std::filesystem::exists(metrics_path))
     throw InputError(metrics_path.string() + ": not found; the report needs at least the per-layer metrics (run `infobound reduce`)");
-  const io::CsvTable metrics = io::CsvTable::read(metrics_path);
-  const auto trajectories = read_trajectories(metrics);
+  // metrics.csv joined with bound.csv (when `bound` has run): the bound_gap / bound_ratio columns.
+  const io::MetricsTable view = bound::read_metrics_view(options.run_dir);
+  const io::CsvTable& metrics = view.table();
+  const int64_t max_order = view.max_order();
+  const auto trajectories = read_trajectories(view);
   if (trajectories.empty()) throw InputError(metrics_path.string() + ": no rows");
   std::vector<bound::OrderCurve> curves;
   const auto bound_path = options.run_dir / "bound.csv";
@@ -209,7 +212,7 @@ ReportResult write_report(const ReportOptions& options) {
   doc.heading("Information plane");
   if (!have_bound)
     builder.omit(doc, "No bound.csv: the information planes are drawn without the Information Bottleneck bound (run `infobound bound --run RUN`).");
-  for (int k = 1; k <= 4; ++k) builder.add(doc, information_plane(trajectories, curves, k));
+  for (int64_t k = 1; k <= max_order; ++k) builder.add(doc, information_plane(trajectories, curves, static_cast<int>(k)));
 
   if (have_bound) {
     doc.heading("Information Bottleneck bound of the corpus");
@@ -218,13 +221,13 @@ ReportResult write_report(const ReportOptions& options) {
                   "settings). When the distinct contexts exceed the context cap, the rarest are merged into one, which lowers "
                   "I(X;Y) and the curve (by more the more contexts are merged); the bound is then conservative.");
     doc.table(bound_summary_table(curves));
-    const Table gaps = bound_gap_table(trajectories);
+    const Table gaps = bound_gap_table(trajectories, max_order);
     if (!gaps.rows.empty()) {
       doc.paragraph("For the most-trained checkpoint of each model, the layer nearest the bound per order: bound gap = curve value "
                     "at the layer's complexity minus its expressivity (ln n_bins units), ratio = expressivity / curve value.");
       doc.table(gaps);
     } else {
-      builder.omit(doc, "metrics.csv has no bound_gap columns yet (run `infobound bound` after `reduce`).");
+      builder.omit(doc, "No row of metrics.csv has a bound value: bound.csv has no curve for its tokenizers and orders.");
     }
   }
 

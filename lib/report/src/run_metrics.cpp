@@ -28,18 +28,21 @@ double Trajectory::block_mean(double LayerValues::*field) const {
   return n ? sum / n : kMissing;
 }
 
-double Trajectory::block_mean(std::array<double, 4> LayerValues::*field, int order) const {
+double Trajectory::block_mean(OrderValues LayerValues::*field, int order) const {
   double sum = 0;
   int n = 0;
   for (const auto& l : layers)
-    if (l.layer >= 1 && l.layer <= n_layers && std::isfinite((l.*field)[order - 1])) {
+    if (l.layer >= 1 && l.layer <= n_layers && order >= 1 && order <= static_cast<int>((l.*field).size()) &&
+        std::isfinite((l.*field)[order - 1])) {
       sum += (l.*field)[order - 1];
       ++n;
     }
   return n ? sum / n : kMissing;
 }
 
-std::vector<Trajectory> read_trajectories(const io::CsvTable& metrics) {
+std::vector<Trajectory> read_trajectories(const io::MetricsTable& view) {
+  const io::CsvTable& metrics = view.table();
+  const int64_t orders = std::max<int64_t>(4, view.max_order());
   const std::size_t model = metrics.column("model"), family = metrics.column("family"), checkpoint = metrics.column("checkpoint"),
                     layer = metrics.column("layer");
   const auto tokenizer = metrics.find_column("tokenizer_id");
@@ -64,11 +67,12 @@ std::vector<Trajectory> read_trajectories(const io::CsvTable& metrics) {
       out.push_back(t);
     }
     LayerValues l;
+    for (auto* values : {&l.complexity, &l.expressivity, &l.gap, &l.ratio}) values->assign(orders, kMissing);
     const auto layer_value = metrics.number(r, layer);
     if (!layer_value) continue;
     l.layer = static_cast<int64_t>(std::llround(*layer_value));
     l.H = value(metrics, r, "H");
-    for (int k = 1; k <= 4; ++k) {
+    for (int64_t k = 1; k <= orders; ++k) {
       const std::string s = std::to_string(k);
       l.complexity[k - 1] = value(metrics, r, "complexity_" + s);
       l.expressivity[k - 1] = value(metrics, r, "expressivity_" + s);

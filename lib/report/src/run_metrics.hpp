@@ -1,24 +1,26 @@
 #pragma once
-// metrics.csv as the report needs it: one trajectory per (model, checkpoint), layers in order.
-#include <array>
+// The metrics view as the report needs it: one trajectory per (model, checkpoint), layers in order.
 #include <cmath>
 #include <limits>
 #include <string>
 #include <vector>
 
-#include "infobound/io/csv_table.hpp"
+#include "infobound/io/metrics_table.hpp"
 
 namespace infobound::report {
 
 constexpr double kMissing = std::numeric_limits<double>::quiet_NaN();
 
+// Values of orders 1..n, index k - 1; n is the run's largest order (at least 4, as metrics.csv).
+using OrderValues = std::vector<double>;
+
 struct LayerValues {
   int64_t layer = 0;
   double H = kMissing;
-  std::array<double, 4> complexity{kMissing, kMissing, kMissing, kMissing};
-  std::array<double, 4> expressivity{kMissing, kMissing, kMissing, kMissing};
-  std::array<double, 4> gap{kMissing, kMissing, kMissing, kMissing};
-  std::array<double, 4> ratio{kMissing, kMissing, kMissing, kMissing};
+  OrderValues complexity = OrderValues(4, kMissing);
+  OrderValues expressivity = OrderValues(4, kMissing);
+  OrderValues gap = OrderValues(4, kMissing);
+  OrderValues ratio = OrderValues(4, kMissing);
 };
 
 struct Trajectory {
@@ -32,9 +34,10 @@ struct Trajectory {
   std::string checkpoint_label() const;
   // Mean over the block layers 1..L (the regression's default layer selection).
   double block_mean(double LayerValues::*field) const;
-  double block_mean(std::array<double, 4> LayerValues::*field, int order) const;
+  double block_mean(OrderValues LayerValues::*field, int order) const;
 };
 
-std::vector<Trajectory> read_trajectories(const io::CsvTable& metrics);
+// One trajectory per (model, checkpoint) of the metrics view, orders 1..max(4, metrics.max_order()).
+std::vector<Trajectory> read_trajectories(const io::MetricsTable& metrics);
 
 }  // namespace infobound::report

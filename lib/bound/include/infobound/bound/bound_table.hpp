@@ -1,5 +1,7 @@
 #pragma once
-// RUN/bound.csv (docs/interfaces.md) and the bound columns of RUN/metrics.csv.
+// RUN/bound.csv (docs/interfaces.md), and the metrics view: RUN/metrics.csv joined with the bound
+// columns computed from bound.csv. Neither file is rewritten by the other's command, so rerunning
+// `reduce` never drops the bound and `bound` never touches reduce's output.
 #include <cstdint>
 #include <filesystem>
 #include <string>
@@ -7,6 +9,7 @@
 
 #include "infobound/bound/information_bottleneck.hpp"
 #include "infobound/io/csv_table.hpp"
+#include "infobound/io/metrics_table.hpp"
 
 namespace infobound::bound {
 
@@ -39,9 +42,13 @@ struct BoundColumnsSummary {
   std::vector<std::string> tokenizers_missing;  // tokenizer ids of metrics rows with no curve
 };
 
-// Adds (or overwrites) bound_gap_k and bound_ratio_k, k = 1..4, in metrics.csv order: the
-// curve of the row's tokenizer and order, evaluated at complexity_k (DESIGN.md 6). Cells stay
-// empty where the row has no complexity/expressivity, no curve exists, or (ratio) the curve is 0.
-BoundColumnsSummary add_bound_columns(io::CsvTable& metrics, const std::vector<OrderCurve>& curves);
+// Adds (or overwrites) bound_gap_k and bound_ratio_k, k = 1..metrics.max_order(): the curve of
+// the row's tokenizer and order, evaluated at complexity_k (DESIGN.md 6). Cells stay empty where
+// the row has no complexity/expressivity, no curve exists, or (ratio) the curve is 0.
+BoundColumnsSummary add_bound_columns(io::MetricsTable& metrics, const std::vector<OrderCurve>& curves);
+
+// RUN/metrics.csv with the bound columns of RUN/bound.csv when it exists (what report and regress
+// read). `summary`, when given, receives what the join filled.
+io::MetricsTable read_metrics_view(const std::filesystem::path& run_dir, BoundColumnsSummary* summary = nullptr);
 
 }  // namespace infobound::bound

@@ -88,7 +88,7 @@ struct LayerSelection {
 constexpr int64_t kMaxBins = 65536;
 constexpr const char* kMaxBinsReason =
     "every distinct label keeps n_bins float64 counts per layer (65,536 bins x 50k tokens = 26 GB per layer)";
-constexpr int64_t kMaxOrder = 8;                    // n-gram orders reduce writes to metrics.csv
+constexpr int64_t kMaxOrder = 8;                    // n-gram orders (config, metrics.csv, the bound's joint keys)
 constexpr int64_t kMaxLayers = 1024;                // no released model has more hidden states
 constexpr int64_t kMaxCheckpointsPerSeries = 100000;  // each is a checkpoint to load and a unit to compute
 

@@ -1,6 +1,7 @@
 #pragma once
 // `reduce`: reads the unit files (exact per-layer statistics) in plan order and writes
-// RUN/results.h5 and RUN/metrics.csv (one row per model, checkpoint and layer). Its time and
+// RUN/results.h5 and RUN/metrics.csv (io::MetricsTable: one row per model, checkpoint and layer,
+// n-gram orders 1..max(4, largest configured order)). Its time and
 // memory do not grow with the corpus; the result is the same whatever ranks, teams, layer groups
 // or array tasks computed the units.
 #include <cstdint>
@@ -10,9 +11,6 @@
 #include "infobound/pipeline/run_dir.hpp"
 
 namespace infobound::pipeline {
-
-// metrics.csv columns, in order (docs/interfaces.md): orders 1..max(4, largest configured order).
-std::vector<std::string> metrics_columns(const std::vector<int64_t>& orders);
 
 // Marks every row of an incomplete run's metrics.csv (value 1); absent from a complete run's.
 inline constexpr const char* kIncompleteColumn = "incomplete_run";
