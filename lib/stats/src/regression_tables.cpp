@@ -106,25 +106,24 @@ std::string benchmark_markdown(const BenchmarkAnalysis& a, const RegressionStudy
   return md;
 }
 
-}  // namespace
+void write_benchmark_files(const std::filesystem::path& directory, const BenchmarkAnalysis& a, const RegressionStudy& study) {
+  benchmark_csv(a, study).write(directory / (a.slug + ".csv"));
+  write_text(directory / (a.slug + ".md"), std::string("#").append(benchmark_markdown(a, study)));  // its "## " heading becomes the title
+  io::CsvTable points({"model", "checkpoint", "family", "score", "fitted", "partial_x", "partial_y", "predictor"});
+  for (const auto& p : a.points)
+    points.add_row({p.model, p.checkpoint, p.family, io::format_number(p.score), io::format_number(p.fitted),
+                    io::format_number(p.partial_x), io::format_number(p.partial_y), a.added_variable_predictor});
+  points.write(directory / (a.slug + ".points.csv"));
+}
 
-void write_regression_outputs(const std::filesystem::path& directory, const RegressionStudy& study) {
-  std::filesystem::create_directories(directory);
-  for (const auto& a : study.analyses) {
-    benchmark_csv(a, study).write(directory / (a.slug + ".csv"));
-    write_text(directory / (a.slug + ".md"), std::string("#").append(benchmark_markdown(a, study)));  // its "## " heading becomes the title
-    io::CsvTable points({"model", "checkpoint", "family", "score", "fitted", "partial_x", "partial_y", "predictor"});
-    for (const auto& p : a.points)
-      points.add_row({p.model, p.checkpoint, p.family, io::format_number(p.score), io::format_number(p.fitted),
-                      io::format_number(p.partial_x), io::format_number(p.partial_y), a.added_variable_predictor});
-    points.write(directory / (a.slug + ".points.csv"));
-  }
-
+io::CsvTable matches_csv(const RegressionStudy& study) {
   io::CsvTable matches({"benchmark_model", "benchmark_checkpoint", "source", "model", "checkpoint", "status", "rule"});
   for (const auto& m : study.matches)
     matches.add_row({m.benchmark_model, m.benchmark_checkpoint, m.source, m.model, m.checkpoint, m.status, m.rule});
-  matches.write(directory / "matches.csv");
+  return matches;
+}
 
+io::CsvTable observations_csv(const RegressionStudy& study) {
   std::vector<std::string> header{"model", "checkpoint", "family", "params", "tokens_seen"};
   header.insert(header.end(), study.predictor_columns.begin(), study.predictor_columns.end());
   io::CsvTable observations(header);
@@ -136,16 +135,24 @@ void write_regression_outputs(const std::filesystem::path& directory, const Regr
     }
     observations.add_row(row);
   }
-  observations.write(directory / "observations.csv");
+  return observations;
+}
 
+// summary.csv and the table of summary.md: one row per benchmark, built side by side.
+struct Summary {
+  io::CsvTable csv;
+  std::string md;
+};
+
+Summary summary_tables(const RegressionStudy& study) {
   std::vector<std::string> summary_header{"benchmark", "metric", "n", "r2", "adj_r2"};
   for (const auto& c : study.predictor_columns) {
     summary_header.push_back(c + "_estimate");
     summary_header.push_back(c + "_p");
   }
   for (const char* c : {"lofo_rmse", "lofo_rmse_controls_only", "skipped"}) summary_header.push_back(c);
-  io::CsvTable summary(summary_header);
-  std::string md = "# Regression tables\n\nOne OLS per benchmark: score ~ " ;
+  Summary out{io::CsvTable(summary_header), "# Regression tables\n\nOne OLS per benchmark: score ~ "};
+  std::string& md = out.md;
   for (std::size_t i = 0; i < study.predictor_columns.size(); ++i) md += (i ? " + " : "") + study.predictor_columns[i];
   md += " + log10(params) + log10(training tokens)" + std::string(study.options.family_effects ? " + family fixed effects" : "") +
         ". Predictors are taken at the " + study.options.layer.describe() + " of each model and checkpoint.\n\n";
@@ -159,7 +166,7 @@ void write_regression_outputs(const std::filesystem::path& directory, const Regr
     if (!a.fit) {
       row.insert(row.end(), summary_header.size() - 4, "");
       row.push_back(a.skipped);
-      summary.add_row(row);
+      out.csv.add_row(row);
       md += "| " + md_escape(a.benchmark) + " | " + std::to_string(a.n) + " | not estimated: " + md_escape(a.skipped) + " |";
       for (std::size_t i = 0; i < study.predictor_columns.size() + 3; ++i) md += " |";
       md += "\n";
@@ -185,15 +192,17 @@ void write_regression_outputs(const std::filesystem::path& directory, const Regr
     row.push_back(lofo ? io::format_number(a.lofo.rmse) : "");
     row.push_back(lofo ? io::format_number(a.lofo.rmse_controls_only) : "");
     row.push_back("");
-    summary.add_row(row);
+    out.csv.add_row(row);
     md += " " + (lofo ? fixed(a.lofo.rmse) : "") + " | " + (lofo ? fixed(a.lofo.rmse_controls_only) : "") + " |\n";
   }
-  summary.write(directory / "summary.csv");
+  return out;
+}
 
+std::string matching_and_notes_markdown(const RegressionStudy& study) {
   std::size_t matched = 0;
   for (const auto& m : study.matches) matched += m.status == "matched";
-  md += "\n## Matching\n\n" + std::to_string(matched) + " of " + std::to_string(study.matches.size()) +
-        " benchmark rows matched a model of metrics.csv (matches.csv lists every row and the rule used).\n";
+  std::string md = "\n## Matching\n\n" + std::to_string(matched) + " of " + std::to_string(study.matches.size()) +
+                   " benchmark rows matched a model of metrics.csv (matches.csv lists every row and the rule used).\n";
   std::size_t listed = 0;
   for (const auto& m : study.matches) {
     if (m.status == "matched") continue;
@@ -209,7 +218,19 @@ void write_regression_outputs(const std::filesystem::path& directory, const Regr
     md += "\n## Notes\n\n";
     for (const auto& note : study.notes) md += "- " + md_escape(note) + "\n";
   }
-  write_text(directory / "summary.md", md);
+  return md;
+}
+
+}  // namespace
+
+void write_regression_outputs(const std::filesystem::path& directory, const RegressionStudy& study) {
+  std::filesystem::create_directories(directory);
+  for (const auto& a : study.analyses) write_benchmark_files(directory, a, study);
+  matches_csv(study).write(directory / "matches.csv");
+  observations_csv(study).write(directory / "observations.csv");
+  const Summary summary = summary_tables(study);
+  summary.csv.write(directory / "summary.csv");
+  write_text(directory / "summary.md", summary.md + matching_and_notes_markdown(study));
 }
 
 }  // namespace infobound::stats
