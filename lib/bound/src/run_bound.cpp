@@ -70,6 +70,85 @@ std::vector<std::filesystem::path> find_token_caches(const std::filesystem::path
   return caches;
 }
 
+// One order of one token cache: the joint, its IB curve, what the cap cost, and the bound.json record.
+struct SolvedCurve {
+  OrderCurve curve;
+  nlohmann::json record;
+};
+
+SolvedCurve solve_order(const corpus::TokenCache& cache, const std::filesystem::path& cache_path, int64_t k, int64_t n_bins,
+                        int64_t context_cap, const IbOptions& ib) {
+  const int64_t max_order = cache.info.max_order;
+  const std::string& window = cache.info.window;
+  if (k < 1 || k > kMaxOrder) throw InputError("order " + std::to_string(k) + " is outside 1.." + std::to_string(kMaxOrder));
+  if (window == "soft_h" && k > max_order)
+    throw InputError(cache_path.string() + ": order " + std::to_string(k) + " exceeds the cache's max_order " + std::to_string(max_order));
+  NgramJointOptions joint_options;
+  joint_options.order = k;
+  joint_options.window_order = max_order;
+  joint_options.per_order_window = window == "per_order";
+  joint_options.context_cap = context_cap;
+  const auto started = std::chrono::steady_clock::now();
+  const std::clock_t cpu_started = std::clock();
+  const NgramJoint ngram = ngram_joint(cache.corpus.ids, cache.corpus.offsets, joint_options);
+  // What the cap costs, measured: I(X;Y) over every context, next to that of the capped X.
+  double i_xy_uncapped = ngram.joint.mutual_information();
+  if (ngram.merged_contexts > 0) {
+    NgramJointOptions uncapped = joint_options;
+    uncapped.context_cap = 0;
+    i_xy_uncapped = ngram_joint(cache.corpus.ids, cache.corpus.offsets, uncapped).joint.mutual_information();
+  }
+  const IbCurve ib_curve = information_bottleneck_curve(ngram.joint, ib);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double cpu_seconds = static_cast<double>(std::clock() - cpu_started) / CLOCKS_PER_SEC;  // all threads
+
+  SolvedCurve solved;
+  OrderCurve& curve = solved.curve;
+  curve.tokenizer_id = cache.tokenizer_id;
+  curve.order = k;
+  curve.n_bins = n_bins;
+  curve.points = ib_curve.points;
+  curve.h_x = ib_curve.h_x;
+  curve.h_y = ib_curve.h_y;
+  curve.i_xy = ib_curve.i_xy;
+  curve.n_contexts = ngram.n_contexts;
+  curve.context_cap = context_cap;
+  curve.i_xy_uncapped = i_xy_uncapped;
+
+  std::ostringstream message;
+  message << cache.tokenizer_id << " order " << k << ": " << ngram.n_positions << " positions, " << ngram.n_contexts << " contexts"
+          << (ngram.merged_contexts ? " (" + std::to_string(ngram.merged_contexts) + " merged by the cap)" : "") << ", " << ngram.n_tokens
+          << " next tokens; I(X;Y) = " << ib_curve.i_xy << " nats";
+  if (ngram.merged_contexts > 0)
+    message << " (" << i_xy_uncapped << " without the cap: the cap removes " << i_xy_uncapped - ib_curve.i_xy << " nats, "
+            << 100 * (i_xy_uncapped - ib_curve.i_xy) / i_xy_uncapped << "%, and the curve cannot reach above its I(X;Y))";
+  message << ", curve max I(T;Y) = " << ib_curve.points.back().i_ty << " nats, " << ib_curve.points.size() << " points ("
+          << ib_curve.n_pruned << " pruned; " << ib_curve.n_contexts_solved << " distinct rows p(y|x), " << ib_curve.n_betas_solved
+          << " betas, " << ib_curve.n_iterations << " iterations, " << ib_curve.n_sweeps << " sIB sweeps) in " << seconds << " s ("
+          << cpu_seconds << " s CPU)";
+  log::info(message.str());
+  solved.record = {{"tokenizer_id", cache.tokenizer_id},
+                   {"order", k},
+                   {"window", window},
+                   {"window_order", joint_options.per_order_window ? k : max_order},
+                   {"n_positions", ngram.n_positions},
+                   {"n_contexts", ngram.n_contexts},
+                   {"merged_contexts", ngram.merged_contexts},
+                   {"I_XY", ib_curve.i_xy},
+                   {"I_XY_uncapped", i_xy_uncapped},
+                   {"I_XY_lost_to_cap", i_xy_uncapped - ib_curve.i_xy},
+                   {"distinct_rows", ib_curve.n_contexts_solved},
+                   {"betas_solved", ib_curve.n_betas_solved},
+                   {"iterations", ib_curve.n_iterations},
+                   {"sweeps", ib_curve.n_sweeps},
+                   {"n_next_tokens", ngram.n_tokens},
+                   {"n_candidates", ib_curve.n_candidates},
+                   {"n_pruned", ib_curve.n_pruned},
+                   {"seconds", seconds},
+                   {"cpu_seconds", cpu_seconds}};
+  return solved;
+}
+
 }  // namespace
 
 BoundRunResult run_bound(const BoundRunOptions& options) {
@@ -97,80 +176,13 @@ BoundRunResult run_bound(const BoundRunOptions& options) {
   nlohmann::json per_curve = nlohmann::json::array();
   for (const auto& cache_path : caches) {
     const corpus::TokenCache cache = corpus::read_token_cache(cache_path);
-    const int64_t max_order = cache.info.max_order;
-    const std::string& window = cache.info.window;
     std::vector<int64_t> orders = options.orders;
     if (orders.empty())
-      for (int64_t k = 1; k <= max_order; ++k) orders.push_back(k);
+      for (int64_t k = 1; k <= cache.info.max_order; ++k) orders.push_back(k);
     for (const int64_t k : orders) {
-      if (k < 1 || k > kMaxOrder)
-        throw InputError("order " + std::to_string(k) + " is outside 1.." + std::to_string(kMaxOrder));
-      if (window == "soft_h" && k > max_order)
-        throw InputError(cache_path.string() + ": order " + std::to_string(k) + " exceeds the cache's max_order " +
-                         std::to_string(max_order));
-      NgramJointOptions joint_options;
-      joint_options.order = k;
-      joint_options.window_order = max_order;
-      joint_options.per_order_window = window == "per_order";
-      joint_options.context_cap = options.context_cap;
-      const auto started = std::chrono::steady_clock::now();
-      const std::clock_t cpu_started = std::clock();
-      const NgramJoint ngram = ngram_joint(cache.corpus.ids, cache.corpus.offsets, joint_options);
-      // What the cap costs, measured: I(X;Y) over every context, next to that of the capped X.
-      double i_xy_uncapped = ngram.joint.mutual_information();
-      if (ngram.merged_contexts > 0) {
-        NgramJointOptions uncapped = joint_options;
-        uncapped.context_cap = 0;
-        i_xy_uncapped = ngram_joint(cache.corpus.ids, cache.corpus.offsets, uncapped).joint.mutual_information();
-      }
-      const IbCurve ib_curve = information_bottleneck_curve(ngram.joint, ib);
-      const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      const double cpu_seconds = static_cast<double>(std::clock() - cpu_started) / CLOCKS_PER_SEC;  // all threads
-
-      OrderCurve curve;
-      curve.tokenizer_id = cache.tokenizer_id;
-      curve.order = k;
-      curve.n_bins = n_bins;
-      curve.points = ib_curve.points;
-      curve.h_x = ib_curve.h_x;
-      curve.h_y = ib_curve.h_y;
-      curve.i_xy = ib_curve.i_xy;
-      curve.n_contexts = ngram.n_contexts;
-      curve.context_cap = options.context_cap;
-      curve.i_xy_uncapped = i_xy_uncapped;
-      result.curves.push_back(curve);
-
-      std::ostringstream message;
-      message << cache.tokenizer_id << " order " << k << ": " << ngram.n_positions << " positions, " << ngram.n_contexts
-              << " contexts" << (ngram.merged_contexts ? " (" + std::to_string(ngram.merged_contexts) + " merged by the cap)" : "")
-              << ", " << ngram.n_tokens << " next tokens; I(X;Y) = " << ib_curve.i_xy << " nats";
-      if (ngram.merged_contexts > 0)
-        message << " (" << i_xy_uncapped << " without the cap: the cap removes " << i_xy_uncapped - ib_curve.i_xy << " nats, "
-                << 100 * (i_xy_uncapped - ib_curve.i_xy) / i_xy_uncapped << "%, and the curve cannot reach above its I(X;Y))";
-      message << ", curve max I(T;Y) = " << ib_curve.points.back().i_ty << " nats, " << ib_curve.points.size() << " points ("
-              << ib_curve.n_pruned << " pruned; " << ib_curve.n_contexts_solved << " distinct rows p(y|x), "
-              << ib_curve.n_betas_solved << " betas, " << ib_curve.n_iterations << " iterations, " << ib_curve.n_sweeps
-              << " sIB sweeps) in " << seconds << " s (" << cpu_seconds << " s CPU)";
-      log::info(message.str());
-      per_curve.push_back({{"tokenizer_id", cache.tokenizer_id},
-                           {"order", k},
-                           {"window", window},
-                           {"window_order", joint_options.per_order_window ? k : max_order},
-                           {"n_positions", ngram.n_positions},
-                           {"n_contexts", ngram.n_contexts},
-                           {"merged_contexts", ngram.merged_contexts},
-                           {"I_XY", ib_curve.i_xy},
-                           {"I_XY_uncapped", i_xy_uncapped},
-                           {"I_XY_lost_to_cap", i_xy_uncapped - ib_curve.i_xy},
-                           {"distinct_rows", ib_curve.n_contexts_solved},
-                           {"betas_solved", ib_curve.n_betas_solved},
-                           {"iterations", ib_curve.n_iterations},
-                           {"sweeps", ib_curve.n_sweeps},
-                           {"n_next_tokens", ngram.n_tokens},
-                           {"n_candidates", ib_curve.n_candidates},
-                           {"n_pruned", ib_curve.n_pruned},
-                           {"seconds", seconds},
-                           {"cpu_seconds", cpu_seconds}});
+      SolvedCurve solved = solve_order(cache, cache_path, k, n_bins, options.context_cap, ib);
+      result.curves.push_back(std::move(solved.curve));
+      per_curve.push_back(std::move(solved.record));
     }
   }
   write_bound_csv(options.run_dir / "bound.csv", result.curves);
