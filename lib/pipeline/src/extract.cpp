@@ -159,6 +159,60 @@ struct UnitResult {
   std::vector<std::vector<estimate::LabelTable>> tables;  // per slot, per set (estimator.keep_tables)
 };
 
+// The hidden states a unit measures: its planned layer group, or (plans without groups) the
+// config's layer selection; each must exist in the model as it is now.
+std::vector<int64_t> unit_layers(const StudyConfig& config, const PlanUnit& unit, const models::CausalLM& model) {
+  std::vector<int64_t> layers = unit.layers;
+  if (layers.empty()) layers = config.estimator.layers.resolve(model.num_hidden_states(), unit.model);
+  for (const int64_t l : layers)
+    if (l < 0 || l >= model.num_hidden_states())
+      throw InputError("unit " + unit.id + ": hidden state " + std::to_string(l) + " is outside the model's 0.." +
+                       std::to_string(model.num_hidden_states() - 1) + " (re-plan after changing the model)");
+  return layers;
+}
+
+std::vector<std::vector<estimate::LabelTable>> kept_tables(const estimate::MultiLayerAccumulator& accumulator, std::size_t n_layers,
+                                                           std::size_t n_sets) {
+  std::vector<std::vector<estimate::LabelTable>> tables(n_layers);
+  for (std::size_t i = 0; i < n_layers; ++i)
+    for (std::size_t s = 0; s < n_sets; ++s) tables[i].push_back(accumulator.table(static_cast<int64_t>(i), static_cast<int64_t>(s)));
+  return tables;
+}
+
+// What the estimator settled for a unit, recorded in its header.
+struct UnitFacts {
+  double eps = 0;
+  std::string calibration;
+  std::string window;
+  int fixed_point_bits = 0;
+};
+
+io::UnitHeader unit_header(const StudyConfig& config, const Plan& plan, const PlanUnit& unit, const std::vector<int64_t>& layers,
+                           const models::ModelInfo& info, const UnitFacts& facts, const corpus::TokenizedCorpus& corpus) {
+  io::UnitHeader h;
+  h.unit_id = unit.id;
+  h.model = unit.model;
+  h.checkpoint = unit.checkpoint;
+  h.reference = unit.reference;
+  h.tokenizer_id = unit.tokenizer_id;
+  h.layers = layers;
+  h.config_hash = plan.config_hash;
+  h.n_bins = config.estimator.n_bins;
+  h.seed = static_cast<int64_t>(config.estimator.seed);
+  h.eps = facts.eps;
+  h.calibration = facts.calibration;
+  h.window = facts.window;
+  h.d = info.hidden_size;
+  h.fixed_point_bits = facts.fixed_point_bits;
+  h.n_parameters = info.n_parameters;
+  h.n_layers = info.n_layers;
+  h.n_tokens = static_cast<int64_t>(corpus.ids.size());
+  h.n_sequences = corpus.n_sequences();
+  h.infobound_version = kVersion;
+  h.config_yaml = config.yaml_text;
+  return h;
+}
+
 UnitResult compute_unit(const StudyConfig& config, const Plan& plan, const PlanUnit& unit, UnitContext& context, const dist::Team& team,
                         estimate::AccumulateWorkers* workers, Progress& progress) {
   const corpus::TokenizedCorpus& corpus = context.tokens(unit.tokenizer_id);
@@ -172,12 +226,7 @@ UnitResult compute_unit(const StudyConfig& config, const Plan& plan, const PlanU
 
   const auto model = context.model(unit.model_dir);
   const models::ModelInfo& info = model->info();
-  std::vector<int64_t> layers = unit.layers;
-  if (layers.empty()) layers = config.estimator.layers.resolve(model->num_hidden_states(), unit.model);
-  for (const int64_t l : layers)
-    if (l < 0 || l >= model->num_hidden_states())
-      throw InputError("unit " + unit.id + ": hidden state " + std::to_string(l) + " is outside the model's 0.." +
-                       std::to_string(model->num_hidden_states() - 1) + " (re-plan after changing the model)");
+  const std::vector<int64_t> layers = unit_layers(config, unit, *model);
   std::vector<int> slot_of_layer(static_cast<std::size_t>(model->num_hidden_states()), -1);
   for (std::size_t i = 0; i < layers.size(); ++i) slot_of_layer[static_cast<std::size_t>(layers[i])] = static_cast<int>(i);
   const bool full_forward = layers.back() == model->num_hidden_states() - 1;
@@ -185,7 +234,6 @@ UnitResult compute_unit(const StudyConfig& config, const Plan& plan, const PlanU
 
   const estimate::LabelPlan label_plan = label_plan_of(config);
   const auto specs = label_plan.specs();
-  const PlanTokenizer& tokenizer = plan.tokenizer(unit.tokenizer_id);
   const int64_t max_rows = std::max<int64_t>(1, static_cast<int64_t>(corpus.ids.size()));
   estimate::MultiLayerAccumulator accumulator(config.estimator.n_bins, layers, specs, max_rows);
   if (config.estimator.fold_singletons) accumulator.use_kept_keys(context.kept_keys(unit.tokenizer_id, team.rank(), team.size()));
@@ -242,38 +290,12 @@ UnitResult compute_unit(const StudyConfig& config, const Plan& plan, const PlanU
   std::vector<LayerStatistics> statistics;
   for (std::size_t i = 0; i < layers.size(); ++i) statistics.push_back(accumulator.statistics(static_cast<int64_t>(i)));
   combine_team_parts(team, statistics, loss_sum, loss_count);
-  if (config.estimator.keep_tables) {
-    for (std::size_t i = 0; i < layers.size(); ++i) {
-      result.tables.emplace_back();
-      for (std::size_t s = 0; s < specs.size(); ++s) result.tables.back().push_back(accumulator.table(static_cast<int64_t>(i), static_cast<int64_t>(s)));
-    }
-  }
-
-  io::UnitHeader& h = result.data.header;
-  h.unit_id = unit.id;
-  h.model = unit.model;
-  h.checkpoint = unit.checkpoint;
-  h.reference = unit.reference;
-  h.tokenizer_id = unit.tokenizer_id;
-  h.layers = layers;
-  h.config_hash = plan.config_hash;
-  h.n_bins = config.estimator.n_bins;
-  h.seed = static_cast<int64_t>(config.estimator.seed);
-  h.eps = eps;
-  h.calibration = calibration.to_string();
-  h.window = label_plan.window_name();
-  h.d = info.hidden_size;
-  h.fixed_point_bits = accumulator.fixed_point_bits();
-  h.n_parameters = info.n_parameters;
-  h.n_layers = info.n_layers;
-  h.n_tokens = static_cast<int64_t>(corpus.ids.size());
-  h.n_sequences = n_sequences;
-  h.loss_sum = loss_sum;
-  h.loss_count = loss_count;
-  h.infobound_version = kVersion;
-  h.config_yaml = config.yaml_text;
+  if (config.estimator.keep_tables) result.tables = kept_tables(accumulator, layers.size(), specs.size());
+  UnitFacts facts{eps, calibration.to_string(), label_plan.window_name(), accumulator.fixed_point_bits()};
+  result.data.header = unit_header(config, plan, unit, layers, info, facts, corpus);
+  result.data.header.loss_sum = loss_sum;
+  result.data.header.loss_count = loss_count;
   result.data.layers = std::move(statistics);
-  (void)tokenizer;
   return result;
 }
 
