@@ -19,7 +19,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
       const auto& v = views[i];
       if (i > 0 && !(views[i - 1].name < v.name)) std::abort();
       if (v.bytes.size() != static_cast<uint64_t>(v.numel()) * dtype_size(v.dtype)) std::abort();
-      if (!v.bytes.empty() && (v.bytes.data() < bytes.data() || v.bytes.data() + v.bytes.size() > bytes.data() + size)) std::abort();
+      if (!v.bytes.empty() && (v.bytes.data() < bytes.data() || v.bytes.data() + v.bytes.size() > bytes.data() + size))
+        std::abort();
     }
   } catch (const infobound::InputError&) {
   }

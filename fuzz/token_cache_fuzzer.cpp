@@ -16,8 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   try {
     const auto cache = infobound::corpus::read_token_cache(path);
     const auto& offsets = cache.corpus.offsets;
-    if (offsets.empty() || offsets.front() != 0 || offsets.back() != static_cast<int64_t>(cache.corpus.ids.size()))
-      std::abort();
+    if (offsets.empty() || offsets.front() != 0 || offsets.back() != static_cast<int64_t>(cache.corpus.ids.size())) std::abort();
   } catch (const infobound::InputError&) {
   }
   try {

@@ -29,8 +29,8 @@ int run_bench_forward(int argc, char** argv) {
   models::ForwardBenchmarkOptions bench;
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   po::options_description options("infobound bench forward options");
-  options.add_options()("help,h", "show this help")(
-      "model", po::value(&model_dir)->required(), "model directory (config.json + safetensors)")(
+  options.add_options()("help,h", "show this help")("model", po::value(&model_dir)->required(),
+                                                    "model directory (config.json + safetensors)")(
       "batch", po::value(&bench.batch)->default_value(bench.batch), "sequences per forward pass")(
       "length", po::value(&bench.length)->default_value(bench.length), "tokens per sequence")(
       "reps", po::value(&bench.reps)->default_value(bench.reps), "timed forward passes (the best is reported)")(
@@ -40,9 +40,10 @@ int run_bench_forward(int argc, char** argv) {
   po::variables_map vm;
   po::store(po::parse_command_line(argc, argv, options), vm);
   if (vm.count("help")) {
-    std::printf("usage: infobound bench forward --model DIR [--batch B] [--length T] [--threads N] "
-                "[--hidden-states on|off]\nPrints one JSON object.\n%s",
-                boost::lexical_cast<std::string>(options).c_str());
+    std::printf(
+        "usage: infobound bench forward --model DIR [--batch B] [--length T] [--threads N] "
+        "[--hidden-states on|off]\nPrints one JSON object.\n%s",
+        boost::lexical_cast<std::string>(options).c_str());
     return 0;
   }
   po::notify(vm);

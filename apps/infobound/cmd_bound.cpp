@@ -29,8 +29,7 @@ int run_bound_command(int argc, char** argv) {
       "RUN/bound.csv and RUN/bound.json (settings). metrics.csv is left as reduce wrote it: report and regress\n"
       "join the two (bound_gap_k / bound_ratio_k).\n\n"
       "options");
-  description.add_options()("help,h", "show this help")(
-      "run", po::value(&run_dir)->required(), "run directory")(
+  description.add_options()("help,h", "show this help")("run", po::value(&run_dir)->required(), "run directory")(
       "orders", po::value(&orders)->multitoken(), "orders k to compute (default: 1..the largest order of the run)")(
       "n-bins", po::value(&n_bins), "|T| (default: the n_bins of metrics.csv)")(
       "context-cap", po::value(&options.context_cap)->default_value(options.context_cap),
@@ -42,9 +41,8 @@ int run_bound_command(int argc, char** argv) {
       "perturbation", po::value(&options.ib.perturbation)->default_value(options.ib.perturbation),
       "relative noise on p(t|x) before each beta")(
       "max-iterations", po::value(&options.ib.max_iterations)->default_value(options.ib.max_iterations),
-      "IB iterations per beta")(
-      "tolerance", po::value(&options.ib.tolerance)->default_value(options.ib.tolerance),
-      "stop a beta when max |delta p(t|x)| falls below")(
+      "IB iterations per beta")("tolerance", po::value(&options.ib.tolerance)->default_value(options.ib.tolerance),
+                                "stop a beta when max |delta p(t|x)| falls below")(
       "objective-tolerance", po::value(&options.ib.objective_tolerance)->default_value(options.ib.objective_tolerance),
       "adaptive: stop a beta when the IB objective changes by less than this times beta I(X;Y), twice")(
       "max-point-step", po::value(&options.ib.max_point_step)->default_value(options.ib.max_point_step),
@@ -79,14 +77,16 @@ int run_bound_command(int argc, char** argv) {
     std::printf("%-22s %5lld %8lld %10.4f %10.4f %10.4f %8zu\n", c.tokenizer_id.c_str(), static_cast<long long>(c.order),
                 static_cast<long long>(c.n_contexts), c.h_x, c.i_xy, c.points.back().i_ty, c.points.size());
     if (c.context_cap > 0 && c.n_contexts > c.context_cap)
-      std::printf("  order %lld: the cap of %lld contexts lowers I(X;Y) from %.4f to %.4f nats (-%.1f%%); the curve cannot exceed it\n",
-                  static_cast<long long>(c.order), static_cast<long long>(c.context_cap), c.i_xy_uncapped, c.i_xy,
-                  100 * (c.i_xy_uncapped - c.i_xy) / c.i_xy_uncapped);
+      std::printf(
+          "  order %lld: the cap of %lld contexts lowers I(X;Y) from %.4f to %.4f nats (-%.1f%%); the curve cannot exceed it\n",
+          static_cast<long long>(c.order), static_cast<long long>(c.context_cap), c.i_xy_uncapped, c.i_xy,
+          100 * (c.i_xy_uncapped - c.i_xy) / c.i_xy_uncapped);
   }
   std::printf("(nats) wrote %s/bound.csv%s\n", run_dir.c_str(),
-              result.metrics_present
-                  ? (" (report and regress join it: bound columns for " + std::to_string(result.metrics.rows_filled) + " rows of metrics.csv)").c_str()
-                  : "");
+              result.metrics_present ? (" (report and regress join it: bound columns for " +
+                                        std::to_string(result.metrics.rows_filled) + " rows of metrics.csv)")
+                                           .c_str()
+                                     : "");
   return 0;
 }
 

@@ -12,8 +12,8 @@ void eval_and_report(const PipelineArgs& args, const dist::Session& session, con
   const int64_t scored = session.sum(mine.scored), kept = session.sum(mine.kept);
   const double seconds = session.max(mine.seconds);
   if (session.rank() == 0 && scored + kept > 0) {
-    std::printf("eval: %lld checkpoint results scored, %lld kept from an earlier run, %.1f s -> %s\n", static_cast<long long>(scored),
-                static_cast<long long>(kept), seconds, (run_dir_of(args).root / "eval").c_str());
+    std::printf("eval: %lld checkpoint results scored, %lld kept from an earlier run, %.1f s -> %s\n",
+                static_cast<long long>(scored), static_cast<long long>(kept), seconds, (run_dir_of(args).root / "eval").c_str());
     std::fflush(stdout);
   }
 }
@@ -26,7 +26,9 @@ int run_eval(int argc, char** argv) {
   po::options_description options("infobound eval options");
   add_run_options(options, args);
   options.add_options()("threads", po::value(&args.threads), "torch threads per rank (default: runtime.threads)");
-  if (!parse_pipeline_args(argc, argv, options, args, "usage: [mpirun -np N] infobound eval (--config FILE --out RUN | --run RUN)")) return 0;
+  if (!parse_pipeline_args(argc, argv, options, args,
+                           "usage: [mpirun -np N] infobound eval (--config FILE --out RUN | --run RUN)"))
+    return 0;
   const dist::Session session;
   set_log_prefix(session);
   const pipeline::PlannedRun planned = prepare_run(args, session);
@@ -37,7 +39,8 @@ int run_eval(int argc, char** argv) {
   return 0;
 }
 
-const Register registered{{"eval", "score every checkpoint on the study's eval tasks -> lm-eval results JSON (also under mpirun)", run_eval}};
+const Register registered{
+    {"eval", "score every checkpoint on the study's eval tasks -> lm-eval results JSON (also under mpirun)", run_eval}};
 
 }  // namespace
 }  // namespace infobound::cli

@@ -1,8 +1,8 @@
 // `infobound extract`: compute this worker's units (MPI rank x Slurm array task) into RUN/units/.
-#include "command.hpp"
-#include "infobound/core/signals.hpp"
 #include <cstdlib>
 #include <set>
+#include "command.hpp"
+#include "infobound/core/signals.hpp"
 
 #include "infobound/pipeline/extract.hpp"
 #include "infobound/pipeline/run_status.hpp"
@@ -12,10 +12,11 @@
 namespace infobound::cli {
 namespace {
 
-std::vector<std::string> failed_units_of_task(const pipeline::PlannedRun& planned, const pipeline::RunDir& run, const dist::Worker& worker,
-                                              const pipeline::TaskMap* map) {
+std::vector<std::string> failed_units_of_task(const pipeline::PlannedRun& planned, const pipeline::RunDir& run,
+                                              const dist::Worker& worker, const pipeline::TaskMap* map) {
   std::set<std::string> ours;
-  for (const int64_t index : pipeline::units_of_task(planned.plan, worker, map)) ours.insert(planned.plan.units[static_cast<std::size_t>(index)].id);
+  for (const int64_t index : pipeline::units_of_task(planned.plan, worker, map))
+    ours.insert(planned.plan.units[static_cast<std::size_t>(index)].id);
   std::vector<std::string> failed;
   for (const auto& failure : pipeline::read_unit_failures(run))
     if (ours.count(failure.unit)) failed.push_back(failure.unit + " (" + failure.reason + ")");
@@ -24,12 +25,15 @@ std::vector<std::string> failed_units_of_task(const pipeline::PlannedRun& planne
 
 }  // namespace
 
-int report_failed_units(const char* command, const pipeline::ExtractSummary& summary, const pipeline::RunDir& run, const dist::Session& session) {
+int report_failed_units(const char* command, const pipeline::ExtractSummary& summary, const pipeline::RunDir& run,
+                        const dist::Session& session) {
   if (summary.failed_units.empty()) return 0;
   if (session.rank() == 0) {
     std::string list;
     for (std::size_t i = 0; i < summary.failed_units.size(); ++i) list += (i ? ", " : "") + summary.failed_units[i];
-    std::fprintf(stderr, "infobound %s: finished with %zu failed unit%s: %s; the full messages are in %s, and the next `infobound extract` retries them\n",
+    std::fprintf(stderr,
+                 "infobound %s: finished with %zu failed unit%s: %s; the full messages are in %s, and the next `infobound "
+                 "extract` retries them\n",
                  command, summary.failed_units.size(), summary.failed_units.size() == 1 ? "" : "s", list.c_str(),
                  pipeline::failures_dir(run).c_str());
   }
@@ -37,7 +41,8 @@ int report_failed_units(const char* command, const pipeline::ExtractSummary& sum
 }
 
 // Shared with `run`: extracts this process's units and prints the totals of all ranks (rank 0).
-pipeline::ExtractSummary extract_and_report(const PipelineArgs& args, const dist::Session& session, const pipeline::PlannedRun& planned) {
+pipeline::ExtractSummary extract_and_report(const PipelineArgs& args, const dist::Session& session,
+                                            const pipeline::PlannedRun& planned) {
   const pipeline::RunDir run = run_dir_of(args);
   const std::optional<pipeline::TaskMap> task_map = pipeline::read_task_map(run, planned.plan);
   const dist::Team team(session, planned.config.runtime.ranks_per_unit);
@@ -83,7 +88,8 @@ int run_extract(int argc, char** argv) {
   add_run_options(options, args);
   add_worker_options(options, args);
   if (!parse_pipeline_args(argc, argv, options, args,
-                           "usage: [mpirun -np N | srun] infobound extract (--config FILE --out RUN | --run RUN) [--array-task I --array-count N]"))
+                           "usage: [mpirun -np N | srun] infobound extract (--config FILE --out RUN | --run RUN) [--array-task I "
+                           "--array-count N]"))
     return 0;
   install_stop_handlers();
   const dist::Session session;
@@ -94,7 +100,8 @@ int run_extract(int argc, char** argv) {
   return report_failed_units("extract", all, run_dir_of(args), session);
 }
 
-const Register registered{{"extract", "compute this rank's / array task's units of a planned run (MPI, Slurm arrays)", run_extract}};
+const Register registered{
+    {"extract", "compute this rank's / array task's units of a planned run (MPI, Slurm arrays)", run_extract}};
 
 }  // namespace
 }  // namespace infobound::cli

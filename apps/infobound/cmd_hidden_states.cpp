@@ -42,8 +42,8 @@ int run_hidden_states(int argc, char** argv) {
   std::string model_dir, input, output, dtype = "float32", device = "cpu";
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   po::options_description options("infobound hidden-states options");
-  options.add_options()("help,h", "show this help")(
-      "model", po::value(&model_dir)->required(), "model directory (config.json + safetensors)")(
+  options.add_options()("help,h", "show this help")("model", po::value(&model_dir)->required(),
+                                                    "model directory (config.json + safetensors)")(
       "input", po::value(&input)->required(), "safetensors with input_ids [B,T] and optionally attention_mask [B,T]")(
       "output", po::value(&output)->required(), "safetensors to write hidden_states.<i> and logits to")(
       "dtype", po::value(&dtype)->default_value(dtype), "compute dtype: float32 or bfloat16")(

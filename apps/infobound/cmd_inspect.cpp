@@ -23,7 +23,7 @@ int run_inspect(int argc, char** argv) {
   if (!parse_options(argc, argv, options, vm, "usage: infobound inspect --model DIR [--json]")) return 0;
   const models::ModelInfo info = models::inspect_model(model_dir);
   if (vm.count("json")) {
-    const nlohmann::json out{{"family", info.model_type},     {"dir", info.dir.string()},
+    const nlohmann::json out{{"family", info.model_type},       {"dir", info.dir.string()},
                              {"parameters", info.n_parameters}, {"stored_dtype", info.stored_dtype},
                              {"layers", info.n_layers},         {"hidden_size", info.hidden_size},
                              {"vocab_size", info.vocab_size},   {"tied_embeddings", info.tied_embeddings}};

@@ -12,8 +12,8 @@
 #include "infobound/bound/bound_table.hpp"
 #include "infobound/core/config.hpp"
 #include "infobound/core/error.hpp"
-#include "infobound/core/plan.hpp"
 #include "infobound/core/log.hpp"
+#include "infobound/core/plan.hpp"
 #include "infobound/io/csv_table.hpp"
 #include "infobound/stats/regression_study.hpp"
 #include "options.hpp"
@@ -62,7 +62,8 @@ std::filesystem::path benchmark_path(const std::string& given, const std::string
     if (b.name == name || (name.empty() && study->benchmarks.size() == 1)) return b.path;
     names += (names.empty() ? "" : ", ") + b.name;
   }
-  throw UsageError((name.empty() ? std::string("the study config names several benchmarks") : "no benchmark '" + name + "' in the study config") +
+  throw UsageError((name.empty() ? std::string("the study config names several benchmarks")
+                                 : "no benchmark '" + name + "' in the study config") +
                    ": choose one with --benchmark NAME (" + names + ") or give --benchmarks FILE_OR_DIR");
 }
 
@@ -80,16 +81,21 @@ int run_regress_command(int argc, char** argv) {
       "options");
   description.add_options()("help,h", "show this help")("run", po::value(&run_dir)->required(), "run directory")(
       "benchmarks", po::value(&benchmarks_path), "benchmark CSV, lm-eval JSON, or a directory of JSON files")(
-      "benchmark", po::value(&benchmark_name), "a benchmark of the study config's `benchmarks` section, by name (default: its only one)")(
+      "benchmark", po::value(&benchmark_name),
+      "a benchmark of the study config's `benchmarks` section, by name (default: its only one)")(
       "predictors", po::value(&predictors)->multitoken(),
       "metrics.csv columns or base names (+ _ORDER), comma separated (default: optimality,complexity,expressivity,preference)")(
       "order", po::value(&options.order)->default_value(options.order), "n-gram order k of the _k predictors")(
-      "layer", po::value(&layer)->default_value(layer), "which layer stands for a model: mean (over blocks 1..L), last, N, fraction:F")(
+      "layer", po::value(&layer)->default_value(layer),
+      "which layer stands for a model: mean (over blocks 1..L), last, N, fraction:F")(
       "family-effects", po::bool_switch(&options.family_effects), "add family fixed effects")(
-      "alias", po::value(&aliases)->multitoken(), "BENCHMARK_ID=MODEL: match a benchmark model id by hand (MODEL: a metrics.csv model or hub id)")(
-      "raw-scores", po::bool_switch(&read_options.raw_leaderboard_scores), "leaderboard: use the raw instead of normalised scores")(
-      "tasks", po::value(&tasks)->multitoken(), "lm-eval: only these tasks (comma separated)")(
-      "metric", po::value(&metrics)->multitoken(), "lm-eval: metric preference (default: acc,acc_norm,exact_match,em,f1,mc2,pct_stereotype)");
+      "alias", po::value(&aliases)->multitoken(),
+      "BENCHMARK_ID=MODEL: match a benchmark model id by hand (MODEL: a metrics.csv model or hub id)")(
+      "raw-scores", po::bool_switch(&read_options.raw_leaderboard_scores),
+      "leaderboard: use the raw instead of normalised scores")("tasks", po::value(&tasks)->multitoken(),
+                                                               "lm-eval: only these tasks (comma separated)")(
+      "metric", po::value(&metrics)->multitoken(),
+      "lm-eval: metric preference (default: acc,acc_norm,exact_match,em,f1,mc2,pct_stereotype)");
   po::variables_map vm;
   if (!parse_options(argc, argv, description, vm)) return 0;
   if (!predictors.empty()) options.predictors = split_list(predictors);
@@ -125,21 +131,28 @@ int run_regress_command(int argc, char** argv) {
   std::string unmatched;
   for (const auto& m : study.matches) {
     matched += m.status == "matched";
-    if (m.status != "matched" && unmatched.size() < 300) unmatched += (unmatched.empty() ? "" : ", ") + m.source + " " + m.benchmark_model;
+    if (m.status != "matched" && unmatched.size() < 300)
+      unmatched += (unmatched.empty() ? "" : ", ") + m.source + " " + m.benchmark_model;
   }
   for (const auto& a : study.analyses) fitted += a.fit.has_value();
   if (matched < study.matches.size())
     log::warn(std::to_string(study.matches.size() - matched) + " of " + std::to_string(study.matches.size()) + " rows of " +
               benchmarks_file.string() + " match no checkpoint of " + (run / "metrics.csv").string() + ": " + unmatched +
-              (unmatched.size() >= 300 ? ", ..." : "") + " (each with its reason in " + (run / "regression" / "matches.csv").string() + ")");
+              (unmatched.size() >= 300 ? ", ..." : "") + " (each with its reason in " +
+              (run / "regression" / "matches.csv").string() + ")");
   std::printf("%-24s %4s %8s %8s  %s\n", "benchmark", "n", "R2", "adj R2", "");
   for (const auto& a : study.analyses) {
-    if (a.fit) std::printf("%-24s %4lld %8.4f %8.4f\n", a.benchmark.c_str(), static_cast<long long>(a.n), a.fit->r_squared, a.fit->adjusted_r_squared);
-    else std::printf("%-24s %4lld %8s %8s  not estimated: %s\n", a.benchmark.c_str(), static_cast<long long>(a.n), "-", "-", a.skipped.c_str());
+    if (a.fit)
+      std::printf("%-24s %4lld %8.4f %8.4f\n", a.benchmark.c_str(), static_cast<long long>(a.n), a.fit->r_squared,
+                  a.fit->adjusted_r_squared);
+    else
+      std::printf("%-24s %4lld %8s %8s  not estimated: %s\n", a.benchmark.c_str(), static_cast<long long>(a.n), "-", "-",
+                  a.skipped.c_str());
   }
   std::printf("%zu of %zu benchmark rows matched; wrote %s\n", matched, study.matches.size(), (run / "regression").c_str());
   if (fitted == 0 && !study.analyses.empty())
-    throw InputError("no benchmark could be estimated (reasons above and in " + (run / "regression" / "summary.md").string() + ")");
+    throw InputError("no benchmark could be estimated (reasons above and in " + (run / "regression" / "summary.md").string() +
+                     ")");
   return 0;
 }
 

@@ -13,9 +13,12 @@
 
 namespace infobound::cli {
 
-pipeline::ExtractSummary extract_and_report(const PipelineArgs& args, const dist::Session& session, const pipeline::PlannedRun& planned);
-pipeline::ReduceSummary reduce_and_report(const PipelineArgs& args, const pipeline::PlannedRun& planned, const pipeline::ReduceOptions& options);
-int report_failed_units(const char* command, const pipeline::ExtractSummary& summary, const pipeline::RunDir& run, const dist::Session& session);
+pipeline::ExtractSummary extract_and_report(const PipelineArgs& args, const dist::Session& session,
+                                            const pipeline::PlannedRun& planned);
+pipeline::ReduceSummary reduce_and_report(const PipelineArgs& args, const pipeline::PlannedRun& planned,
+                                          const pipeline::ReduceOptions& options);
+int report_failed_units(const char* command, const pipeline::ExtractSummary& summary, const pipeline::RunDir& run,
+                        const dist::Session& session);
 void eval_and_report(const PipelineArgs& args, const dist::Session& session, const pipeline::PlannedRun& planned);
 
 namespace {
@@ -28,7 +31,9 @@ int run_run(int argc, char** argv) {
   add_worker_options(options, args);
   bool no_analysis = false;
   options.add_options()("no-analysis", po::bool_switch(&no_analysis), "stop after reduce (no bound, no report)");
-  if (!parse_pipeline_args(argc, argv, options, args, "usage: [mpirun -np N] infobound run --config FILE --out RUN [--no-analysis]")) return 0;
+  if (!parse_pipeline_args(argc, argv, options, args,
+                           "usage: [mpirun -np N] infobound run --config FILE --out RUN [--no-analysis]"))
+    return 0;
   install_stop_handlers();
   const dist::Session session;
   set_log_prefix(session);
@@ -64,7 +69,8 @@ int run_run(int argc, char** argv) {
       std::printf("bound: %zu curves -> %s\n", bounded.curves.size(), (bound_options.run_dir / "bound.csv").c_str());
     }
     if (eval::regress_configured_benchmarks(planned.config, bound_options.run_dir))
-      std::printf("regress: %zu benchmark source(s) -> %s\n", planned.config.benchmarks.size(), (bound_options.run_dir / "regression").c_str());
+      std::printf("regress: %zu benchmark source(s) -> %s\n", planned.config.benchmarks.size(),
+                  (bound_options.run_dir / "regression").c_str());
     report::ReportOptions report_options;
     report_options.run_dir = bound_options.run_dir;
     const report::ReportResult reported = report::write_report(report_options);
@@ -73,12 +79,13 @@ int run_run(int argc, char** argv) {
   }
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("run: %s done in %.1f s (plan %.1f s, extract %.1f s, reduce %.2f s, bound + report %.1f s, %d rank%s)\n",
-              planned.plan.study.c_str(), total, plan_seconds, extracted.seconds, reduced.seconds, analysis_seconds, session.size(),
-              session.size() == 1 ? "" : "s");
+              planned.plan.study.c_str(), total, plan_seconds, extracted.seconds, reduced.seconds, analysis_seconds,
+              session.size(), session.size() == 1 ? "" : "s");
   return 0;
 }
 
-const Register registered{{"run", "plan + extract + eval + reduce + bound + regress + report a study (also under mpirun)", run_run}};
+const Register registered{
+    {"run", "plan + extract + eval + reduce + bound + regress + report a study (also under mpirun)", run_run}};
 
 }  // namespace
 }  // namespace infobound::cli

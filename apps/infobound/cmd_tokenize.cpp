@@ -59,7 +59,8 @@ void tokenize_jsonl(const tokenize::Tokenizer& tokenizer, const std::string& pat
       if (!record["add_special_tokens"].is_boolean()) throw InputError(where + ": \"add_special_tokens\" must be true or false");
       add_special = record["add_special_tokens"].get<bool>();
     }
-    print_ids(with_context(where, [&] { return tokenizer.encode(record["text"].get_ref<const std::string&>(), add_special); }), out);
+    print_ids(with_context(where, [&] { return tokenizer.encode(record["text"].get_ref<const std::string&>(), add_special); }),
+              out);
     if (out.size() > (1 << 16)) {
       std::fwrite(out.data(), 1, out.size(), stdout);
       out.clear();
@@ -71,14 +72,13 @@ void tokenize_jsonl(const tokenize::Tokenizer& tokenizer, const std::string& pat
 
 int run_tokenize(int argc, char** argv) {
   po::options_description options("infobound tokenize --tokenizer PATH (--text T | --jsonl FILE) [--no-special]");
-  options.add_options()
-      ("help,h", "show this help")
-      ("tokenizer", po::value<std::string>(), "a tokenizer.json, or a model directory that contains one")
-      ("text", po::value<std::string>(), "tokenize this text; prints {\"ids\": [...]}")
-      ("jsonl", po::value<std::string>(),
-       "tokenize every line {\"text\": ..., \"add_special_tokens\": true|false} of FILE ('-': standard input); "
-       "prints one {\"ids\": [...]} line per record, in order")
-      ("no-special", "do not add the post-processor's special tokens (BOS/EOS) unless a record asks for them");
+  options.add_options()("help,h", "show this help")("tokenizer", po::value<std::string>(),
+                                                    "a tokenizer.json, or a model directory that contains one")(
+      "text", po::value<std::string>(), "tokenize this text; prints {\"ids\": [...]}")(
+      "jsonl", po::value<std::string>(),
+      "tokenize every line {\"text\": ..., \"add_special_tokens\": true|false} of FILE ('-': standard input); "
+      "prints one {\"ids\": [...]} line per record, in order")(
+      "no-special", "do not add the post-processor's special tokens (BOS/EOS) unless a record asks for them");
   po::variables_map vm;
   if (!parse_options(argc, argv, options, vm)) return 0;
   if (!vm.count("tokenizer")) throw UsageError("--tokenizer is required");

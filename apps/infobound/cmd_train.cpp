@@ -23,8 +23,8 @@ int run_train(int argc, char** argv) {
   std::string config_path;
   train::TrainRunOptions options;
   po::options_description described("infobound train: train small causal LMs into checkpoint timecourses");
-  described.add_options()("help,h", "show this help")(
-      "config", po::value(&config_path)->required(), "training config (YAML), e.g. configs/train-mini.yaml")(
+  described.add_options()("help,h", "show this help")("config", po::value(&config_path)->required(),
+                                                      "training config (YAML), e.g. configs/train-mini.yaml")(
       "force", po::bool_switch(&options.force), "retrain even when matching checkpoints exist")(
       "only", po::value(&options.only)->multitoken(), "train only these models (<family>-<size>); no manifest is written");
   po::variables_map values;
@@ -36,14 +36,14 @@ int run_train(int argc, char** argv) {
 
   std::printf("tokenizer: %s (%lld tokens%s)\n", summary.tokenizer_file.c_str(), static_cast<long long>(summary.vocab_size),
               summary.tokenizer_cached ? ", cached" : "");
-  std::printf("%-20s %10s %7s %12s %10s %12s %12s\n", "model", "params", "ckpts", "tokens_seen", "tokens/s",
-              "train_loss", "heldout_loss");
+  std::printf("%-20s %10s %7s %12s %10s %12s %12s\n", "model", "params", "ckpts", "tokens_seen", "tokens/s", "train_loss",
+              "heldout_loss");
   for (const auto& model : summary.models) {
     const auto& last = model.checkpoints.back();
     const std::string speed = model.cached ? "cached" : std::to_string(static_cast<long long>(model.tokens_per_second));
     std::printf("%-20s %10lld %7zu %12lld %10s %12.4f %12.4f\n", model.spec.name.c_str(),
-                static_cast<long long>(model.n_parameters), model.checkpoints.size(),
-                static_cast<long long>(last.tokens_seen), speed.c_str(), last.train_loss, last.heldout_loss);
+                static_cast<long long>(model.n_parameters), model.checkpoints.size(), static_cast<long long>(last.tokens_seen),
+                speed.c_str(), last.train_loss, last.heldout_loss);
   }
   if (!summary.manifest.empty()) std::printf("manifest: %s\n", summary.manifest.c_str());
   return 0;

@@ -40,14 +40,16 @@ struct PipelineArgs {
 inline void add_run_options(boost::program_options::options_description& options, PipelineArgs& args) {
   namespace po = boost::program_options;
   options.add_options()("help,h", po::bool_switch(&args.help), "show this help")(
-      "config", po::value(&args.config), "study config (YAML), with --out")("out", po::value(&args.out), "run directory to create or continue")(
+      "config", po::value(&args.config), "study config (YAML), with --out")("out", po::value(&args.out),
+                                                                            "run directory to create or continue")(
       "run", po::value(&args.run), "an already planned run directory (instead of --config/--out)")(
       "verbose,v", po::bool_switch(&args.verbose), "debug logging");
 }
 
 inline void add_worker_options(boost::program_options::options_description& options, PipelineArgs& args) {
   namespace po = boost::program_options;
-  options.add_options()("array-task", po::value(&args.array_task), "this task's index in a job array (default: SLURM_ARRAY_TASK_ID)")(
+  options.add_options()("array-task", po::value(&args.array_task),
+                        "this task's index in a job array (default: SLURM_ARRAY_TASK_ID)")(
       "array-count", po::value(&args.array_count), "number of tasks in the job array (default: SLURM_ARRAY_TASK_COUNT)")(
       "threads", po::value(&args.threads), "torch threads per rank (default: runtime.threads, else cores / ranks on the node)");
 }
@@ -57,8 +59,10 @@ inline bool parse_pipeline_args(int argc, char** argv, boost::program_options::o
                                 const char* usage) {
   boost::program_options::variables_map vm;
   if (!parse_options(argc, argv, options, vm, usage)) return false;
-  if (!args.run.empty() && (!args.config.empty() || !args.out.empty())) throw UsageError("give --run RUN alone, or --config FILE --out RUN");
-  if (args.run.empty() && (args.config.empty() || args.out.empty())) throw UsageError("give --config FILE --out RUN (or --run RUN once planned)");
+  if (!args.run.empty() && (!args.config.empty() || !args.out.empty()))
+    throw UsageError("give --run RUN alone, or --config FILE --out RUN");
+  if (args.run.empty() && (args.config.empty() || args.out.empty()))
+    throw UsageError("give --config FILE --out RUN (or --run RUN once planned)");
   for (const std::string& dir : {args.out, args.run}) {
     std::error_code error;
     if (!dir.empty() && std::filesystem::exists(dir, error) && !std::filesystem::is_directory(dir, error))

@@ -1,7 +1,8 @@
 // The IB curve of one n-gram joint by both schedules in one process: the reference (the
 // algorithm before issue #12, one thread) and the adaptive one (1 and N threads).
 // Usage: bench_ib [--cache FILE.h5 --positions N] [--order K] [--clusters T] [--restarts R]
-//                 [--betas B] [--objective-tolerance E] [--max-point-step D] [--threads N] [--no-reference] [--sizes-only] [--context-cap C]
+//                 [--betas B] [--objective-tolerance E] [--max-point-step D] [--threads N] [--no-reference] [--sizes-only]
+//                 [--context-cap C]
 // Without --cache the tokens come from a Zipf-Markov source (text-like: a few frequent
 // successors per token over a Zipf background). With --cache, the first N positions of a run's
 // token cache. Prints one JSON object: the joint's size, wall and CPU seconds, iterations and
@@ -75,11 +76,12 @@ bool identical(const ib::IbCurve& a, const ib::IbCurve& b) {
 }
 
 void print_schedule(const char* name, const Timed& t, bool comma) {
-  std::printf("  \"%s\": {\"wall_s\": %.3f, \"cpu_s\": %.3f, \"points\": %zu, \"max_I_TY\": %.9f, \"betas_solved\": %lld, "
-              "\"iterations\": %lld, \"sweeps\": %lld, \"candidates\": %lld, \"contexts_solved\": %lld}%s\n",
-              name, t.wall, t.cpu, t.curve.points.size(), t.curve.points.back().i_ty,
-              static_cast<long long>(t.curve.n_betas_solved), static_cast<long long>(t.curve.n_iterations),
-              static_cast<long long>(t.curve.n_sweeps), static_cast<long long>(t.curve.n_candidates), static_cast<long long>(t.curve.n_contexts_solved), comma ? "," : "");
+  std::printf(
+      "  \"%s\": {\"wall_s\": %.3f, \"cpu_s\": %.3f, \"points\": %zu, \"max_I_TY\": %.9f, \"betas_solved\": %lld, "
+      "\"iterations\": %lld, \"sweeps\": %lld, \"candidates\": %lld, \"contexts_solved\": %lld}%s\n",
+      name, t.wall, t.cpu, t.curve.points.size(), t.curve.points.back().i_ty, static_cast<long long>(t.curve.n_betas_solved),
+      static_cast<long long>(t.curve.n_iterations), static_cast<long long>(t.curve.n_sweeps),
+      static_cast<long long>(t.curve.n_candidates), static_cast<long long>(t.curve.n_contexts_solved), comma ? "," : "");
 }
 
 }  // namespace
@@ -129,11 +131,12 @@ int main(int argc, char** argv) {
   const ib::JointDistribution& joint = ngram.joint;
   if (sizes_only) {
     const ib::JointDistribution merged = joint.merged_identical_rows();
-    std::printf("{\"positions\": %lld, \"order\": %lld, \"contexts\": %lld, \"next_tokens\": %lld, \"nonzeros\": %zu, "
-                "\"contexts_merged\": %lld, \"nonzeros_merged\": %zu, \"I_XY\": %.9f, \"I_XY_merged\": %.9f}\n",
-                static_cast<long long>(ngram.n_positions), static_cast<long long>(order), static_cast<long long>(joint.n_x()),
-                static_cast<long long>(joint.n_y), joint.y.size(), static_cast<long long>(merged.n_x()), merged.y.size(),
-                joint.mutual_information(), merged.mutual_information());
+    std::printf(
+        "{\"positions\": %lld, \"order\": %lld, \"contexts\": %lld, \"next_tokens\": %lld, \"nonzeros\": %zu, "
+        "\"contexts_merged\": %lld, \"nonzeros_merged\": %zu, \"I_XY\": %.9f, \"I_XY_merged\": %.9f}\n",
+        static_cast<long long>(ngram.n_positions), static_cast<long long>(order), static_cast<long long>(joint.n_x()),
+        static_cast<long long>(joint.n_y), joint.y.size(), static_cast<long long>(merged.n_x()), merged.y.size(),
+        joint.mutual_information(), merged.mutual_information());
     return 0;
   }
 
@@ -148,12 +151,13 @@ int main(int argc, char** argv) {
     ref = timed_curve(joint, options);
   }
 
-  std::printf("{\n  \"source\": \"%s\", \"positions\": %lld, \"order\": %lld, \"contexts\": %lld, \"next_tokens\": %lld, "
-              "\"nonzeros\": %zu, \"clusters\": %lld, \"restarts\": %lld, \"n_betas\": %lld,\n",
-              cache_path.empty() ? "zipf-markov" : cache_path.c_str(), static_cast<long long>(ngram.n_positions),
-              static_cast<long long>(order), static_cast<long long>(joint.n_x()), static_cast<long long>(joint.n_y),
-              joint.y.size(), static_cast<long long>(options.n_clusters), static_cast<long long>(options.restarts),
-              static_cast<long long>(options.n_betas));
+  std::printf(
+      "{\n  \"source\": \"%s\", \"positions\": %lld, \"order\": %lld, \"contexts\": %lld, \"next_tokens\": %lld, "
+      "\"nonzeros\": %zu, \"clusters\": %lld, \"restarts\": %lld, \"n_betas\": %lld,\n",
+      cache_path.empty() ? "zipf-markov" : cache_path.c_str(), static_cast<long long>(ngram.n_positions),
+      static_cast<long long>(order), static_cast<long long>(joint.n_x()), static_cast<long long>(joint.n_y), joint.y.size(),
+      static_cast<long long>(options.n_clusters), static_cast<long long>(options.restarts),
+      static_cast<long long>(options.n_betas));
   std::printf("  \"I_XY\": %.9f, \"H_X\": %.9f,\n", one.curve.i_xy, one.curve.h_x);
   print_schedule("adaptive_1_thread", one, true);
   print_schedule(("adaptive_" + std::to_string(threads) + "_threads").c_str(), many, true);
@@ -162,10 +166,11 @@ int main(int argc, char** argv) {
     const double gap = ib::curve_distance(many.curve.points, ref.curve.points);
     const double above = ib::curve_excess(many.curve.points, ref.curve.points);
     const double below = ib::curve_excess(ref.curve.points, many.curve.points);
-    std::printf("  \"speedup_wall\": %.2f, \"speedup_cpu\": %.2f, \"curve_max_gap_nats\": %.3g, \"curve_max_gap_rel_I_XY\": %.3g, "
-                "\"adaptive_above_reference_rel\": %.3g, \"adaptive_below_reference_rel\": %.3g,\n",
-                ref.wall / many.wall, ref.cpu / many.cpu, gap, gap / std::max(one.curve.i_xy, 1e-300),
-                above / std::max(one.curve.i_xy, 1e-300), below / std::max(one.curve.i_xy, 1e-300));
+    std::printf(
+        "  \"speedup_wall\": %.2f, \"speedup_cpu\": %.2f, \"curve_max_gap_nats\": %.3g, \"curve_max_gap_rel_I_XY\": %.3g, "
+        "\"adaptive_above_reference_rel\": %.3g, \"adaptive_below_reference_rel\": %.3g,\n",
+        ref.wall / many.wall, ref.cpu / many.cpu, gap, gap / std::max(one.curve.i_xy, 1e-300),
+        above / std::max(one.curve.i_xy, 1e-300), below / std::max(one.curve.i_xy, 1e-300));
   }
   std::printf("  \"thread_scaling\": %.2f, \"bit_identical_across_threads\": %s\n}\n", one.wall / many.wall,
               identical(one.curve, many.curve) ? "true" : "false");

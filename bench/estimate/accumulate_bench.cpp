@@ -10,8 +10,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <random>
 #include <memory>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -94,7 +94,8 @@ Timing run(int64_t d, const std::vector<est::BatchRows>& batches, bool fold) {
 }
 
 // Scatter of `layers` layers per batch (labels set once), inline or on a pool of worker threads.
-double scatter_rows_per_s(const std::vector<est::BatchRows>& batches, const std::vector<at::Tensor>& p, int64_t layers, int64_t threads) {
+double scatter_rows_per_s(const std::vector<est::BatchRows>& batches, const std::vector<at::Tensor>& p, int64_t layers,
+                          int64_t threads) {
   constexpr int64_t kBins = 100;
   const est::LabelPlan plan;
   int64_t total_rows = 0;
@@ -139,8 +140,8 @@ void bench(int64_t d, int64_t n_batches, int64_t layers) {
         " \"tokens_per_s_gemm\": %.0f, \"tokens_per_s_floor_gemm_softmax\": %.0f, \"tokens_per_s_accumulate_step\": %.0f,\n"
         " \"ratio_step_over_floor\": %.3f, \"ratio_step_over_gemm\": %.3f, \"peak_rss_mib\": %ld}\n",
         static_cast<long long>(d), fold ? "true" : "false", static_cast<long long>(t.rows), static_cast<long long>(t.keys_kept),
-        at::get_num_threads(), static_cast<long long>(layers), t.rows / t.gemm, t.rows / t.assign, t.rows / step,
-        step / t.assign, step / t.gemm, peak_rss_mib());
+        at::get_num_threads(), static_cast<long long>(layers), t.rows / t.gemm, t.rows / t.assign, t.rows / step, step / t.assign,
+        step / t.gemm, peak_rss_mib());
   }
 }
 
@@ -158,12 +159,12 @@ void bench_threads(int64_t n_batches, int64_t layers) {
     p.push_back(assigner.assign(at::randn({batches.back().size(), kD})));
   }
   const double inline_rate = scatter_rows_per_s(batches, p, layers, 0);
-  std::printf("{\"scatter_scaling\": {\"layers\": %lld, \"rows\": %lld, \"inline_rows_layers_per_s\": %.0f", static_cast<long long>(layers),
-              static_cast<long long>(n_batches * kSeqPerBatch * kLength), inline_rate);
+  std::printf("{\"scatter_scaling\": {\"layers\": %lld, \"rows\": %lld, \"inline_rows_layers_per_s\": %.0f",
+              static_cast<long long>(layers), static_cast<long long>(n_batches * kSeqPerBatch * kLength), inline_rate);
   for (const int64_t threads : {1, 2, 4}) {
     const double rate = scatter_rows_per_s(batches, p, layers, threads);
-    std::printf(", \"threads_%lld\": %.0f, \"speedup_%lld\": %.2f", static_cast<long long>(threads), rate, static_cast<long long>(threads),
-                rate / inline_rate);
+    std::printf(", \"threads_%lld\": %.0f, \"speedup_%lld\": %.2f", static_cast<long long>(threads), rate,
+                static_cast<long long>(threads), rate / inline_rate);
   }
   std::printf(", \"cores\": %u}}\n", std::thread::hardware_concurrency());
 }

@@ -8,10 +8,10 @@
 //        bench_models_forward --write-models DIR
 // Writes both models with random weights to DIR/pythia-160m and DIR/llama-d1024 (HF layout), for
 // `infobound bench forward --model DIR/...` and for timing transformers on identical weights.
-#include "infobound/core/openmp_env.hpp"
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "infobound/core/openmp_env.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -43,17 +43,16 @@ struct Settings {
 };
 
 nlohmann::json pythia_160m() {
-  return {{"model_type", "gpt_neox"}, {"vocab_size", 50304}, {"hidden_size", 768}, {"num_hidden_layers", 12},
-          {"num_attention_heads", 12}, {"intermediate_size", 3072}, {"layer_norm_eps", 1e-5}, {"rotary_pct", 0.25},
-          {"rope_theta", 10000}, {"use_parallel_residual", true}, {"tie_word_embeddings", false},
-          {"hidden_act", "gelu"}, {"initializer_range", 0.02}};
+  return {{"model_type", "gpt_neox"},  {"vocab_size", 50304},           {"hidden_size", 768},           {"num_hidden_layers", 12},
+          {"num_attention_heads", 12}, {"intermediate_size", 3072},     {"layer_norm_eps", 1e-5},       {"rotary_pct", 0.25},
+          {"rope_theta", 10000},       {"use_parallel_residual", true}, {"tie_word_embeddings", false}, {"hidden_act", "gelu"},
+          {"initializer_range", 0.02}};
 }
 
 nlohmann::json llama_d1024() {
-  return {{"model_type", "llama"}, {"vocab_size", 32000}, {"hidden_size", 1024}, {"num_hidden_layers", 12},
-          {"num_attention_heads", 16}, {"num_key_value_heads", 4}, {"intermediate_size", 2816},
-          {"rms_norm_eps", 1e-5}, {"rope_theta", 500000.0}, {"tie_word_embeddings", false},
-          {"hidden_act", "silu"}, {"initializer_range", 0.02}};
+  return {{"model_type", "llama"},     {"vocab_size", 32000},          {"hidden_size", 1024},       {"num_hidden_layers", 12},
+          {"num_attention_heads", 16}, {"num_key_value_heads", 4},     {"intermediate_size", 2816}, {"rms_norm_eps", 1e-5},
+          {"rope_theta", 500000.0},    {"tie_word_embeddings", false}, {"hidden_act", "silu"},      {"initializer_range", 0.02}};
 }
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
@@ -100,7 +99,8 @@ nlohmann::json throughput(const std::string& label, const nlohmann::json& config
   const double tokens = static_cast<double>(s.batch * s.length);
   const double params = static_cast<double>(model->info().n_parameters);
   const double nominal_gflops = 2.0 * params * tokens / best / 1e9;
-  const double executed_gflops = infobound::models::matmul_flops_per_token(*model, s.length, /*logits=*/true) * tokens / best / 1e9;
+  const double executed_gflops =
+      infobound::models::matmul_flops_per_token(*model, s.length, /*logits=*/true) * tokens / best / 1e9;
   return {{"model", label},
           {"parameters", model->info().n_parameters},
           {"tokens", static_cast<int64_t>(tokens)},
@@ -164,25 +164,31 @@ int main(int argc, char** argv) {
       CausalLM::from_config(llama_d1024())->save(dir + "/llama-d1024");
       std::printf("wrote %s/pythia-160m and %s/llama-d1024\n", dir.c_str(), dir.c_str());
       return 0;
-    }
-    else {
-      std::fprintf(stderr, "usage: %s [--threads N] [--batch B] [--length T] [--reps R] [--skip-memory] | --write-models DIR\n", argv[0]);
+    } else {
+      std::fprintf(stderr, "usage: %s [--threads N] [--batch B] [--length T] [--reps R] [--skip-memory] | --write-models DIR\n",
+                   argv[0]);
       return 2;
     }
   }
   nlohmann::json out;
   char host[256] = {};
   gethostname(host, sizeof host - 1);
-  out["context"] = {{"infobound", infobound::kVersion}, {"host", host}, {"threads", s.threads},
-                    {"hardware_threads", std::thread::hardware_concurrency()}, {"batch", s.batch},
-                    {"length", s.length}, {"blas", infobound::detect_blas().library_path}, {"dtype", "float32"}};
+  out["context"] = {{"infobound", infobound::kVersion},
+                    {"host", host},
+                    {"threads", s.threads},
+                    {"hardware_threads", std::thread::hardware_concurrency()},
+                    {"batch", s.batch},
+                    {"length", s.length},
+                    {"blas", infobound::detect_blas().library_path},
+                    {"dtype", "float32"}};
   // Memory first: fork() before this process starts torch's thread pool.
   if (s.memory) {
     for (const bool collect : {false, true}) {
       long after_build = 0;
       const long peak = child_peak_rss(pythia_160m(), s, collect, &after_build);
       out["memory_pythia_160m"][collect ? "collect_all_layers" : "stream_layers"] = {
-          {"rss_after_build_mb", after_build / 1024.0}, {"peak_rss_mb", peak / 1024.0},
+          {"rss_after_build_mb", after_build / 1024.0},
+          {"peak_rss_mb", peak / 1024.0},
           {"forward_growth_mb", (peak - after_build) / 1024.0}};
     }
   }

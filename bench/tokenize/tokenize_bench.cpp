@@ -4,8 +4,8 @@
 // in MB/s of thread CPU time (per core) and of wall time.
 #include <algorithm>
 #include <chrono>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -31,9 +31,7 @@ std::vector<std::string> paragraphs(const std::string& text) {
   return out;
 }
 
-double seconds_since(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
-}
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
 // CPU time of this thread: on a shared machine it measures per-core throughput, wall time does not.
 double thread_cpu_seconds() {
@@ -67,8 +65,8 @@ int main(int argc, char** argv) {
   const std::string corpus = infobound::io::read_file_bytes(corpus_path);
   const std::vector<std::string> documents = paragraphs(corpus);
   const double megabytes = static_cast<double>(corpus.size()) / 1e6;
-  std::printf("{\"corpus\": \"%s\", \"bytes\": %zu, \"documents\": %zu, \"threads\": 1}\n", corpus_path.c_str(),
-              corpus.size(), documents.size());
+  std::printf("{\"corpus\": \"%s\", \"bytes\": %zu, \"documents\": %zu, \"threads\": 1}\n", corpus_path.c_str(), corpus.size(),
+              documents.size());
   const std::vector<std::string> names{"gpt2", "pythia", "smollm2", "olmo2", "qwen2.5", "qwen3", "mistral"};
   for (const auto& name : names) {
     if (!only.empty() && name != only) continue;

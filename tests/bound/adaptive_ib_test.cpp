@@ -44,7 +44,7 @@ IbOptions options_for(IbSchedule schedule, int64_t clusters) {
 
 void expect_valid_frontier(const IbCurve& curve) {
   ASSERT_FALSE(curve.points.empty());
-  EXPECT_EQ(curve.points.front().i_xt, 0.0);  // starts at the origin
+  EXPECT_EQ(curve.points.front().i_xt, 0.0);           // starts at the origin
   EXPECT_NEAR(curve.points.front().i_ty, 0.0, 1e-12);  // a trivial solution, up to rounding
   for (std::size_t i = 0; i < curve.points.size(); ++i) {
     const auto& p = curve.points[i];

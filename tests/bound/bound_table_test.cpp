@@ -61,9 +61,10 @@ TEST(BoundTable, GapAndRatioFollowTheCurveAtTheModelsComplexity) {
 
 TEST(BoundTable, MalformedBoundCsvNamesFileAndLine) {
   const auto dir = infobound::testing::fresh_directory("bound_table_bad");
-  std::ofstream(dir / "bound.csv") << "tokenizer_id,order,point,beta,I_XT,I_TY,I_XT_norm,I_TY_norm,H_X,H_Y,I_XY,n_contexts,context_cap\n"
-                                      "t,1,0,0,0,0,0,0,1,1,0.5,3,0\n"
-                                      "t,1,1,2,abc,0.1,0.1,0.1,1,1,0.5,3,0\n";
+  std::ofstream(dir / "bound.csv")
+      << "tokenizer_id,order,point,beta,I_XT,I_TY,I_XT_norm,I_TY_norm,H_X,H_Y,I_XY,n_contexts,context_cap\n"
+         "t,1,0,0,0,0,0,0,1,1,0.5,3,0\n"
+         "t,1,1,2,abc,0.1,0.1,0.1,1,1,0.5,3,0\n";
   try {
     infobound::bound::read_bound_csv(dir / "bound.csv");
     FAIL();

@@ -40,8 +40,7 @@ TEST(RunBound, WritesBoundCsvAndTheViewJoinsGapColumnsConsistentWithTheCurve) {
     // The cap's cost is measured: merging contexts lowers I(X;Y) (strictly, once it merges any).
     if (result.curves[i].n_contexts > 64) {
       EXPECT_GT(result.curves[i].i_xy_uncapped, result.curves[i].i_xy + 1e-9) << "order " << i + 1;
-    }
-    else EXPECT_EQ(result.curves[i].i_xy_uncapped, result.curves[i].i_xy);
+    } else EXPECT_EQ(result.curves[i].i_xy_uncapped, result.curves[i].i_xy);
   }
   EXPECT_TRUE(std::filesystem::exists(run / "bound.json"));
 

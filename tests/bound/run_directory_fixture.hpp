@@ -56,7 +56,7 @@ struct FixtureModel {
   double params;
   int n_layers;
   std::vector<std::pair<std::string, double>> checkpoints;  // (checkpoint, tokens seen)
-  double quality;  // drives the made-up information numbers
+  double quality;                                           // drives the made-up information numbers
 };
 
 inline std::vector<FixtureModel> fixture_models() {
@@ -82,10 +82,20 @@ inline io::CsvTable fixture_metrics(const std::string& tokenizer_id, int n_bins 
       for (int layer = 0; layer <= m.n_layers; ++layer) {
         const double depth = static_cast<double>(layer) / m.n_layers;
         const double H = 0.55 + 0.3 * depth * (1 - depth) + 0.05 * m.quality;
-        std::vector<std::string> row{m.model, m.family, checkpoint, checkpoint.empty() ? "" : checkpoint.substr(4),
-                                     io::format_number(tokens), io::format_number(m.params), tokenizer_id,
-                                     std::to_string(layer), std::to_string(m.n_layers), "5000", std::to_string(n_bins),
-                                     "0.05", io::format_number(4.5 - 1.5 * m.quality * progress), io::format_number(H)};
+        std::vector<std::string> row{m.model,
+                                     m.family,
+                                     checkpoint,
+                                     checkpoint.empty() ? "" : checkpoint.substr(4),
+                                     io::format_number(tokens),
+                                     io::format_number(m.params),
+                                     tokenizer_id,
+                                     std::to_string(layer),
+                                     std::to_string(m.n_layers),
+                                     "5000",
+                                     std::to_string(n_bins),
+                                     "0.05",
+                                     io::format_number(4.5 - 1.5 * m.quality * progress),
+                                     io::format_number(H)};
         std::vector<double> complexity(orders), expressivity(orders);
         for (int k = 0; k < orders; ++k) {
           complexity[k] = H * (0.25 + 0.1 * k) * (1 - 0.4 * depth * m.quality) * (0.8 + 0.2 * progress);

@@ -45,7 +45,8 @@ TEST(BadConfig, DuplicateKeyInsideAListEntry) {
 }
 
 TEST(BadConfig, EmptyListsAreRefusedAtTheirLine) {
-  EXPECT_NE(error_of(with_estimator("  orders: []\n")).find("study.yaml:7:11: estimator.orders: the list is empty"), std::string::npos);
+  EXPECT_NE(error_of(with_estimator("  orders: []\n")).find("study.yaml:7:11: estimator.orders: the list is empty"),
+            std::string::npos);
   EXPECT_NE(error_of(with_estimator("  layers: []\n")).find("study.yaml:7:11: estimator.layers"), std::string::npos);
 }
 
@@ -79,7 +80,8 @@ TEST(BadConfig, LayerIndicesCarryTheirLocation) {
     config.estimator.layers.resolve(13, "model m");
     FAIL() << "layer 40 of 13 accepted";
   } catch (const InputError& e) {
-    EXPECT_EQ(std::string(e.what()).rfind("/nonexistent/study.yaml:7:11: estimator.layers: layer 40 does not exist in model m", 0), 0u)
+    EXPECT_EQ(
+        std::string(e.what()).rfind("/nonexistent/study.yaml:7:11: estimator.layers: layer 40 does not exist in model m", 0), 0u)
         << e.what();
   }
 }
@@ -98,9 +100,10 @@ TEST(BadConfig, StepSeriesBoundedBeforeExpansion) {
                      "      - steps: {from: 9223372036854775000, to: 9223372036854775807, every: 1}\n        path: ck/{step}\n"
                      "corpus:\n  sources:\n    - path: c.txt\n"),
             "");
-  const std::string overflow = error_of("models:\n  - name: m\n    path: model\n    checkpoints:\n"
-                                        "      - {step: 4611686018427387904, tokens_per_step: 4, path: ck}\n"
-                                        "corpus:\n  sources:\n    - path: c.txt\n");
+  const std::string overflow = error_of(
+      "models:\n  - name: m\n    path: model\n    checkpoints:\n"
+      "      - {step: 4611686018427387904, tokens_per_step: 4, path: ck}\n"
+      "corpus:\n  sources:\n    - path: c.txt\n");
   EXPECT_NE(overflow.find("overflows 64 bits"), std::string::npos) << overflow;
 }
 
@@ -138,7 +141,8 @@ TEST(ErrorContext, PrefixesOnceAndKeepsTheKind) {
 
 TEST(ErrorContext, ForeignErrorsKeepTheirFirstLineOnly) {
   try {
-    with_context("corpus.jsonl line 3", [] { throw std::runtime_error("shape mismatch\nException raised from foo at bar.cpp:12\nframe #0"); });
+    with_context("corpus.jsonl line 3",
+                 [] { throw std::runtime_error("shape mismatch\nException raised from foo at bar.cpp:12\nframe #0"); });
   } catch (const InputError& e) {
     EXPECT_STREQ(e.what(), "corpus.jsonl line 3: shape mismatch");
   }

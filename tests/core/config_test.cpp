@@ -125,8 +125,10 @@ TEST(StudyConfig, HashChangesWithNumbersNotWithThreads) {
   const fs::path dir = scratch("hash");
   write(dir / "corpus.txt", "hello\n\nworld\n");
   const std::string a = config_hash(parse_study_config(kMinimal, dir / "study.yaml"));
-  const std::string threads = config_hash(parse_study_config(std::string(kMinimal) + "runtime: {threads: 3}\n", dir / "study.yaml"));
-  const std::string bins = config_hash(parse_study_config(std::string(kMinimal) + "estimator: {n_bins: 50}\n", dir / "study.yaml"));
+  const std::string threads =
+      config_hash(parse_study_config(std::string(kMinimal) + "runtime: {threads: 3}\n", dir / "study.yaml"));
+  const std::string bins =
+      config_hash(parse_study_config(std::string(kMinimal) + "estimator: {n_bins: 50}\n", dir / "study.yaml"));
   EXPECT_EQ(a, threads);
   EXPECT_NE(a, bins);
   write(dir / "corpus.txt", "hello\n\nworld!\n");
@@ -180,7 +182,8 @@ TEST(Plan, UnitsInOrderAndJsonRoundTrip) {
   EXPECT_EQ(plan_to_json(back), plan_to_json(plan));
   EXPECT_EQ(back.config_hash, config_hash(c));
 
-  const StudyConfig missing = parse_study_config(std::string(kMinimal).replace(std::string(kMinimal).find("path: model"), 11, "path: nomodel"), dir / "study.yaml");
+  const StudyConfig missing = parse_study_config(
+      std::string(kMinimal).replace(std::string(kMinimal).find("path: model"), 11, "path: nomodel"), dir / "study.yaml");
   EXPECT_THROW(make_plan(missing), InputError);
   EXPECT_TRUE(make_plan(missing, true).units[0].model_dir.empty());
 }
@@ -219,9 +222,11 @@ corpus:
   EXPECT_EQ(plan.units[0].model_dir, hub / "models--Org--Model-intermediate" / "snapshots" / commit);
   EXPECT_EQ(plan.units[1].reference, "Org/Model@main");
 
-  EXPECT_NE(error_of(std::string(yaml).replace(yaml.find("hub: Org/Model-intermediate"), 27, "hub: Org/M@x"), dir).find("not as '@x'"),
-            std::string::npos);
-  EXPECT_NE(error_of(std::string(yaml).replace(yaml.find("revision: \"step-{step}\""), 23, "path: d"), dir).find("'hub' names the repository of a 'revision'"),
+  EXPECT_NE(
+      error_of(std::string(yaml).replace(yaml.find("hub: Org/Model-intermediate"), 27, "hub: Org/M@x"), dir).find("not as '@x'"),
+      std::string::npos);
+  EXPECT_NE(error_of(std::string(yaml).replace(yaml.find("revision: \"step-{step}\""), 23, "path: d"), dir)
+                .find("'hub' names the repository of a 'revision'"),
             std::string::npos);
 }
 
@@ -236,7 +241,8 @@ corpus:
 )";
   const StudyConfig defaults = parse_study_config(base, dir / "study.yaml");
   EXPECT_EQ(defaults.corpus.sources[0].role_prefixes.at("user"), "\n\nHuman: ");
-  const StudyConfig custom = parse_study_config(base + "      role_prefixes: {user: \"<|user|>\\n\", assistant: \"<|assistant|>\\n\"}\n", dir / "study.yaml");
+  const StudyConfig custom = parse_study_config(
+      base + "      role_prefixes: {user: \"<|user|>\\n\", assistant: \"<|assistant|>\\n\"}\n", dir / "study.yaml");
   EXPECT_EQ(custom.corpus.sources[0].role_prefixes.size(), 2u);
   EXPECT_EQ(custom.corpus.sources[0].role_prefixes.at("assistant"), "<|assistant|>\n");
   EXPECT_NE(config_hash(defaults), config_hash(custom));

@@ -17,8 +17,8 @@ PlanUnit unit(const std::string& model, const std::string& checkpoint, const std
 TEST(IdenticalCheckpoints, GroupsEqualDigestsWithinOneModelOnly) {
   Plan plan;
   plan.units = {unit("a", "step1", "d1"), unit("a", "step1", "d1"),  // two shards of one checkpoint
-                unit("a", "step2", "d2"), unit("a", "main", "d1"),   unit("b", "main", "d1"),
-                unit("b", "x", ""),       unit("b", "y", "")};       // digests not computed
+                unit("a", "step2", "d2"), unit("a", "main", "d1"),  unit("b", "main", "d1"),
+                unit("b", "x", ""),       unit("b", "y", "")};  // digests not computed
   const auto identical = identical_checkpoints(plan);
   ASSERT_EQ(identical.size(), 1u);
   EXPECT_EQ(identical[0].model, "a");

@@ -5,9 +5,7 @@
 #include "infobound/testing/cli.hpp"
 
 namespace {
-std::string output_of(const std::string& environment) {
-  return infobound::testing::run_cli("version", environment).both();
-}
+std::string output_of(const std::string& environment) { return infobound::testing::run_cli("version", environment).both(); }
 }  // namespace
 
 // Spinning OpenMP workers starve OpenBLAS's threads, so the CLI re-executes itself passive.

@@ -16,7 +16,8 @@ TEST(ShippedConfigs, EveryManifestParses) {
     for (const auto& model : m.models) {
       EXPECT_FALSE(model.family.empty()) << model.name;
       // Hub models, or locally trained ones whose every checkpoint is a directory.
-      const bool local = std::all_of(model.checkpoints.begin(), model.checkpoints.end(), [](const auto& c) { return !c.path.empty(); });
+      const bool local =
+          std::all_of(model.checkpoints.begin(), model.checkpoints.end(), [](const auto& c) { return !c.path.empty(); });
       EXPECT_TRUE(!model.hub.empty() || local) << model.name;
       EXPECT_TRUE(model.params.has_value()) << model.name;
       EXPECT_FALSE(model.checkpoints.empty()) << model.name;
@@ -85,7 +86,8 @@ TEST(ShippedConfigs, OlmoBranchNamesAgreeWithStepsAndTokens) {
     for (const auto& c : model.checkpoints) {
       if (c.revision.rfind("stage1-step", 0) != 0) continue;
       ASSERT_TRUE(c.step && c.tokens_seen) << c.revision;
-      EXPECT_EQ(c.revision, "stage1-step" + std::to_string(*c.step) + "-tokens" + std::to_string((*c.tokens_seen + 999999999) / 1000000000) + "B");
+      EXPECT_EQ(c.revision, "stage1-step" + std::to_string(*c.step) + "-tokens" +
+                                std::to_string((*c.tokens_seen + 999999999) / 1000000000) + "B");
       ++checked;
     }
   EXPECT_GE(checked, 20);

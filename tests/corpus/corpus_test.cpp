@@ -70,8 +70,7 @@ TEST(Documents, InvalidUtf8InAFileNamesDocumentAndCountsReplacements) {
   write(dir / "c.txt", "good\n\nbad \xC3\x28 here\n");
   const CorpusSpec spec = spec_for(dir / "c.txt", SourceFormat::text);
   ReadStats stats;
-  EXPECT_THAT([&] { read_documents(spec.sources[0], false, stats); },
-              ThrowsInputError({"document 1 (line 3)", "byte offset 4"}));
+  EXPECT_THAT([&] { read_documents(spec.sources[0], false, stats); }, ThrowsInputError({"document 1 (line 3)", "byte offset 4"}));
   ReadStats replaced;
   const auto docs = read_documents(spec.sources[0], true, replaced);
   EXPECT_EQ(docs.size(), 2u);
@@ -85,7 +84,8 @@ TEST(Sequences, TruncatesPerDocumentAndPacks) {
   spec.max_length = 4;
   const TokenizedCorpus per_doc = tokenize_corpus(spec, byte_encoder);
   ASSERT_EQ(per_doc.n_sequences(), 2);
-  EXPECT_EQ(std::vector<int64_t>(per_doc.sequence(0).begin(), per_doc.sequence(0).end()), (std::vector<int64_t>{256, 'a', 'b', 'c'}));
+  EXPECT_EQ(std::vector<int64_t>(per_doc.sequence(0).begin(), per_doc.sequence(0).end()),
+            (std::vector<int64_t>{256, 'a', 'b', 'c'}));
   EXPECT_EQ(per_doc.sequence(1).size(), 3u);
   spec.sequences = SequenceMode::packed;
   const TokenizedCorpus packed = tokenize_corpus(spec, byte_encoder);
@@ -104,11 +104,13 @@ TEST(Sequences, EmptyCorpusIsAClearError) {
 }
 
 TEST(Sequences, PreferencePairsLabelTheDifferingResponse) {
-  EXPECT_EQ(preference_prompt("\n\nHuman: hi\n\nAssistant: Sure thing", "\n\nHuman: hi\n\nAssistant: Surely not", "\n\nAssistant:"),
-            "\n\nHuman: hi\n\nAssistant:");
+  EXPECT_EQ(
+      preference_prompt("\n\nHuman: hi\n\nAssistant: Sure thing", "\n\nHuman: hi\n\nAssistant: Surely not", "\n\nAssistant:"),
+      "\n\nHuman: hi\n\nAssistant:");
   EXPECT_EQ(preference_prompt("abcX", "abcY", ""), "abc");
   const fs::path dir = scratch("pref");
-  write(dir / "p.jsonl", R"({"chosen": "Q: x\n\nAssistant: yes", "rejected": "Q: x\n\nAssistant: no!"})" "\n");
+  write(dir / "p.jsonl", R"({"chosen": "Q: x\n\nAssistant: yes", "rejected": "Q: x\n\nAssistant: no!"})"
+                         "\n");
   const TokenizedCorpus c = tokenize_corpus(spec_for(dir / "p.jsonl", SourceFormat::preference_jsonl), byte_encoder);
   ASSERT_EQ(c.n_sequences(), 2);
   const std::size_t prompt = 1 + std::string("Q: x\n\nAssistant:").size();
@@ -146,14 +148,22 @@ TEST(Fixtures, ReadsTinyShakespeareAndHhRlhf) {
 TEST(Sequences, TuluMessagesGiveTheSamePreferenceDataAsHhRlhfStrings) {
   const fs::path dir = scratch("tulu");
   // The real schema: id, prompt, chosen and rejected as [{content, role}], source.
-  write(dir / "tulu.jsonl",
-        R"({"id": "a-1", "prompt": "What is 2+2?", "chosen": [{"content": "What is 2+2?", "role": "user"}, {"content": "2+2 is 4.", "role": "assistant"}], "rejected": [{"content": "What is 2+2?", "role": "user"}, {"content": "It is 5.", "role": "assistant"}], "source": "test"})" "\n"
-        R"({"id": "a-2", "prompt": "Name a colour.", "chosen": [{"content": "Be brief.", "role": "system"}, {"content": "Name a colour.", "role": "user"}, {"content": "Blue.", "role": "assistant"}], "rejected": [{"content": "Be brief.", "role": "system"}, {"content": "Name a colour.", "role": "user"}, {"content": "I like many colours, for instance blue.", "role": "assistant"}], "source": "test"})" "\n"
-        R"({"id": "a-3", "prompt": "Hi", "chosen": [{"content": "Hi", "role": "user"}, {"content": "Hello!", "role": "assistant"}, {"content": "Bye", "role": "user"}, {"content": "Goodbye, take care.", "role": "assistant"}], "rejected": [{"content": "Hi", "role": "user"}, {"content": "Hello!", "role": "assistant"}, {"content": "Bye", "role": "user"}, {"content": "Whatever.", "role": "assistant"}], "source": "test"})" "\n");
-  write(dir / "hh.jsonl",
-        R"({"chosen": "\n\nHuman: What is 2+2?\n\nAssistant: 2+2 is 4.", "rejected": "\n\nHuman: What is 2+2?\n\nAssistant: It is 5."})" "\n"
-        R"({"chosen": "\n\nSystem: Be brief.\n\nHuman: Name a colour.\n\nAssistant: Blue.", "rejected": "\n\nSystem: Be brief.\n\nHuman: Name a colour.\n\nAssistant: I like many colours, for instance blue."})" "\n"
-        R"({"chosen": "\n\nHuman: Hi\n\nAssistant: Hello!\n\nHuman: Bye\n\nAssistant: Goodbye, take care.", "rejected": "\n\nHuman: Hi\n\nAssistant: Hello!\n\nHuman: Bye\n\nAssistant: Whatever."})" "\n");
+  write(
+      dir / "tulu.jsonl",
+      R"({"id": "a-1", "prompt": "What is 2+2?", "chosen": [{"content": "What is 2+2?", "role": "user"}, {"content": "2+2 is 4.", "role": "assistant"}], "rejected": [{"content": "What is 2+2?", "role": "user"}, {"content": "It is 5.", "role": "assistant"}], "source": "test"})"
+      "\n"
+      R"({"id": "a-2", "prompt": "Name a colour.", "chosen": [{"content": "Be brief.", "role": "system"}, {"content": "Name a colour.", "role": "user"}, {"content": "Blue.", "role": "assistant"}], "rejected": [{"content": "Be brief.", "role": "system"}, {"content": "Name a colour.", "role": "user"}, {"content": "I like many colours, for instance blue.", "role": "assistant"}], "source": "test"})"
+      "\n"
+      R"({"id": "a-3", "prompt": "Hi", "chosen": [{"content": "Hi", "role": "user"}, {"content": "Hello!", "role": "assistant"}, {"content": "Bye", "role": "user"}, {"content": "Goodbye, take care.", "role": "assistant"}], "rejected": [{"content": "Hi", "role": "user"}, {"content": "Hello!", "role": "assistant"}, {"content": "Bye", "role": "user"}, {"content": "Whatever.", "role": "assistant"}], "source": "test"})"
+      "\n");
+  write(
+      dir / "hh.jsonl",
+      R"({"chosen": "\n\nHuman: What is 2+2?\n\nAssistant: 2+2 is 4.", "rejected": "\n\nHuman: What is 2+2?\n\nAssistant: It is 5."})"
+      "\n"
+      R"({"chosen": "\n\nSystem: Be brief.\n\nHuman: Name a colour.\n\nAssistant: Blue.", "rejected": "\n\nSystem: Be brief.\n\nHuman: Name a colour.\n\nAssistant: I like many colours, for instance blue."})"
+      "\n"
+      R"({"chosen": "\n\nHuman: Hi\n\nAssistant: Hello!\n\nHuman: Bye\n\nAssistant: Goodbye, take care.", "rejected": "\n\nHuman: Hi\n\nAssistant: Hello!\n\nHuman: Bye\n\nAssistant: Whatever."})"
+      "\n");
   const TokenizedCorpus tulu = tokenize_corpus(spec_for(dir / "tulu.jsonl", SourceFormat::preference_jsonl), byte_encoder);
   const TokenizedCorpus hh = tokenize_corpus(spec_for(dir / "hh.jsonl", SourceFormat::preference_jsonl), byte_encoder);
   ASSERT_EQ(tulu.n_sequences(), 6);
@@ -177,7 +187,9 @@ TEST(Documents, MessagesRenderWithConfiguredRolePrefixesAndBadMessagesNameTheirL
   source.path = dir / "bad.jsonl";
   ReadStats stats;
   auto error_of = [&](const std::string& line) {
-    write(source.path, R"({"chosen": [{"role": "user", "content": "a"}], "rejected": "\n\nHuman: a"})" "\n" + line + "\n");
+    write(source.path, R"({"chosen": [{"role": "user", "content": "a"}], "rejected": "\n\nHuman: a"})"
+                       "\n" +
+                           line + "\n");
     try {
       read_documents(source, false, stats);
     } catch (const InputError& e) {
@@ -185,7 +197,8 @@ TEST(Documents, MessagesRenderWithConfiguredRolePrefixesAndBadMessagesNameTheirL
     }
     return std::string();
   };
-  const std::string unknown_role = error_of(R"({"chosen": [{"role": "tool", "content": "x"}], "rejected": [{"role": "user", "content": "y"}]})");
+  const std::string unknown_role =
+      error_of(R"({"chosen": [{"role": "tool", "content": "x"}], "rejected": [{"role": "user", "content": "y"}]})");
   EXPECT_NE(unknown_role.find("bad.jsonl line 2: field 'chosen' message 0: role 'tool'"), std::string::npos) << unknown_role;
   const std::string no_content = error_of(R"({"chosen": [{"role": "user"}], "rejected": [{"role": "user", "content": "y"}]})");
   EXPECT_NE(no_content.find("bad.jsonl line 2: field 'chosen' message 0: expected an object"), std::string::npos) << no_content;
@@ -195,14 +208,18 @@ TEST(Documents, MessagesRenderWithConfiguredRolePrefixesAndBadMessagesNameTheirL
 
 TEST(Sequences, PairWithoutTheResponseMarkerNamesFileAndLine) {
   const fs::path dir = scratch("no-marker");
-  write(dir / "p.jsonl", R"({"chosen": "Q: x\n\nAssistant: yes", "rejected": "Q: x\n\nAssistant: no"})" "\n"
-                         R"({"chosen": "User: hi\nBot: yes", "rejected": "User: hi\nBot: no"})" "\n");
+  write(dir / "p.jsonl", R"({"chosen": "Q: x\n\nAssistant: yes", "rejected": "Q: x\n\nAssistant: no"})"
+                         "\n"
+                         R"({"chosen": "User: hi\nBot: yes", "rejected": "User: hi\nBot: no"})"
+                         "\n");
   try {
     tokenize_corpus(spec_for(dir / "p.jsonl", SourceFormat::preference_jsonl), byte_encoder);
     FAIL() << "a pair without its marker fell back to the common prefix";
   } catch (const InputError& e) {
-    EXPECT_EQ(std::string(e.what()).rfind((dir / "p.jsonl").string() + " line 2: the pair's common prefix does not contain the response "
-                                                                       "marker \"\\n\\nAssistant:\"", 0),
+    EXPECT_EQ(std::string(e.what()).rfind((dir / "p.jsonl").string() +
+                                              " line 2: the pair's common prefix does not contain the response "
+                                              "marker \"\\n\\nAssistant:\"",
+                                          0),
               0u)
         << e.what();
   }
@@ -223,7 +240,8 @@ TEST(Sequences, TokenizerErrorsNameTheRecord) {
     tokenize_corpus(spec_for(dir / "d.jsonl", SourceFormat::jsonl), failing);
     FAIL();
   } catch (const InputError& e) {
-    EXPECT_EQ(std::string(e.what()), (dir / "d.jsonl").string() + " line 3: tok.json: regex \"x\" failed on a text of 4 bytes: match limit exceeded");
+    EXPECT_EQ(std::string(e.what()),
+              (dir / "d.jsonl").string() + " line 3: tok.json: regex \"x\" failed on a text of 4 bytes: match limit exceeded");
   }
 }
 

@@ -79,9 +79,14 @@ TEST(TokenCache, EachInconsistencyIsNamed) {
   const std::vector<std::pair<fs::path, std::string>> cases{
       {written("ends", [](TokenizedCorpus& c, TokenCacheInfo&) { c.offsets.back() = 99; }), "'offsets' ends at 99"},
       {written("start", [](TokenizedCorpus& c, TokenCacheInfo&) { c.offsets.front() = 1; }), "'offsets' must start with 0"},
-      {written("decreasing", [](TokenizedCorpus& c, TokenCacheInfo&) { c.offsets = {0, 6, 5, 9}; c.sequence_document.push_back(0); }),
+      {written("decreasing",
+               [](TokenizedCorpus& c, TokenCacheInfo&) {
+                 c.offsets = {0, 6, 5, 9};
+                 c.sequence_document.push_back(0);
+               }),
        "'offsets' decreases at entry 2"},
-      {written("preference", [](TokenizedCorpus& c, TokenCacheInfo&) { c.preference.pop_back(); }), "'preference' has 8 entries, 'ids' 9"},
+      {written("preference", [](TokenizedCorpus& c, TokenCacheInfo&) { c.preference.pop_back(); }),
+       "'preference' has 8 entries, 'ids' 9"},
       {written("label", [](TokenizedCorpus& c, TokenCacheInfo&) { c.preference[4] = 7; }), "'preference' holds 7 at position 4"},
       {written("documents", [](TokenizedCorpus& c, TokenCacheInfo&) { c.sequence_document.pop_back(); }),
        "'sequence_document' has 1 entries for 2 sequences"},

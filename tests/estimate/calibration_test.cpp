@@ -83,8 +83,7 @@ TEST(Calibration, LogBesselMatchesClosedFormForHalfIntegerOrder) {
     EXPECT_NEAR(est::log_bessel_i(0.5, x), expected, 1e-12 * std::max(1.0, std::abs(expected))) << x;
   }
   // I_{3/2}(x) / I_{1/2}(x) = coth(x) - 1/x
-  for (double x : {0.3, 2.0, 90.0, 5e5})
-    EXPECT_NEAR(est::bessel_i_ratio(0.5, x), 1.0 / std::tanh(x) - 1.0 / x, 1e-13) << x;
+  for (double x : {0.3, 2.0, 90.0, 5e5}) EXPECT_NEAR(est::bessel_i_ratio(0.5, x), 1.0 / std::tanh(x) - 1.0 / x, 1e-13) << x;
 }
 
 TEST(Calibration, ParsesModesAndRejectsNonsense) {

@@ -3,9 +3,9 @@
 
 #include <cstdio>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
-#include <nlohmann/json.hpp>
 
 #include "fixtures.hpp"
 #include "infobound/io/hdf5.hpp"
@@ -141,7 +141,8 @@ TEST(EstimateCli, NonFiniteOrEmptyInputsAreErrorsNamingFileAndDataset) {
     std::string file, arguments, expected;
   };
   const std::vector<Bad> cases{
-      {write_case("ib_nan_z.h5", {30, 4}, 30, true, nan), "", "dataset 'z' holds a NaN or infinite value (first at row 1, column 1)"},
+      {write_case("ib_nan_z.h5", {30, 4}, 30, true, nan), "",
+       "dataset 'z' holds a NaN or infinite value (first at row 1, column 1)"},
       {write_case("ib_inf_z.h5", {30, 4}, 30, true, -inf), "", "dataset 'z' holds a NaN or infinite value"},
       {write_case("ib_empty_z.h5", {0, 4}, 0), "", "dataset 'z' is empty (0 x 4)"},
       {write_case("ib_inf_w.h5", {30, 4}, 30, true, std::nullopt, inf), " --use-reference-points",

@@ -13,8 +13,8 @@
 std::filesystem::path fixture_path(const std::string& relative);
 bool fixtures_present();
 
-#define SKIP_WITHOUT_FIXTURES()                                                          \
-  do {                                                                                   \
+#define SKIP_WITHOUT_FIXTURES()                                                            \
+  do {                                                                                     \
     if (!fixtures_present()) GTEST_SKIP() << "fixtures not found at " << fixture_path(""); \
   } while (0)
 

@@ -78,7 +78,8 @@ class GoldenCase : public testing::TestWithParam<int> {
       double total = 0.0;
       for (const int64_t b : state.bins) total += static_cast<double>(b);
       for (int64_t j = 0; j < expected.numel(); ++j)
-        EXPECT_NEAR(static_cast<double>(state.bins[j]) / total, expected[j].item<double>(), tol.p_bins) << group << "p_bins " << j;
+        EXPECT_NEAR(static_cast<double>(state.bins[j]) / total, expected[j].item<double>(), tol.p_bins)
+            << group << "p_bins " << j;
     }
   }
 
@@ -113,11 +114,11 @@ TEST_P(GoldenCase, OwnReferencePointsMatchTorchBackendGoldens) {
   const bool same_points = w_diff == 0.0;
   const auto acc = run(w, at::kDouble);
   const double cond_tol = same_points ? 1e-9 : (sharp_ ? 2e-4 : 1e-5);
-  expect_matches(acc, "torch_cpu/f64/", {same_points ? 1e-9 : 2e-7, same_points ? 1e-9 : 2e-6, cond_tol, same_points ? 1e-9 : 5e-7});
+  expect_matches(acc, "torch_cpu/f64/",
+                 {same_points ? 1e-9 : 2e-7, same_points ? 1e-9 : 2e-6, cond_tol, same_points ? 1e-9 : 5e-7});
 }
 
-INSTANTIATE_TEST_SUITE_P(SoftH, GoldenCase, testing::Range(1, 14), [](const auto& info) {
-  return "case_" + std::to_string(info.param);
-});
+INSTANTIATE_TEST_SUITE_P(SoftH, GoldenCase, testing::Range(1, 14),
+                         [](const auto& info) { return "case_" + std::to_string(info.param); });
 
 }  // namespace

@@ -104,7 +104,7 @@ TEST(Ngram, PerOrderWindowsMaskLabelsOutsideTheirOrder) {
   plan.window = est::WindowMode::per_order;
   const est::SequenceTokens sequence{ids, {}, 2};
   const est::BatchRows rows = est::select_rows({&sequence, 1}, 12, plan);
-  ASSERT_EQ(rows.size(), 9);  // order 1: [0, 9)
+  ASSERT_EQ(rows.size(), 9);                         // order 1: [0, 9)
   EXPECT_EQ(rows.flat_index[0].item<int64_t>(), 2);  // left-padding offset
   // input_3 at positions [2, 7): rows 2..6 labelled.
   const at::Tensor mask = rows.valid[1];
@@ -114,7 +114,7 @@ TEST(Ngram, PerOrderWindowsMaskLabelsOutsideTheirOrder) {
   EXPECT_TRUE(mask[2].item<bool>());
   EXPECT_EQ(rows.labels[1][2][0].item<int64_t>(), 10);
   EXPECT_EQ(rows.labels[3][2][2].item<int64_t>(), 15);  // output_3 at position 2: ids 3..5
-  EXPECT_FALSE(rows.valid[0].defined());  // input_1 labels every row
+  EXPECT_FALSE(rows.valid[0].defined());                // input_1 labels every row
 }
 
 TEST(Ngram, PreferenceLabelsOnlyTheResponseTokens) {

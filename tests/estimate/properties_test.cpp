@@ -105,7 +105,8 @@ TEST(EstimatorProperties, PermutingSamplesGivesIdenticalStatistics) {
 TEST(EstimatorProperties, ExactSumDoesNotDependOnOrder) {
   std::mt19937 rng(1);
   std::vector<double> terms(10000);
-  for (auto& t : terms) t = std::uniform_real_distribution<double>(0, 1000)(rng) * std::pow(10.0, -std::uniform_int_distribution<int>(0, 12)(rng));
+  for (auto& t : terms)
+    t = std::uniform_real_distribution<double>(0, 1000)(rng) * std::pow(10.0, -std::uniform_int_distribution<int>(0, 12)(rng));
   infobound::ExactSum forward, backward;
   for (double t : terms) forward.add(t);
   for (auto it = terms.rbegin(); it != terms.rend(); ++it) backward.add(*it);
@@ -176,7 +177,8 @@ TEST(EstimatorProperties, KeysSplitAmongOwnersGiveIdenticalStatistics) {
           const auto keys = data.labels[s].narrow(0, b * 1000, 1000).contiguous().view({1000, data.specs[s].key_width});
           at::Tensor mine = at::zeros({1000}, at::kBool);
           for (int64_t i = 0; i < 1000; ++i)
-            mine[i] = est::key_owner(keys.data_ptr<int64_t>() + i * data.specs[s].key_width, data.specs[s].key_width, owners) == owner;
+            mine[i] =
+                est::key_owner(keys.data_ptr<int64_t>() + i * data.specs[s].key_width, data.specs[s].key_width, owners) == owner;
           valid.push_back(mine);
         }
         part.set_labels(slice(data.labels, b * 1000, 1000), valid);

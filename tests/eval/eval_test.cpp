@@ -116,12 +116,14 @@ TEST(Scoring, ClozeSwappingAnswerAndDistractorComplementsAccuracy) {
 TEST(LmEvalJson, ReadsBackThroughTheLmEvalReader) {
   const fs::path dir = scratch("lm_eval_json");
   eval::TaskScore next_token;
-  next_token.acc = 0.25, next_token.acc_stderr = 0.01, next_token.perplexity = 40, next_token.has_perplexity = true, next_token.n = 900;
+  next_token.acc = 0.25, next_token.acc_stderr = 0.01, next_token.perplexity = 40, next_token.has_perplexity = true,
+  next_token.n = 900;
   eval::TaskScore cloze;
   cloze.acc = 0.6, cloze.acc_stderr = 0.03, cloze.acc_norm = 0.55, cloze.has_norm = true, cloze.n = 250;
-  const auto json = eval::lm_eval_results_json("mini-neox-s", "step64", {{"brown_next_token", "next_token_accuracy", next_token},
-                                                                         {"shakespeare_next_line", "next_line_cloze", cloze}},
-                                               16, {{"fingerprint", "x"}});
+  const auto json = eval::lm_eval_results_json(
+      "mini-neox-s", "step64",
+      {{"brown_next_token", "next_token_accuracy", next_token}, {"shakespeare_next_line", "next_line_cloze", cloze}}, 16,
+      {{"fingerprint", "x"}});
   fs::create_directories(dir / "mini-neox-s");
   std::ofstream(dir / "mini-neox-s" / "step64.json") << json.dump(2);
   const auto set = stats::read_lm_eval_results(dir);

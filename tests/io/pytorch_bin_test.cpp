@@ -131,7 +131,12 @@ TEST(PytorchBin, SafetensorsIsPreferredWhenBothFormatsArePresent) {
 
 TEST(PytorchBin, ForbiddenGlobalsAndOpcodesAreNamed) {
   // GLOBAL 'builtins eval', then ('1+1',) REDUCE: Python would evaluate it.
-  const std::string eval = raw("\x80\x02" "cbuiltins\neval\n" "X\x03\x00\x00\x00" "1+1" "\x85R.");
+  const std::string eval =
+      raw("\x80\x02"
+          "cbuiltins\neval\n"
+          "X\x03\x00\x00\x00"
+          "1+1"
+          "\x85R.");
   EXPECT_NE(error_of([&] { read_pickle(as_bytes(eval), 0, "e.bin"); }).find("'builtins.eval'"), std::string::npos);
   // STACK_GLOBAL spells the same thing with strings from the stack.
   const std::string stacked = "\x80\x04\x8c\x02os\x8c\x06system\x93.";
@@ -140,14 +145,18 @@ TEST(PytorchBin, ForbiddenGlobalsAndOpcodesAreNamed) {
   const std::string newobj = "\x80\x02)\x29\x81.";
   EXPECT_NE(error_of([&] { read_pickle(as_bytes(newobj), 0, "n.bin"); }).find("opcode 0x81"), std::string::npos);
   // An allowed global still cannot be called in a way torch.save never writes.
-  const std::string storage_call = "\x80\x02" "ctorch\nFloatStorage\n)R.";
+  const std::string storage_call =
+      "\x80\x02"
+      "ctorch\nFloatStorage\n)R.";
   EXPECT_NE(error_of([&] { read_pickle(as_bytes(storage_call), 0, "c.bin"); }).find("storage type"), std::string::npos);
 }
 
 TEST(PytorchBin, MalformedPicklesAreErrorsNotCrashes) {
-  for (const std::string& bytes : {std::string(""), std::string("\x80\x02"), std::string("\x80\x02X\xff\xff\xff\x7f" "abc"),
-                                  std::string("\x80\x02h\x05."), std::string("\x80\x02(u."), std::string("\x80\x02\x30."),
-                                  std::string("\x80\x02K\x01K\x02.")}) {
+  for (const std::string& bytes : {std::string(""), std::string("\x80\x02"),
+                                   std::string("\x80\x02X\xff\xff\xff\x7f"
+                                               "abc"),
+                                   std::string("\x80\x02h\x05."), std::string("\x80\x02(u."), std::string("\x80\x02\x30."),
+                                   std::string("\x80\x02K\x01K\x02.")}) {
     EXPECT_NE(error_of([&] { read_pickle(as_bytes(bytes), 0, "m.bin"); }), "no error") << ::testing::PrintToString(bytes);
   }
 }

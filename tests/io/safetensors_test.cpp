@@ -7,8 +7,8 @@
 #include <fstream>
 
 #include "infobound/core/error.hpp"
-#include "infobound/io/json_file.hpp"
 #include "infobound/io/checkpoint.hpp"
+#include "infobound/io/json_file.hpp"
 
 namespace fs = std::filesystem;
 using infobound::InputError;
@@ -112,8 +112,8 @@ TEST(Safetensors, WriterRejectsDuplicateNames) {
 }
 
 TEST(SafetensorsHeader, AcceptsAWellFormedHeader) {
-  const std::string bytes = header_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"__metadata__":{"k":"v"}})",
-                                        std::string(8, '\0'));
+  const std::string bytes =
+      header_file(R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"__metadata__":{"k":"v"}})", std::string(8, '\0'));
   const auto header = parse_safetensors_header(std::as_bytes(std::span(bytes.data(), bytes.size())), "f");
   ASSERT_EQ(header.tensors.size(), 1u);
   EXPECT_EQ(header.tensors[0].shape, std::vector<int64_t>{2});
@@ -177,9 +177,10 @@ TEST(SafetensorsHeader, RejectsDuplicateNamesNegativeShapesAndBadFields) {
                 .find("unexpected header field 'x'"),
             std::string::npos);
   EXPECT_NE(parse_error(header_file(R"({"__metadata__":{"k":1}})")).find("not a string"), std::string::npos);
-  EXPECT_NE(parse_error(header_file(R"({"a":{"dtype":"U8","shape":[4294967296,4294967296,4294967296],"data_offsets":[0,1]}})", "x"))
-                .find("more elements than can be addressed"),
-            std::string::npos);
+  EXPECT_NE(
+      parse_error(header_file(R"({"a":{"dtype":"U8","shape":[4294967296,4294967296,4294967296],"data_offsets":[0,1]}})", "x"))
+          .find("more elements than can be addressed"),
+      std::string::npos);
 }
 
 TEST(SafetensorsFile, TruncatedFixtureNamesFileAndTensor) {

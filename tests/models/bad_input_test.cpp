@@ -88,7 +88,8 @@ TEST_F(BadModel, MisshapenTensor) {
   write();
   const auto error = load_error();
   EXPECT_TRUE(contains(error, (dir_ / "model.safetensors").string())) << error;
-  EXPECT_TRUE(contains(error, "tensor 'model.layers.0.self_attn.k_proj.weight' has shape [64, 64] but config.json needs [32, 64]"))
+  EXPECT_TRUE(
+      contains(error, "tensor 'model.layers.0.self_attn.k_proj.weight' has shape [64, 64] but config.json needs [32, 64]"))
       << error;
 }
 
@@ -121,14 +122,13 @@ TEST_F(BadModel, OversizedHeader) {
 
 TEST_F(BadModel, NoWeights) {
   std::ofstream(dir_ / "config.json") << config_.dump(2);
-  EXPECT_TRUE(contains(load_error(), "no model weights (looked for model.safetensors, model.safetensors.index.json, "
-                                     "pytorch_model.bin and pytorch_model.bin.index.json)"))
+  EXPECT_TRUE(contains(load_error(),
+                       "no model weights (looked for model.safetensors, model.safetensors.index.json, "
+                       "pytorch_model.bin and pytorch_model.bin.index.json)"))
       << load_error();
 }
 
-TEST_F(BadModel, NoConfig) {
-  EXPECT_TRUE(contains(load_error(), "no config.json")) << load_error();
-}
+TEST_F(BadModel, NoConfig) { EXPECT_TRUE(contains(load_error(), "no config.json")) << load_error(); }
 
 TEST_F(BadModel, UnsupportedRopeScaling) {
   config_["rope_scaling"] = {{"rope_type", "yarn"}, {"factor", 4.0}};
@@ -140,9 +140,9 @@ TEST_F(BadModel, BadForwardInputs) {
   write();
   const auto model = models::CausalLM::load(dir_);
   at::NoGradGuard no_grad;
-  EXPECT_THROW(model->forward(at::full({1, 3}, 512, at::kLong), {}), InputError);       // id >= vocab
-  EXPECT_THROW(model->forward(at::zeros({3}, at::kLong), {}), InputError);              // not 2-D
-  EXPECT_THROW(model->forward(at::zeros({1, 3}, at::kFloat), {}), InputError);          // not integer
+  EXPECT_THROW(model->forward(at::full({1, 3}, 512, at::kLong), {}), InputError);  // id >= vocab
+  EXPECT_THROW(model->forward(at::zeros({3}, at::kLong), {}), InputError);         // not 2-D
+  EXPECT_THROW(model->forward(at::zeros({1, 3}, at::kFloat), {}), InputError);     // not integer
   EXPECT_THROW(model->forward(at::zeros({1, 3}, at::kLong), at::ones({1, 4}, at::kLong)), InputError);
   EXPECT_THROW(model->forward(at::zeros({1, 3}, at::kLong), at::full({1, 3}, 2, at::kLong)), InputError);
 }
@@ -222,7 +222,8 @@ TEST_F(BadModel, NonFiniteWeightNamesFileAndTensor) {
     if (name == "model.layers.2.mlp.down_proj.weight") tensor.view(-1)[7] = std::numeric_limits<float>::quiet_NaN();
   write();
   auto error = load_error();
-  EXPECT_TRUE(contains(error, (dir_ / "model.safetensors").string() + ": tensor 'model.layers.2.mlp.down_proj.weight' holds 1 NaN"))
+  EXPECT_TRUE(
+      contains(error, (dir_ / "model.safetensors").string() + ": tensor 'model.layers.2.mlp.down_proj.weight' holds 1 NaN"))
       << error;
   for (auto& [name, tensor] : tensors_) {
     if (name == "model.layers.2.mlp.down_proj.weight") tensor.view(-1)[7] = 0.0f;

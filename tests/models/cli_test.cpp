@@ -7,9 +7,9 @@
 #include <nlohmann/json.hpp>
 
 #include "golden_support.hpp"
+#include "infobound/io/safetensors.hpp"
 #include "infobound/testing/cli.hpp"
 #include "infobound/testing/scratch_dir.hpp"
-#include "infobound/io/safetensors.hpp"
 
 namespace fs = std::filesystem;
 using namespace infobound;
@@ -55,9 +55,8 @@ TEST_F(CliGolden, HiddenStatesMatchGoldenForEachFixtureLayout) {
   for (const std::string model : {"gpt_neox", "gemma2", "gpt2", "llama-sharded", "llama-bf16"}) {
     const fs::path dir = test::fixtures() / "models" / model;
     const auto out = out_file(model);
-    const auto result =
-        run("hidden-states --threads 2 --model " + dir.string() + " --input " + (dir / "golden.safetensors").string() +
-            " --output " + out.string());
+    const auto result = run("hidden-states --threads 2 --model " + dir.string() + " --input " +
+                            (dir / "golden.safetensors").string() + " --output " + out.string());
     ASSERT_EQ(result.exit_code, 0) << result.output;
     expect_matches_golden(out, dir / "golden.safetensors", 1e-4);
   }

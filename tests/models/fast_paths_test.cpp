@@ -16,24 +16,31 @@ namespace {
 
 nlohmann::json tiny(const std::string& model_type) {
   if (model_type == "gpt_neox")
-    return {{"model_type", "gpt_neox"}, {"vocab_size", 97}, {"hidden_size", 32}, {"num_hidden_layers", 2},
-            {"num_attention_heads", 4}, {"intermediate_size", 64}, {"layer_norm_eps", 1e-5}, {"rotary_pct", 0.25},
-            {"use_parallel_residual", true}, {"tie_word_embeddings", false}, {"initializer_range", 0.02}};
+    return {{"model_type", "gpt_neox"},     {"vocab_size", 97},         {"hidden_size", 32},
+            {"num_hidden_layers", 2},       {"num_attention_heads", 4}, {"intermediate_size", 64},
+            {"layer_norm_eps", 1e-5},       {"rotary_pct", 0.25},       {"use_parallel_residual", true},
+            {"tie_word_embeddings", false}, {"initializer_range", 0.02}};
   if (model_type == "gpt2")
-    return {{"model_type", "gpt2"}, {"vocab_size", 97}, {"n_embd", 32}, {"n_layer", 2}, {"n_head", 4},
-            {"n_positions", 300}, {"layer_norm_epsilon", 1e-5}, {"initializer_range", 0.02}};
-  return {{"model_type", "llama"}, {"vocab_size", 97}, {"hidden_size", 32}, {"num_hidden_layers", 2},
-          {"num_attention_heads", 4}, {"num_key_value_heads", 2}, {"intermediate_size", 64}, {"rms_norm_eps", 1e-5},
-          {"rope_theta", 10000.0}, {"tie_word_embeddings", false}, {"attention_bias", true},
-          {"initializer_range", 0.02}};
+    return {{"model_type", "gpt2"},
+            {"vocab_size", 97},
+            {"n_embd", 32},
+            {"n_layer", 2},
+            {"n_head", 4},
+            {"n_positions", 300},
+            {"layer_norm_epsilon", 1e-5},
+            {"initializer_range", 0.02}};
+  return {{"model_type", "llama"},        {"vocab_size", 97},         {"hidden_size", 32},
+          {"num_hidden_layers", 2},       {"num_attention_heads", 4}, {"num_key_value_heads", 2},
+          {"intermediate_size", 64},      {"rms_norm_eps", 1e-5},     {"rope_theta", 10000.0},
+          {"tie_word_embeddings", false}, {"attention_bias", true},   {"initializer_range", 0.02}};
 }
 
 std::vector<at::Tensor> hidden_states(models::CausalLM& model, const at::Tensor& ids, const at::Tensor& mask) {
   std::vector<at::Tensor> out;
   models::ForwardOptions options;
   options.compute_logits = true;
-  const at::Tensor logits =
-      model.forward(ids, mask, [&](int, const at::Tensor& h) { out.push_back(h.detach().clone()); }, options);
+  const at::Tensor logits = model.forward(
+      ids, mask, [&](int, const at::Tensor& h) { out.push_back(h.detach().clone()); }, options);
   out.push_back(logits.detach());
   return out;
 }
@@ -78,8 +85,7 @@ TEST_P(InferenceEqualsAutograd, HiddenStatesAndLogitsAgree) {
   ASSERT_EQ(fast.size(), reference.size());
   // Autograd runs the projections as separate GEMMs, whose sums may round differently from the
   // fused one; an aliasing mistake in the in-place paths would be off by O(1).
-  for (std::size_t i = 0; i < fast.size(); ++i)
-    EXPECT_TRUE(at::allclose(fast[i], reference[i], 1e-5, 1e-6)) << "output " << i;
+  for (std::size_t i = 0; i < fast.size(); ++i) EXPECT_TRUE(at::allclose(fast[i], reference[i], 1e-5, 1e-6)) << "output " << i;
 }
 
 INSTANTIATE_TEST_SUITE_P(Families, InferenceEqualsAutograd, ::testing::Values("gpt_neox", "llama", "gpt2"),

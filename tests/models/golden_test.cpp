@@ -93,7 +93,8 @@ TEST(ModelGoldenHostile, PickleCallingSystemIsRefusedAndNeverRuns) {
   if (!fs::exists(dir)) GTEST_SKIP() << "fixture not found: " << dir;
   const fs::path marker = "/tmp/infobound-hostile-pickle-ran";
   fs::remove(marker);
-  for (const auto& attempt : {+[](const fs::path& d) { models::CausalLM::load(d); }, +[](const fs::path& d) { models::inspect_model(d); }}) {
+  for (const auto& attempt :
+       {+[](const fs::path& d) { models::CausalLM::load(d); }, +[](const fs::path& d) { models::inspect_model(d); }}) {
     try {
       attempt(dir);
       ADD_FAILURE() << "hostile-bin was loaded";

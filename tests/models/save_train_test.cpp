@@ -30,12 +30,14 @@ at::Tensor logits_of(models::CausalLM& model, const at::Tensor& ids, const at::T
 
 nlohmann::json tiny_config(const std::string& model_type) {
   if (model_type == "gpt_neox")
-    return {{"model_type", "gpt_neox"}, {"vocab_size", 97}, {"hidden_size", 32}, {"num_hidden_layers", 2},
-            {"num_attention_heads", 4}, {"intermediate_size", 64}, {"layer_norm_eps", 1e-5}, {"rotary_pct", 0.25},
-            {"use_parallel_residual", true}, {"tie_word_embeddings", false}, {"initializer_range", 0.02}};
-  return {{"model_type", "llama"}, {"vocab_size", 97}, {"hidden_size", 32}, {"num_hidden_layers", 2},
-          {"num_attention_heads", 4}, {"num_key_value_heads", 2}, {"intermediate_size", 64}, {"rms_norm_eps", 1e-5},
-          {"rope_theta", 10000.0}, {"tie_word_embeddings", true}, {"initializer_range", 0.02}};
+    return {{"model_type", "gpt_neox"},     {"vocab_size", 97},         {"hidden_size", 32},
+            {"num_hidden_layers", 2},       {"num_attention_heads", 4}, {"intermediate_size", 64},
+            {"layer_norm_eps", 1e-5},       {"rotary_pct", 0.25},       {"use_parallel_residual", true},
+            {"tie_word_embeddings", false}, {"initializer_range", 0.02}};
+  return {{"model_type", "llama"},       {"vocab_size", 97},         {"hidden_size", 32},
+          {"num_hidden_layers", 2},      {"num_attention_heads", 4}, {"num_key_value_heads", 2},
+          {"intermediate_size", 64},     {"rms_norm_eps", 1e-5},     {"rope_theta", 10000.0},
+          {"tie_word_embeddings", true}, {"initializer_range", 0.02}};
 }
 
 class RoundTrip : public ::testing::TestWithParam<std::string> {};
@@ -59,8 +61,7 @@ TEST_P(RoundTrip, SaveThenLoadGivesIdenticalLogits) {
   EXPECT_EQ(io::read_json_file(dir / "config.json")["model_type"], GetParam());
 }
 
-INSTANTIATE_TEST_SUITE_P(Fixtures, RoundTrip,
-                         ::testing::Values("gpt_neox", "llama", "olmo2", "qwen2", "gemma", "gemma2", "gpt2"),
+INSTANTIATE_TEST_SUITE_P(Fixtures, RoundTrip, ::testing::Values("gpt_neox", "llama", "olmo2", "qwen2", "gemma", "gemma2", "gpt2"),
                          [](const auto& info) { return info.param; });
 
 TEST(FromConfig, ParametersCarryHfNamesAndHfInitialisation) {
@@ -106,7 +107,6 @@ TEST_P(Training, OneAdamStepLowersTheLossOnARepeatedBatch) {
   EXPECT_TRUE(at::allclose(logits_of(*model, ids, mask), logits_of(*models::CausalLM::load(dir), ids, mask), 0, 0));
 }
 
-INSTANTIATE_TEST_SUITE_P(Families, Training, ::testing::Values("gpt_neox", "llama"),
-                         [](const auto& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(Families, Training, ::testing::Values("gpt_neox", "llama"), [](const auto& info) { return info.param; });
 
 }  // namespace

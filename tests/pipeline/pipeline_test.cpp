@@ -42,8 +42,8 @@ StudyConfig tiny_config(const fs::path& dir, const std::string& extra = "", cons
                            "\ncorpus:\n  sources:\n    - {path: " + (kData / "corpus" / "tinyshakespeare.txt").string() +
                            ", max_documents: 40}\n    - {format: preference_jsonl, path: " +
                            (kData / "corpus" / "hh-rlhf-harmless-base-test-200.jsonl").string() +
-                           ", max_documents: 6}\n  max_length: 64\nestimator:\n" + estimator_extra + "  n_bins: 20\n  orders: [1, 2]\nruntime:\n  threads: 1\n" +
-                           extra;
+                           ", max_documents: 6}\n  max_length: 64\nestimator:\n" + estimator_extra +
+                           "  n_bins: 20\n  orders: [1, 2]\nruntime:\n  threads: 1\n" + extra;
   std::ofstream(dir / "tiny.yaml") << yaml;
   return load_study_config(dir / "tiny.yaml");
 }
@@ -91,7 +91,9 @@ TEST(Pipeline, PlanExtractReduceResume) {
   EXPECT_EQ(reduced.rows, 3);  // hidden states 0, 1, 2
   EXPECT_LT(fs::file_size(run.unit(planned.plan.units[0].id)), 64u * 1024);
   const std::string csv = read(run.metrics_csv());
-  EXPECT_EQ(csv.rfind("model,family,checkpoint,step,tokens_seen,params,tokenizer_id,layer,n_layers,n_tokens,n_bins,eps,loss,H,", 0), 0u);
+  EXPECT_EQ(
+      csv.rfind("model,family,checkpoint,step,tokens_seen,params,tokenizer_id,layer,n_layers,n_tokens,n_bins,eps,loss,H,", 0),
+      0u);
   EXPECT_NE(csv.find("\nts,ts,final,,,656000,tok-"), std::string::npos) << csv;
 
   // A rerun keeps everything; a damaged unit is recomputed alone, with identical results.

@@ -19,10 +19,11 @@ TEST(WeightsDigests, IdenticalCheckpointsAreRecordedAndWarnedAbout) {
   fs::create_directories(dir / "copy");
   for (const char* file : {"config.json", "model.safetensors", "tokenizer.json"})
     fs::copy(data / "tinystories-656k" / file, dir / "copy" / file);
-  const std::string yaml = "study: twins\nmodels:\n  - name: ts\n    checkpoints:\n      - {name: step100, path: " +
-                           (data / "tinystories-656k").string() + "}\n      - {name: step200, path: " + (dir / "copy").string() +
-                           "}\ncorpus:\n  sources:\n    - {path: " + (data / "corpus" / "tinyshakespeare.txt").string() +
-                           ", max_documents: 4}\n  max_length: 32\nestimator:\n  n_bins: 8\n  orders: [1]\nruntime:\n  threads: 1\n";
+  const std::string yaml =
+      "study: twins\nmodels:\n  - name: ts\n    checkpoints:\n      - {name: step100, path: " +
+      (data / "tinystories-656k").string() + "}\n      - {name: step200, path: " + (dir / "copy").string() +
+      "}\ncorpus:\n  sources:\n    - {path: " + (data / "corpus" / "tinyshakespeare.txt").string() +
+      ", max_documents: 4}\n  max_length: 32\nestimator:\n  n_bins: 8\n  orders: [1]\nruntime:\n  threads: 1\n";
   std::ofstream(dir / "twins.yaml") << yaml;
 
   const pipeline::RunDir run{dir / "run"};

@@ -41,7 +41,8 @@ void add_bound_and_regression(const std::filesystem::path& run) {
   infobound::stats::RegressionOptions regression;
   regression.predictors = {"optimality", "complexity"};
   const auto view = infobound::bound::read_metrics_view(run);
-  infobound::stats::write_regression_outputs(run / "regression", infobound::stats::run_regression_study(view.table(), set, regression));
+  infobound::stats::write_regression_outputs(run / "regression",
+                                             infobound::stats::run_regression_study(view.table(), set, regression));
 }
 }  // namespace
 

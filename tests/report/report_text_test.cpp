@@ -114,7 +114,9 @@ TEST(DynamicsText, CollapseAndReExpansionIsAVWithItsTurningStep) {
   const SyntheticModel m({0.26, 0.20, 0.12, 0.06, 0.04, 0.10, 0.22, 0.33, 0.40},
                          {0.03, 0.02, 0.01, 0.005, 0.004, 0.03, 0.08, 0.12, 0.14}, kFlatteningLoss);
   const auto d = m.describe();
-  EXPECT_TRUE(has(d.text, "Complexity dips (V shape): from 0.26 at step 1 it falls to 0.04 at step 16 (-0.22), then rises to 0.4 at step 256"))
+  EXPECT_TRUE(
+      has(d.text,
+          "Complexity dips (V shape): from 0.26 at step 1 it falls to 0.04 at step 16 (-0.22), then rises to 0.4 at step 256"))
       << d.text;
   EXPECT_TRUE(has(d.text, "Expressivity dips (V shape)")) << d.text;
   EXPECT_EQ(d.verdict, LateVerdict::expands) << d.text;
@@ -124,7 +126,9 @@ TEST(DynamicsText, PeakThenFallNamesThePeakAndBothFallingIsNotCompression) {
   const SyntheticModel m({0.10, 0.20, 0.35, 0.45, 0.40, 0.33, 0.27, 0.22, 0.20},
                          {0.02, 0.06, 0.12, 0.16, 0.14, 0.11, 0.09, 0.07, 0.06}, kFlatteningLoss);
   const auto d = m.describe();
-  EXPECT_TRUE(has(d.text, "Complexity peaks (inverted V): from 0.1 at step 1 it rises to 0.45 at step 8 (+0.35), then falls to 0.2 at step 256"))
+  EXPECT_TRUE(
+      has(d.text,
+          "Complexity peaks (inverted V): from 0.1 at step 1 it rises to 0.45 at step 8 (+0.35), then falls to 0.2 at step 256"))
       << d.text;
   EXPECT_EQ(d.verdict, LateVerdict::both_fall) << d.text;
   EXPECT_TRUE(has(d.text, "expressivity falls too")) << d.text;
@@ -150,7 +154,8 @@ TEST(DynamicsText, LossStillFallingIsSaid) {
 }
 
 TEST(DynamicsText, FamilySummaryCountsVerdicts) {
-  const std::string s = late_compression_summary({{"a", LateVerdict::compresses}, {"b", LateVerdict::expands}, {"c", LateVerdict::holds}});
+  const std::string s =
+      late_compression_summary({{"a", LateVerdict::compresses}, {"b", LateVerdict::expands}, {"c", LateVerdict::holds}});
   EXPECT_TRUE(has(s, "1 of 3 models (a)")) << s;
   EXPECT_TRUE(has(s, "Complexity rises late in b")) << s;
   EXPECT_TRUE(has(s, "Complexity holds late in c")) << s;
@@ -166,7 +171,8 @@ TEST(DynamicsText, FigureReadingCarriesEveryModelAndNoFixedConclusion) {
   const auto built = training_dynamics(all, "synthetic", 1);
   ASSERT_TRUE(built.has_value());
   EXPECT_TRUE(has(built->reading, "**synthetic-m**")) << built->reading;
-  EXPECT_TRUE(has(built->reading, "Late compression (complexity falls, expressivity holds or rises): 0 of 1 models.")) << built->reading;
+  EXPECT_TRUE(has(built->reading, "Late compression (complexity falls, expressivity holds or rises): 0 of 1 models."))
+      << built->reading;
   EXPECT_FALSE(has(built->reading, "is the compression the paper describes")) << built->reading;
 }
 
@@ -179,7 +185,9 @@ TEST(RegressionText, NamesSignificantPredictorsJointAndAloneAndLofo) {
   terms.add_row({"log10_params", "0.3", "0.05", "6", "0.00001", "", "", "48", "0.8", "0.77", "0.05", "0.04"});
   const std::string text = regression_terms_reading("acc", terms);
   EXPECT_TRUE(has(text, "n = 48 model checkpoints, R² = 0.8")) << text;
-  EXPECT_TRUE(has(text, "the score goes with optimality_1 -0.5 (p = 0.0001) at the 5% level; not with complexity_1 +0.2 (p = 0.55)")) << text;
+  EXPECT_TRUE(
+      has(text, "the score goes with optimality_1 -0.5 (p = 0.0001) at the 5% level; not with complexity_1 +0.2 (p = 0.55)"))
+      << text;
   EXPECT_TRUE(has(text, "optimality_1 r = -0.6 (p = 0.0002) is significant; complexity_1 r = 0.1 (p = 0.5) not")) << text;
   EXPECT_FALSE(has(text, "log10_params")) << text;
   EXPECT_TRUE(has(text, "the measures do not improve prediction across families")) << text;

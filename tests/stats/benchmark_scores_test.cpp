@@ -19,7 +19,8 @@ const infobound::stats::BenchmarkRecord* find(const infobound::stats::BenchmarkS
 }  // namespace
 
 TEST(BenchmarkScores, StripsLeaderboardHtml) {
-  EXPECT_EQ(infobound::stats::strip_html(R"(<a target="_blank" href="https://huggingface.co/x/y">x/y</a>  <a href="z">📑</a>)"), "x/y");
+  EXPECT_EQ(infobound::stats::strip_html(R"(<a target="_blank" href="https://huggingface.co/x/y">x/y</a>  <a href="z">📑</a>)"),
+            "x/y");
   EXPECT_EQ(infobound::stats::strip_html("gpt2"), "gpt2");
 }
 

@@ -42,7 +42,8 @@ TEST(OlsDegenerate, CollinearControlsAreNamed) {
     // Training tokens proportional to parameters (one recipe): log10 tokens = log10 params + 1.3.
     X.row(i) << 1.0, std::cos(i), log_params, log_params + 1.3;
   }
-  const std::string m = degenerate_message(X, Eigen::VectorXd::LinSpaced(12, 0, 1), {"const", "optimality_1", "log10_params", "log10_tokens"});
+  const std::string m =
+      degenerate_message(X, Eigen::VectorXd::LinSpaced(12, 0, 1), {"const", "optimality_1", "log10_params", "log10_tokens"});
   EXPECT_NE(m.find("collinear"), std::string::npos) << m;
   EXPECT_TRUE(m.find("'log10_tokens'") != std::string::npos || m.find("'log10_params'") != std::string::npos ||
               m.find("'const'") != std::string::npos)

@@ -36,8 +36,8 @@ io::CsvTable synthetic_metrics(const StudyConfig& config) {
       for (int layer = 1; layer <= 2; ++layer) {
         x += 0.013;
         table.add_row({model.name, model.family, c.name, c.step ? std::to_string(*c.step) : "",
-                       c.tokens_seen ? std::to_string(*c.tokens_seen) : "", std::to_string(*model.params), std::to_string(layer), "2",
-                       io::format_number(x)});
+                       c.tokens_seen ? std::to_string(*c.tokens_seen) : "", std::to_string(*model.params), std::to_string(layer),
+                       "2", io::format_number(x)});
       }
   return table;
 }
@@ -129,13 +129,15 @@ TEST(PaperBenchmarks, RegressionStudyJoinsThroughCheckpointSources) {
   stats::RegressionOptions options;
   options.predictors = {"optimality"};
   options.sources = stats::checkpoint_sources(config);
-  const auto study = stats::run_regression_study(synthetic_metrics(config), stats::read_benchmarks(kBenchmarks / "open-llm-leaderboard-v2-official.csv"), options);
+  const auto study = stats::run_regression_study(
+      synthetic_metrics(config), stats::read_benchmarks(kBenchmarks / "open-llm-leaderboard-v2-official.csv"), options);
   std::size_t matched = 0;
   for (const auto& m : study.matches) matched += m.status == "matched";
   EXPECT_EQ(matched, 19u);
   // Without hub identities the study's names (llama3.2-1b, gemma2-2b, ...) do not match the hub ids.
   options.sources.clear();
-  const auto by_name = stats::run_regression_study(synthetic_metrics(config), stats::read_benchmarks(kBenchmarks / "open-llm-leaderboard-v2-official.csv"), options);
+  const auto by_name = stats::run_regression_study(
+      synthetic_metrics(config), stats::read_benchmarks(kBenchmarks / "open-llm-leaderboard-v2-official.csv"), options);
   std::size_t by_name_matched = 0;
   for (const auto& m : by_name.matches) by_name_matched += m.status == "matched";
   EXPECT_LT(by_name_matched, matched);
@@ -172,7 +174,8 @@ TEST(BenchmarkInput, AStringScoreIsAnErrorNamingFileAndKey) {
   const fs::path dir = fs::temp_directory_path() / ("infobound_bench_string_" + std::to_string(::getpid()));
   fs::create_directories(dir);
   const fs::path file = dir / "results.json";
-  std::ofstream(file) << R"({"results": {"arc_easy": {"acc": "0.61", "acc_stderr": 0.01}}, "config": {"model_args": "pretrained=EleutherAI/pythia-70m"}})";
+  std::ofstream(file)
+      << R"({"results": {"arc_easy": {"acc": "0.61", "acc_stderr": 0.01}}, "config": {"model_args": "pretrained=EleutherAI/pythia-70m"}})";
   try {
     stats::read_benchmarks(file);
     FAIL() << "a string score was accepted";

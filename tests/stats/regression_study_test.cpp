@@ -33,13 +33,13 @@ TEST(RegressionStudy, MatchesModelIdsCheckpointsAndReportsTheRest) {
   BenchmarkSet set;
   set.benchmarks = {"arc"};
   set.records = {record("EleutherAI/pythia-v1.1-70m", "step1000", 0.3),  // Hub rename + checkpoint
-                 record("EleutherAI/pythia-160m", std::nullopt, 0.4),     // no revision: latest checkpoint
-                 record("eleutherai/pythia-410m", "step143000", 0.5),     // case
-                 record("SmolLM2-135M", std::nullopt, 0.45),              // organisation missing
-                 record("Qwen/Qwen2.5-0.5B", std::nullopt, 0.6),          // final weights (empty checkpoint)
-                 record("EleutherAI/pythia-70m", "step5", 0.1),           // unknown checkpoint
-                 record("meta-llama/Llama-3.2-1B", std::nullopt, 0.5),    // unknown model
-                 record("Qwen/Qwen2.5-0.5B", "main", 0.6)};               // same observation again
+                 record("EleutherAI/pythia-160m", std::nullopt, 0.4),    // no revision: latest checkpoint
+                 record("eleutherai/pythia-410m", "step143000", 0.5),    // case
+                 record("SmolLM2-135M", std::nullopt, 0.45),             // organisation missing
+                 record("Qwen/Qwen2.5-0.5B", std::nullopt, 0.6),         // final weights (empty checkpoint)
+                 record("EleutherAI/pythia-70m", "step5", 0.1),          // unknown checkpoint
+                 record("meta-llama/Llama-3.2-1B", std::nullopt, 0.5),   // unknown model
+                 record("Qwen/Qwen2.5-0.5B", "main", 0.6)};              // same observation again
   std::vector<std::string> notes;
   const auto observations = infobound::stats::collect_observations(metrics, {"optimality_1"}, {}, notes);
   std::vector<std::pair<std::size_t, std::size_t>> pairs;
@@ -51,14 +51,16 @@ TEST(RegressionStudy, MatchesModelIdsCheckpointsAndReportsTheRest) {
   EXPECT_EQ(row_for(rows, "eleutherai/pythia-410m", "step143000").status, "matched");
   EXPECT_EQ(row_for(rows, "SmolLM2-135M").model, "HuggingFaceTB/SmolLM2-135M");
   EXPECT_EQ(row_for(rows, "Qwen/Qwen2.5-0.5B").rule, "same id, final weights");
-  EXPECT_NE(row_for(rows, "EleutherAI/pythia-70m", "step5").status.find("checkpoint 'step5' not in metrics.csv"), std::string::npos);
+  EXPECT_NE(row_for(rows, "EleutherAI/pythia-70m", "step5").status.find("checkpoint 'step5' not in metrics.csv"),
+            std::string::npos);
   EXPECT_NE(row_for(rows, "meta-llama/Llama-3.2-1B").status.find("no model"), std::string::npos);
   EXPECT_NE(row_for(rows, "Qwen/Qwen2.5-0.5B", "main").status.find("already matched"), std::string::npos);
   EXPECT_EQ(pairs.size(), 5u);
 
   // An alias resolves what the rules cannot.
   pairs.clear();
-  const auto aliased = infobound::stats::match_records(observations, set, {{"meta-llama/Llama-3.2-1B", "Qwen/Qwen2.5-1.5B"}}, pairs);
+  const auto aliased =
+      infobound::stats::match_records(observations, set, {{"meta-llama/Llama-3.2-1B", "Qwen/Qwen2.5-1.5B"}}, pairs);
   EXPECT_EQ(row_for(aliased, "meta-llama/Llama-3.2-1B").model, "Qwen/Qwen2.5-1.5B");
 }
 
@@ -66,7 +68,8 @@ TEST(RegressionStudy, LayerSelectionPicksTheDocumentedRows) {
   const auto metrics = infobound::testing::fixture_metrics("pythia");
   std::vector<std::string> notes;
   const auto mean = infobound::stats::collect_observations(metrics, {"H"}, {}, notes);
-  const auto last = infobound::stats::collect_observations(metrics, {"H"}, infobound::stats::LayerSelection::parse("last"), notes);
+  const auto last =
+      infobound::stats::collect_observations(metrics, {"H"}, infobound::stats::LayerSelection::parse("last"), notes);
   const auto first = infobound::stats::collect_observations(metrics, {"H"}, infobound::stats::LayerSelection::parse("0"), notes);
   // pythia-70m has 6 layers; fixture H = 0.55 + 0.3 d (1 - d) + 0.05 q with d = l / 6.
   const double q = 0.3;
@@ -75,7 +78,8 @@ TEST(RegressionStudy, LayerSelectionPicksTheDocumentedRows) {
   EXPECT_NEAR(mean[0].values.at("H"), expected_mean / 6, 1e-12);
   EXPECT_NEAR(last[0].values.at("H"), 0.55 + 0.05 * q, 1e-12);
   EXPECT_NEAR(first[0].values.at("H"), 0.55 + 0.05 * q, 1e-12);
-  const auto too_deep = infobound::stats::collect_observations(metrics, {"H"}, infobound::stats::LayerSelection::parse("25"), notes);
+  const auto too_deep =
+      infobound::stats::collect_observations(metrics, {"H"}, infobound::stats::LayerSelection::parse("25"), notes);
   EXPECT_TRUE(too_deep[0].values.empty());  // pythia-70m has no layer 25: left out, with a note
   EXPECT_NE(notes.back().find("left out"), std::string::npos);
   EXPECT_THROW(infobound::stats::LayerSelection::parse("middle"), infobound::UsageError);
@@ -95,7 +99,8 @@ TEST(RegressionStudy, DegenerateBenchmarksAreSkippedWithAReasonAndNoNaN) {
   // 7 models for 7 parameters (4 predictors, 2 controls, intercept).
   ASSERT_EQ(study.analyses.size(), 2u);
   EXPECT_FALSE(study.analyses[0].fit);
-  EXPECT_NE(study.analyses[0].skipped.find("only 7 observations for 7 parameters"), std::string::npos) << study.analyses[0].skipped;
+  EXPECT_NE(study.analyses[0].skipped.find("only 7 observations for 7 parameters"), std::string::npos)
+      << study.analyses[0].skipped;
   EXPECT_FALSE(study.analyses[1].fit);
   infobound::stats::write_regression_outputs(run / "regression", study);
   const auto table = infobound::io::CsvTable::read(run / "regression" / "arc.csv");

@@ -28,8 +28,8 @@ struct PanelStudy {
 
 PanelStudy panel_study() {
   const CsvTable panel = CsvTable::read(kData + "panel.csv");
-  PanelStudy s{CsvTable({"model", "family", "checkpoint", "step", "tokens_seen", "params", "layer", "n_layers",
-                         "optimality_1", "complexity_1", "expressivity_1", "preference"}),
+  PanelStudy s{CsvTable({"model", "family", "checkpoint", "step", "tokens_seen", "params", "layer", "n_layers", "optimality_1",
+                         "complexity_1", "expressivity_1", "preference"}),
                {}};
   s.benchmarks.benchmarks = {"score"};
   for (std::size_t r = 0; r < panel.num_rows(); ++r) {
@@ -116,7 +116,8 @@ TEST(StatsGolden, LeaveOneFamilyOutErrorsMatchNumpy) {
     EXPECT_EQ(lofo.folds[r].family, expected.cell(r, 0));
     EXPECT_EQ(lofo.folds[r].n, static_cast<int64_t>(cell(expected, r, "n")));
     expect_relative(lofo.folds[r].rmse, cell(expected, r, "rmse"), lofo.folds[r].family + " rmse");
-    expect_relative(lofo.folds[r].rmse_controls_only, cell(expected, r, "rmse_controls_only"), lofo.folds[r].family + " rmse controls");
+    expect_relative(lofo.folds[r].rmse_controls_only, cell(expected, r, "rmse_controls_only"),
+                    lofo.folds[r].family + " rmse controls");
   }
   EXPECT_EQ(lofo.n_predicted, 30);
 }

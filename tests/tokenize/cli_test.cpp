@@ -32,7 +32,8 @@ TEST(TokenizeCli, JsonlGivesTheGoldenIdsInOrder) {
   const auto input = scratch_dir("tokenize_cli") / "input.jsonl";
   {
     std::ofstream out(input, std::ios::binary);
-    for (const auto& c : cases) out << nlohmann::json{{"text", c.text}, {"add_special_tokens", c.add_special_tokens}}.dump() << "\n";
+    for (const auto& c : cases)
+      out << nlohmann::json{{"text", c.text}, {"add_special_tokens", c.add_special_tokens}}.dump() << "\n";
   }
   const CliResult result = run("--tokenizer " + quoted(dir) + " --jsonl " + quoted(input));
   ASSERT_EQ(result.exit_code, 0) << result.err;

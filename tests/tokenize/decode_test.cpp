@@ -32,9 +32,8 @@ TEST_P(DecodeRoundTrip, ByteLevelGivesTheTextBack) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Fixtures, DecodeRoundTrip,
-                         ::testing::Values(RoundTrip{"gpt2", false}, RoundTrip{"pythia", true},
-                                           RoundTrip{"smollm2", false}, RoundTrip{"olmo2", false},
-                                           RoundTrip{"qwen3", true}),
+                         ::testing::Values(RoundTrip{"gpt2", false}, RoundTrip{"pythia", true}, RoundTrip{"smollm2", false},
+                                           RoundTrip{"olmo2", false}, RoundTrip{"qwen3", true}),
                          [](const auto& info) { return info.param.name; });
 
 // Mistral: Metaspace + byte fallback; the decoder strips the one space the encoder prepends, so
@@ -88,9 +87,8 @@ TEST(Vocabulary, SizesAndLookups) {
     std::string name;
     int64_t vocab_size;
   };
-  for (const auto& e : {Expected{"gpt2", 50257}, Expected{"pythia", 50277}, Expected{"smollm2", 49152},
-                        Expected{"olmo2", 100278}, Expected{"qwen2.5", 151665}, Expected{"qwen3", 151669},
-                        Expected{"mistral", 32000}}) {
+  for (const auto& e : {Expected{"gpt2", 50257}, Expected{"pythia", 50277}, Expected{"smollm2", 49152}, Expected{"olmo2", 100278},
+                        Expected{"qwen2.5", 151665}, Expected{"qwen3", 151669}, Expected{"mistral", 32000}}) {
     const auto path = testing::tokenizer_fixture(e.name) / "tokenizer.json";
     if (!std::filesystem::exists(path)) GTEST_SKIP() << "fixture not found: " << path;
     EXPECT_EQ(testing::cached_tokenizer(e.name).vocab_size(), e.vocab_size) << e.name;

@@ -56,7 +56,7 @@ inline std::vector<GoldenCase> read_cases(const std::filesystem::path& path) {
 
 }  // namespace infobound::tokenize::testing
 
-#define INFOBOUND_REQUIRE_FIXTURE(path)                                                   \
-  do {                                                                                    \
+#define INFOBOUND_REQUIRE_FIXTURE(path)                                                  \
+  do {                                                                                   \
     if (!std::filesystem::exists(path)) GTEST_SKIP() << "fixture not found: " << (path); \
   } while (0)

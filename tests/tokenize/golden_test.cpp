@@ -43,12 +43,11 @@ TEST_P(GoldenCases, IdsMatchTheReferenceLibrary) {
   EXPECT_EQ(without_special, 103);
 }
 
-INSTANTIATE_TEST_SUITE_P(Fixtures, GoldenCases, ::testing::ValuesIn(testing::fixture_tokenizers()),
-                         [](const auto& info) {
-                           std::string name = info.param;
-                           for (char& c : name) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-                           return name;
-                         });
+INSTANTIATE_TEST_SUITE_P(Fixtures, GoldenCases, ::testing::ValuesIn(testing::fixture_tokenizers()), [](const auto& info) {
+  std::string name = info.param;
+  for (char& c : name) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  return name;
+});
 
 TEST(GoldenTinyStories, IdsMatchTheReferenceLibrary) {
   const auto dir = testing::fixtures_dir() / "real" / "tinystories-656k";

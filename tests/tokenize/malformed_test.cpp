@@ -9,8 +9,8 @@
 
 #include "fixtures.hpp"
 #include "infobound/core/error.hpp"
-#include "infobound/tokenize/tokenizer.hpp"
 #include "infobound/testing/scratch_dir.hpp"
+#include "infobound/tokenize/tokenizer.hpp"
 
 namespace infobound::tokenize {
 namespace {
@@ -175,8 +175,9 @@ TEST(MalformedTokenizer, AddedTokenIdBeyondTheVocabularyIsRefused) {
 // A pre-tokenizer regex with catastrophic backtracking hits PCRE2's match limit: the error names
 // the tokenizer file (the corpus adds the record, see tests/corpus).
 TEST(MalformedTokenizer, RegexMatchLimitNamesTheTokenizerFile) {
-  const auto path = write_file("backtracking.json",
-                               tiny_tokenizer("", R"({"type": "Split", "pattern": {"Regex": "(a+)+\\d"}, "behavior": "Isolated", "invert": false})"));
+  const auto path = write_file(
+      "backtracking.json",
+      tiny_tokenizer("", R"({"type": "Split", "pattern": {"Regex": "(a+)+\\d"}, "behavior": "Isolated", "invert": false})"));
   ASSERT_EQ(load_error(path), "");
   const Tokenizer tokenizer = Tokenizer::from_file(path);
   try {

@@ -51,7 +51,10 @@ TEST(ValidUtf8, RejectsSurrogatesOverlongsAndOutOfRange) {
 TEST(ValidUtf8, MaximalSubpartsAreReplacedOnce) {
   bool replaced = false;
   // A truncated 3-byte sequence is one maximal subpart: one U+FFFD, then the next character.
-  EXPECT_EQ(to_valid_utf8("a\xE2\x82" "b", InvalidUtf8::replace, "doc", &replaced), "a" + kReplacement + "b");
+  EXPECT_EQ(to_valid_utf8("a\xE2\x82"
+                          "b",
+                          InvalidUtf8::replace, "doc", &replaced),
+            "a" + kReplacement + "b");
   EXPECT_TRUE(replaced);
   // A surrogate encoding is three ill-formed bytes (ED is only valid with 80..9F after it).
   EXPECT_EQ(to_valid_utf8(from_hex("eda080"), InvalidUtf8::replace, "doc"), kReplacement + kReplacement + kReplacement);

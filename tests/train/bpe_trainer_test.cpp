@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <algorithm>
 #include <set>
 
 #include <unistd.h>
@@ -12,8 +12,8 @@
 #include "infobound/train/bpe_trainer.hpp"
 #include "infobound/train/byte_level.hpp"
 
-using infobound::train::ByteLevelBpe;
 using infobound::train::BpeTrainerOptions;
+using infobound::train::ByteLevelBpe;
 
 namespace {
 const std::string kCorpus =
@@ -56,8 +56,8 @@ TEST(BpeTrainer, LearnsFrequentMergesAndRoundTrips) {
   // " Citizen" occurs three times and is the most repeated long word: it ends up one token.
   const auto ids = bpe.encode("First Citizen:");
   EXPECT_LT(ids.size(), 6u);
-  for (const std::string& text : {kCorpus, std::string("unseen words \xc3\xa9t\xc3\xa9 \xf0\x9f\x98\x80 \t\r\n end"),
-                                 std::string("a<|endoftext|>b")}) {
+  for (const std::string& text :
+       {kCorpus, std::string("unseen words \xc3\xa9t\xc3\xa9 \xf0\x9f\x98\x80 \t\r\n end"), std::string("a<|endoftext|>b")}) {
     const auto encoded = bpe.encode(text);
     EXPECT_EQ(bpe.decode(encoded, false), text);
   }

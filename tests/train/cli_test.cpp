@@ -3,12 +3,12 @@
 
 #include <filesystem>
 #include <fstream>
-#include <vector>
 #include <sstream>
+#include <vector>
 
+#include "infobound/io/json_file.hpp"
 #include "infobound/testing/cli.hpp"
 #include "infobound/testing/scratch_dir.hpp"
-#include "infobound/io/json_file.hpp"
 
 namespace {
 
@@ -20,7 +20,8 @@ CliResult train(const std::string& arguments) { return infobound::testing::run_c
 std::filesystem::path scratch(const std::string& name) { return infobound::testing::scratch_dir("train_cli_" + name); }
 
 std::string tiny_config() {
-  return "corpus: " INFOBOUND_SOURCE_DIR "/data/corpus/tinyshakespeare.txt\n"
+  return "corpus: " INFOBOUND_SOURCE_DIR
+         "/data/corpus/tinyshakespeare.txt\n"
          "output: out\nmanifest: manifests/tiny.yaml\nthreads: 1\n"
          "tokenizer: {vocab_size: 300}\n"
          "data: {context_length: 16, eval_windows: 2}\n"

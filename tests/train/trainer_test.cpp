@@ -7,10 +7,10 @@
 
 #include <unistd.h>
 
-#include "infobound/testing/scratch_dir.hpp"
 #include "infobound/core/error.hpp"
 #include "infobound/io/json_file.hpp"
 #include "infobound/models/causal_lm.hpp"
+#include "infobound/testing/scratch_dir.hpp"
 #include "infobound/train/bpe_trainer.hpp"
 #include "infobound/train/checkpoint.hpp"
 #include "infobound/train/data.hpp"
@@ -144,8 +144,7 @@ TEST(Trainer, CheckpointsLoadBackWithTheSameLogits) {
     at::NoGradGuard no_grad;
     const at::Tensor trained = result.model->forward(inputs, at::Tensor(), {}, options);
     const at::Tensor reloaded = loaded->forward(inputs, at::Tensor(), {}, options);
-    EXPECT_TRUE(trained.equal(reloaded)) << model_type << ": max difference "
-                                         << (trained - reloaded).abs().max().item<double>();
+    EXPECT_TRUE(trained.equal(reloaded)) << model_type << ": max difference " << (trained - reloaded).abs().max().item<double>();
     // And the saved held-out loss is what the loaded checkpoint scores.
     EXPECT_NEAR(mean_loss(*loaded, job.heldout_sample, 8), result.checkpoints.back().heldout_loss, 1e-6);
   }
@@ -153,9 +152,7 @@ TEST(Trainer, CheckpointsLoadBackWithTheSameLogits) {
 
 TEST(TrainAll, SecondRunIsCachedAndAConfigChangeRetrains) {
   const auto dir = scratch("cache");
-  {
-    std::ofstream(dir / "corpus.txt") << corpus_text();
-  }
+  { std::ofstream(dir / "corpus.txt") << corpus_text(); }
   TrainConfig config;
   config.source = dir / "train.yaml";
   config.corpus = dir / "corpus.txt";

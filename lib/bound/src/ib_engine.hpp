@@ -30,8 +30,7 @@ class IbEngine {
   };
   // The IB equations at beta from `encoder` (updated in place) until max |delta p(t|x)| <
   // tolerance, or the objective's relative change < objective_tolerance twice in a row.
-  Solved solve(double beta, std::vector<double>& encoder, int64_t max_iterations, double tolerance,
-               double objective_tolerance);
+  Solved solve(double beta, std::vector<double>& encoder, int64_t max_iterations, double tolerance, double objective_tolerance);
   IbPoint evaluate(const std::vector<double>& encoder);
 
   bool is_hard(const std::vector<double>& encoder) const;  // min_x max_t p(t|x) > 1 - 1e-12

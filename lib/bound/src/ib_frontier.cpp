@@ -41,7 +41,8 @@ std::vector<IbPoint> upper_frontier(std::vector<IbPoint> candidates, int64_t* n_
 
 double curve_value_at(const std::vector<IbPoint>& points, double i_xt) {
   if (points.empty()) throw std::invalid_argument("curve_value_at: empty curve");
-  if (i_xt <= points.front().i_xt) return points.front().i_xt > 0 ? points.front().i_ty * std::max(i_xt, 0.0) / points.front().i_xt : points.front().i_ty;
+  if (i_xt <= points.front().i_xt)
+    return points.front().i_xt > 0 ? points.front().i_ty * std::max(i_xt, 0.0) / points.front().i_xt : points.front().i_ty;
   for (std::size_t i = 1; i < points.size(); ++i) {
     if (i_xt <= points[i].i_xt) {
       const IbPoint& a = points[i - 1];

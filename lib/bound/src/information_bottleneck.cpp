@@ -21,7 +21,9 @@ double point_distance(const IbPoint& a, const IbPoint& b, double log_clusters, d
 class AdaptiveSchedule {
  public:
   AdaptiveSchedule(const JointDistribution& joint, const IbOptions& options, IbCurve& curve)
-      : options_(options), engine_(joint, options.n_clusters), curve_(curve),
+      : options_(options),
+        engine_(joint, options.n_clusters),
+        curve_(curve),
         log_clusters_(std::log(static_cast<double>(options.n_clusters))) {
     const double grid_ratio = std::pow(options.beta_max / options.beta_min, 1.0 / static_cast<double>(options.n_betas - 1));
     log_step_ = std::log(grid_ratio);
@@ -98,7 +100,8 @@ class AdaptiveSchedule {
         add_hard(nearest, beta);
       }
       // Once the encoder is hard and the point no longer moves, larger beta changes nothing.
-      const bool still = point.i_xt > 0 && std::abs(point.i_xt - previous.i_xt) < 1e-7 && std::abs(point.i_ty - previous.i_ty) < 1e-7;
+      const bool still =
+          point.i_xt > 0 && std::abs(point.i_xt - previous.i_xt) < 1e-7 && std::abs(point.i_ty - previous.i_ty) < 1e-7;
       still_steps = still && beta > 1 ? still_steps + 1 : 0;
       previous = point;
       if (still_steps >= 3) break;

@@ -136,8 +136,7 @@ double x_log_x(double v) { return v > 0 ? v * std::log(v) : 0.0; }
 // its cluster and put it where beta I(T;Y) - I(X;T) grows most, until no x moves. For a hard
 // encoder I(X;T) = H(T), and with g(v) = v ln v both terms are sums over clusters of
 // g(p(t,y)) and g(p(t)), so a move only touches x's tokens. inverse_beta = 0 maximises I(T;Y).
-int64_t refine_hard_clustering(const JointDistribution& joint, int64_t T, std::vector<int32_t>& assignment,
-                               double inverse_beta) {
+int64_t refine_hard_clustering(const JointDistribution& joint, int64_t T, std::vector<int32_t>& assignment, double inverse_beta) {
   const int64_t n_y = joint.n_y;
   std::vector<double> p_ty(static_cast<std::size_t>(T * n_y), 0.0), p_t(T, 0.0);
   auto add = [&](int64_t x, int32_t t, double sign) {
@@ -312,7 +311,8 @@ IbCurve information_bottleneck_curve_reference(const JointDistribution& joint, c
       }
       // Once the encoder is hard and the point no longer moves, larger beta changes nothing.
       const IbPoint& last = candidates[candidates.size() - (hard || beta <= 1 ? 1 : 2)];
-      const bool still = last.i_xt > 0 && std::abs(last.i_xt - previous.i_xt) < 1e-7 && std::abs(last.i_ty - previous.i_ty) < 1e-7;
+      const bool still =
+          last.i_xt > 0 && std::abs(last.i_xt - previous.i_xt) < 1e-7 && std::abs(last.i_ty - previous.i_ty) < 1e-7;
       still_steps = still && beta > 1 ? still_steps + 1 : 0;
       previous = last;
       if (still_steps >= 3) break;

@@ -2,8 +2,8 @@
 
 #include <cmath>
 #include <cstring>
-#include <unordered_map>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace infobound::bound {
 namespace {
@@ -31,8 +31,7 @@ double JointDistribution::mutual_information() const {
   double mi = 0;
   for (int64_t x = 0; x < n_x(); ++x) {
     double kl = 0;
-    for (int64_t e = row_begin[x]; e < row_begin[x + 1]; ++e)
-      kl += p_y_given_x[e] * std::log(p_y_given_x[e] / p_y[y[e]]);
+    for (int64_t e = row_begin[x]; e < row_begin[x + 1]; ++e) kl += p_y_given_x[e] * std::log(p_y_given_x[e] / p_y[y[e]]);
     mi += p_x[x] * kl;
   }
   return std::max(mi, 0.0);
@@ -54,14 +53,15 @@ JointDistribution JointDistribution::merged_identical_rows() const {
   auto same_row = [&](int64_t a, int64_t b) {
     if (row_begin[a + 1] - row_begin[a] != row_begin[b + 1] - row_begin[b]) return false;
     for (int64_t i = 0; i < row_begin[a + 1] - row_begin[a]; ++i)
-      if (y[row_begin[a] + i] != y[row_begin[b] + i] || p_y_given_x[row_begin[a] + i] != p_y_given_x[row_begin[b] + i]) return false;
+      if (y[row_begin[a] + i] != y[row_begin[b] + i] || p_y_given_x[row_begin[a] + i] != p_y_given_x[row_begin[b] + i])
+        return false;
     return true;
   };
   JointDistribution merged;
   merged.n_y = n_y;
   merged.row_begin.push_back(0);
   std::unordered_multimap<uint64_t, int64_t> seen;  // row hash -> merged row
-  std::vector<int64_t> kept;                         // the original row each merged row copies
+  std::vector<int64_t> kept;                        // the original row each merged row copies
   for (int64_t x = 0; x < n_x(); ++x) {
     const uint64_t h = row_hash(x);
     int64_t target = -1;

@@ -31,7 +31,8 @@ struct KeyHash {
 
 NgramJoint ngram_joint(std::span<const int64_t> ids, std::span<const int64_t> offsets, const NgramJointOptions& options) {
   const int64_t k = options.order;
-  if (k < 1 || k > kMaxOrder) throw InputError("n-gram order " + std::to_string(k) + " is outside 1.." + std::to_string(kMaxOrder));
+  if (k < 1 || k > kMaxOrder)
+    throw InputError("n-gram order " + std::to_string(k) + " is outside 1.." + std::to_string(kMaxOrder));
   const int64_t window_order = options.per_order_window ? k : options.window_order;
   if (window_order < k)
     throw InputError("window order " + std::to_string(window_order) + " is smaller than the n-gram order " + std::to_string(k));

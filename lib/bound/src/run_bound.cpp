@@ -82,7 +82,8 @@ SolvedCurve solve_order(const corpus::TokenCache& cache, const std::filesystem::
   const std::string& window = cache.info.window;
   if (k < 1 || k > kMaxOrder) throw InputError("order " + std::to_string(k) + " is outside 1.." + std::to_string(kMaxOrder));
   if (window == "soft_h" && k > max_order)
-    throw InputError(cache_path.string() + ": order " + std::to_string(k) + " exceeds the cache's max_order " + std::to_string(max_order));
+    throw InputError(cache_path.string() + ": order " + std::to_string(k) + " exceeds the cache's max_order " +
+                     std::to_string(max_order));
   NgramJointOptions joint_options;
   joint_options.order = k;
   joint_options.window_order = max_order;
@@ -116,16 +117,16 @@ SolvedCurve solve_order(const corpus::TokenCache& cache, const std::filesystem::
   curve.i_xy_uncapped = i_xy_uncapped;
 
   std::ostringstream message;
-  message << cache.tokenizer_id << " order " << k << ": " << ngram.n_positions << " positions, " << ngram.n_contexts << " contexts"
-          << (ngram.merged_contexts ? " (" + std::to_string(ngram.merged_contexts) + " merged by the cap)" : "") << ", " << ngram.n_tokens
-          << " next tokens; I(X;Y) = " << ib_curve.i_xy << " nats";
+  message << cache.tokenizer_id << " order " << k << ": " << ngram.n_positions << " positions, " << ngram.n_contexts
+          << " contexts" << (ngram.merged_contexts ? " (" + std::to_string(ngram.merged_contexts) + " merged by the cap)" : "")
+          << ", " << ngram.n_tokens << " next tokens; I(X;Y) = " << ib_curve.i_xy << " nats";
   if (ngram.merged_contexts > 0)
     message << " (" << i_xy_uncapped << " without the cap: the cap removes " << i_xy_uncapped - ib_curve.i_xy << " nats, "
             << 100 * (i_xy_uncapped - ib_curve.i_xy) / i_xy_uncapped << "%, and the curve cannot reach above its I(X;Y))";
   message << ", curve max I(T;Y) = " << ib_curve.points.back().i_ty << " nats, " << ib_curve.points.size() << " points ("
-          << ib_curve.n_pruned << " pruned; " << ib_curve.n_contexts_solved << " distinct rows p(y|x), " << ib_curve.n_betas_solved
-          << " betas, " << ib_curve.n_iterations << " iterations, " << ib_curve.n_sweeps << " sIB sweeps) in " << seconds << " s ("
-          << cpu_seconds << " s CPU)";
+          << ib_curve.n_pruned << " pruned; " << ib_curve.n_contexts_solved << " distinct rows p(y|x), "
+          << ib_curve.n_betas_solved << " betas, " << ib_curve.n_iterations << " iterations, " << ib_curve.n_sweeps
+          << " sIB sweeps) in " << seconds << " s (" << cpu_seconds << " s CPU)";
   log::info(message.str());
   solved.record = {{"tokenizer_id", cache.tokenizer_id},
                    {"order", k},
@@ -152,8 +153,7 @@ SolvedCurve solve_order(const corpus::TokenCache& cache, const std::filesystem::
 }  // namespace
 
 BoundRunResult run_bound(const BoundRunOptions& options) {
-  if (!std::filesystem::is_directory(options.run_dir))
-    throw InputError(options.run_dir.string() + ": run directory not found");
+  if (!std::filesystem::is_directory(options.run_dir)) throw InputError(options.run_dir.string() + ": run directory not found");
   const auto metrics_path = options.run_dir / "metrics.csv";
   std::optional<io::MetricsTable> metrics;
   if (std::filesystem::exists(metrics_path)) metrics = io::MetricsTable::read(metrics_path);
@@ -168,7 +168,8 @@ BoundRunResult run_bound(const BoundRunOptions& options) {
 
   const auto caches = find_token_caches(options.run_dir);
   if (caches.empty())
-    throw InputError((options.run_dir / "corpus").string() + ": no token cache (<tokenizer-id>.h5); run `infobound extract` first");
+    throw InputError((options.run_dir / "corpus").string() +
+                     ": no token cache (<tokenizer-id>.h5); run `infobound extract` first");
 
   IbOptions ib = options.ib;
   ib.n_clusters = n_bins;
@@ -193,7 +194,8 @@ BoundRunResult run_bound(const BoundRunOptions& options) {
     result.metrics = add_bound_columns(*metrics, result.curves);
     result.metrics_present = true;
     for (const auto& id : result.metrics.tokenizers_missing)
-      log::warn(metrics_path.string() + ": rows with tokenizer_id '" + id + "' have no token cache in corpus/; their bound columns stay empty");
+      log::warn(metrics_path.string() + ": rows with tokenizer_id '" + id +
+                "' have no token cache in corpus/; their bound columns stay empty");
   } else {
     log::warn(metrics_path.string() + ": not found; bound.csv written, the report joins it once `reduce` has run");
   }

@@ -19,8 +19,7 @@ Calibration Calibration::parse(std::string_view text) {
   const double eps = std::strtod(number.c_str(), &end);
   if (!number.empty() && end == number.c_str() + number.size() && std::isfinite(eps) && eps > 0.0)
     return {CalibrationMode::fixed, eps};
-  throw InputError("calibration '" + value +
-                   "' is not one of find_eps, exact, leading_order, legacy_grid, fixed:EPS (EPS > 0)");
+  throw InputError("calibration '" + value + "' is not one of find_eps, exact, leading_order, legacy_grid, fixed:EPS (EPS > 0)");
 }
 
 std::string Calibration::to_string() const {

@@ -16,9 +16,7 @@ namespace infobound {
 namespace fs = std::filesystem;
 namespace {
 
-std::string at(const std::string& file, const YAML::Node& node) {
-  return file + ":" + std::to_string(node.Mark().line + 1);
-}
+std::string at(const std::string& file, const YAML::Node& node) { return file + ":" + std::to_string(node.Mark().line + 1); }
 
 std::string yaml_location(const std::string& file, const YAML::Node& node) {
   return file + ":" + std::to_string(node.Mark().line + 1) + ":" + std::to_string(node.Mark().column + 1);
@@ -53,8 +51,9 @@ std::vector<int64_t> parse_steps(yaml::Map& map) {
   // Counted before expanding: each step becomes a checkpoint to load and a unit to compute.
   const uint64_t count = (static_cast<uint64_t>(to) - static_cast<uint64_t>(from)) / static_cast<uint64_t>(every) + 1;
   if (count > static_cast<uint64_t>(kMaxCheckpointsPerSeries))
-    yaml::fail(map.file(), node, map.where() + ".steps: the series has " + std::to_string(count) + " steps; at most " +
-                                     std::to_string(kMaxCheckpointsPerSeries) + " checkpoints per series (raise 'every')");
+    yaml::fail(map.file(), node,
+               map.where() + ".steps: the series has " + std::to_string(count) + " steps; at most " +
+                   std::to_string(kMaxCheckpointsPerSeries) + " checkpoints per series (raise 'every')");
   std::vector<int64_t> steps;
   for (uint64_t i = 0; i < count; ++i) steps.push_back(from + static_cast<int64_t>(i) * every);
   return steps;
@@ -71,11 +70,14 @@ void parse_checkpoint(yaml::Map& map, const fs::path& file, std::vector<Checkpoi
   const auto hub = map.optional_string("hub");
   map.finish();
   if (revision && path) yaml::fail(map.file(), map.node(), map.where() + ": give either 'revision' or 'path', not both");
-  if (hub && path) yaml::fail(map.file(), map.node(), map.where() + ": 'hub' names the repository of a 'revision', not of a 'path'");
+  if (hub && path)
+    yaml::fail(map.file(), map.node(), map.where() + ": 'hub' names the repository of a 'revision', not of a 'path'");
   std::string hub_repo;
   if (hub) {
     const auto parsed = parse_hub_reference(*hub);
-    if (!parsed.revision.empty()) yaml::fail(map.file(), map.node(), map.where() + ".hub: give the revision in 'revision', not as '@" + parsed.revision + "'");
+    if (!parsed.revision.empty())
+      yaml::fail(map.file(), map.node(),
+                 map.where() + ".hub: give the revision in 'revision', not as '@" + parsed.revision + "'");
     hub_repo = parsed.repo;
   }
   auto make = [&](std::optional<int64_t> s) {
@@ -88,7 +90,8 @@ void parse_checkpoint(yaml::Map& map, const fs::path& file, std::vector<Checkpoi
     int64_t product = 0;
     if (tokens) c.tokens_seen = tokens;
     else if (tokens_per_step && s && __builtin_mul_overflow(*s, *tokens_per_step, &product))
-      yaml::fail(map.file(), map.node(), map.where() + ": step " + std::to_string(*s) + " times tokens_per_step overflows 64 bits");
+      yaml::fail(map.file(), map.node(),
+                 map.where() + ": step " + std::to_string(*s) + " times tokens_per_step overflows 64 bits");
     else if (tokens_per_step && s) c.tokens_seen = product;
     if (name) c.name = expand(*name);
     else if (!c.revision.empty()) c.name = c.revision;
@@ -120,7 +123,8 @@ ModelSpec parse_model(yaml::Map& map, const fs::path& file, const std::string& d
   map.get("notes");  // free text, kept in the manifest for people
   const YAML::Node checkpoints = map.get("checkpoints");
   map.finish();
-  if (hub && path) yaml::fail(map.file(), map.node(), map.where() + " (" + model.name + "): give either 'hub' or 'path', not both");
+  if (hub && path)
+    yaml::fail(map.file(), map.node(), map.where() + " (" + model.name + "): give either 'hub' or 'path', not both");
   if (model.name.find_first_of("/\\ \t") != std::string::npos || model.name.find("__") != std::string::npos)
     yaml::fail(map.file(), map.node(), map.where() + ": model name '" + model.name + "' must not contain '/', spaces or '__'");
   std::string default_revision = "main";
@@ -148,14 +152,17 @@ ModelSpec parse_model(yaml::Map& map, const fs::path& file, const std::string& d
       else c.revision = default_revision;
     }
     if (!c.revision.empty() && hub_repo_of(model, c).empty())
-      yaml::fail(map.file(), map.node(), map.where() + " (" + model.name + "): checkpoint '" + c.name +
-                                             "' names a revision but the model has no 'hub' id");
+      yaml::fail(
+          map.file(), map.node(),
+          map.where() + " (" + model.name + "): checkpoint '" + c.name + "' names a revision but the model has no 'hub' id");
     if (c.name.find_first_of("/\\ \t") != std::string::npos || c.name.find("__") != std::string::npos)
       yaml::fail(map.file(), map.node(), map.where() + ": checkpoint name '" + c.name + "' must not contain '/', spaces or '__'");
   }
-  if (model.hub.empty() && !path &&
-      std::any_of(model.checkpoints.begin(), model.checkpoints.end(), [&](const auto& c) { return c.path.empty() && hub_repo_of(model, c).empty(); }))
-    yaml::fail(map.file(), map.node(), map.where() + " (" + model.name + "): needs 'hub' (ORG/NAME) or 'path' (a model directory)");
+  if (model.hub.empty() && !path && std::any_of(model.checkpoints.begin(), model.checkpoints.end(), [&](const auto& c) {
+        return c.path.empty() && hub_repo_of(model, c).empty();
+      }))
+    yaml::fail(map.file(), map.node(),
+               map.where() + " (" + model.name + "): needs 'hub' (ORG/NAME) or 'path' (a model directory)");
   std::set<std::string> names;
   for (const auto& c : model.checkpoints)
     if (!names.insert(c.name).second)
@@ -198,7 +205,8 @@ void add_from_manifest(yaml::Map& map, const fs::path& config_file, std::vector<
       if (it == manifest.models.end()) {
         std::string known;
         for (const auto& m : manifest.models) known += (known.empty() ? "" : ", ") + m.name;
-        yaml::fail(map.file(), select_node, "model '" + name + "' is not in " + manifest_file.string() + " (it has: " + known + ")");
+        yaml::fail(map.file(), select_node,
+                   "model '" + name + "' is not in " + manifest_file.string() + " (it has: " + known + ")");
       }
       chosen.push_back(*it);
     }
@@ -207,9 +215,11 @@ void add_from_manifest(yaml::Map& map, const fs::path& config_file, std::vector<
     for (auto& model : chosen) {
       std::vector<CheckpointSpec> kept;
       for (const auto& name : checkpoints) {
-        const auto it = std::find_if(model.checkpoints.begin(), model.checkpoints.end(), [&](const auto& c) { return c.name == name; });
+        const auto it =
+            std::find_if(model.checkpoints.begin(), model.checkpoints.end(), [&](const auto& c) { return c.name == name; });
         if (it == model.checkpoints.end())
-          yaml::fail(map.file(), checkpoints_node, "checkpoint '" + name + "' is not listed for model '" + model.name + "' in " + manifest_file.string());
+          yaml::fail(map.file(), checkpoints_node,
+                     "checkpoint '" + name + "' is not listed for model '" + model.name + "' in " + manifest_file.string());
         kept.push_back(*it);
       }
       model.checkpoints = std::move(kept);
@@ -221,7 +231,9 @@ void add_from_manifest(yaml::Map& map, const fs::path& config_file, std::vector<
 CorpusSource parse_source(yaml::Map& map, const fs::path& file, const std::string& where) {
   CorpusSource source;
   const std::string format = map.choice("format", {"text", "jsonl", "preference_jsonl"}, "text");
-  source.format = format == "text" ? SourceFormat::text : format == "jsonl" ? SourceFormat::jsonl : SourceFormat::preference_jsonl;
+  source.format = format == "text"    ? SourceFormat::text
+                  : format == "jsonl" ? SourceFormat::jsonl
+                                      : SourceFormat::preference_jsonl;
   const std::string path = map.string("path");
   source.dataset = map.string("dataset", "");
   source.path = source.dataset.empty() ? relative_to(file, path) : fs::path(path);
@@ -237,7 +249,8 @@ CorpusSource parse_source(yaml::Map& map, const fs::path& file, const std::strin
       yaml::fail(map.file(), prefixes, where + ".role_prefixes: expected a mapping role: prefix");
     source.role_prefixes.clear();
     for (const auto& entry : prefixes)
-      source.role_prefixes[map.as_string(entry.first, "a role name")] = map.as_string(entry.second, "the prefix of role '" + entry.first.as<std::string>() + "'");
+      source.role_prefixes[map.as_string(entry.first, "a role name")] =
+          map.as_string(entry.second, "the prefix of role '" + entry.first.as<std::string>() + "'");
   }
   source.skip_documents = map.integer("skip_documents", 0);
   source.max_documents = map.optional_integer("max_documents");
@@ -246,12 +259,16 @@ CorpusSource parse_source(yaml::Map& map, const fs::path& file, const std::strin
   const bool preference_given =
       map.has("chosen_field") || map.has("rejected_field") || map.has("response_marker") || map.has("role_prefixes");
   map.finish();
-  if (split_given && source.format != SourceFormat::text) yaml::fail(map.file(), map.node(), where + ": 'split' applies to format text only");
-  if (text_field_given && source.format != SourceFormat::jsonl) yaml::fail(map.file(), map.node(), where + ": 'text_field' applies to format jsonl only");
+  if (split_given && source.format != SourceFormat::text)
+    yaml::fail(map.file(), map.node(), where + ": 'split' applies to format text only");
+  if (text_field_given && source.format != SourceFormat::jsonl)
+    yaml::fail(map.file(), map.node(), where + ": 'text_field' applies to format jsonl only");
   if (preference_given && source.format != SourceFormat::preference_jsonl)
-    yaml::fail(map.file(), map.node(), where + ": chosen_field/rejected_field/response_marker/role_prefixes apply to format preference_jsonl only");
+    yaml::fail(map.file(), map.node(),
+               where + ": chosen_field/rejected_field/response_marker/role_prefixes apply to format preference_jsonl only");
   if (source.skip_documents < 0) yaml::fail(map.file(), map.node(), where + ".skip_documents must be >= 0");
-  if (source.max_documents && *source.max_documents <= 0) yaml::fail(map.file(), map.node(), where + ".max_documents must be > 0");
+  if (source.max_documents && *source.max_documents <= 0)
+    yaml::fail(map.file(), map.node(), where + ".max_documents must be > 0");
   return source;
 }
 
@@ -271,12 +288,15 @@ std::vector<EvalTaskSpec> parse_eval_tasks(yaml::Map& map, const fs::path& file,
     spec.window = task.integer("window", spec.window);
     const YAML::Node source = task.get("source");
     task.finish();
-    if (!source || !source.IsMap()) yaml::fail(map.file(), source ? source : task.node(), at + ".source: expected a corpus source mapping (format, path, ...)");
+    if (!source || !source.IsMap())
+      yaml::fail(map.file(), source ? source : task.node(), at + ".source: expected a corpus source mapping (format, path, ...)");
     yaml::Map source_map(source, map.file(), at + ".source");
     spec.source = parse_source(source_map, file, at + ".source");
-    if (spec.source.format == SourceFormat::preference_jsonl) yaml::fail(map.file(), source, at + ".source: preference pairs are not an eval task source");
+    if (spec.source.format == SourceFormat::preference_jsonl)
+      yaml::fail(map.file(), source, at + ".source: preference pairs are not an eval task source");
     if (spec.window < 8) yaml::fail(map.file(), task.node(), at + ".window must be >= 8 tokens");
-    if (!names.insert(spec.name).second) yaml::fail(map.file(), task.node(), at + ": task name '" + spec.name + "' is used twice");
+    if (!names.insert(spec.name).second)
+      yaml::fail(map.file(), task.node(), at + ": task name '" + spec.name + "' is used twice");
     out.push_back(spec);
   }
   return out;
@@ -286,7 +306,8 @@ CorpusSpec parse_corpus(yaml::Map& map, const fs::path& file) {
   CorpusSpec corpus;
   const YAML::Node sources = map.get("sources");
   corpus.max_length = map.integer("max_length", corpus.max_length);
-  corpus.sequences = map.choice("sequences", {"per_document", "packed"}, "per_document") == "packed" ? SequenceMode::packed : SequenceMode::per_document;
+  corpus.sequences = map.choice("sequences", {"per_document", "packed"}, "per_document") == "packed" ? SequenceMode::packed
+                                                                                                     : SequenceMode::per_document;
   corpus.add_special_tokens = map.boolean("add_special_tokens", true);
   corpus.replace_invalid_utf8 = map.choice("invalid_utf8", {"error", "replace"}, "error") == "replace";
   // `shards` is gone: a unit covers the whole corpus (exact per-layer statistics cannot be merged
@@ -320,8 +341,9 @@ EstimatorSpec parse_estimator(yaml::Map& map) {
   e.keep_tables = map.boolean("keep_tables", e.keep_tables);
   map.finish();
   if (e.n_bins < 2 || e.n_bins > kMaxBins)
-    yaml::fail(map.file(), map.get("n_bins"), "estimator.n_bins must be in 2.." + std::to_string(kMaxBins) + " (got " +
-                                                  std::to_string(e.n_bins) + "); " + kMaxBinsReason);
+    yaml::fail(map.file(), map.get("n_bins"),
+               "estimator.n_bins must be in 2.." + std::to_string(kMaxBins) + " (got " + std::to_string(e.n_bins) + "); " +
+                   kMaxBinsReason);
   try {
     Calibration::parse(e.calibration);
   } catch (const InputError& error) {
@@ -333,7 +355,8 @@ EstimatorSpec parse_estimator(yaml::Map& map) {
   e.orders.erase(std::unique(e.orders.begin(), e.orders.end()), e.orders.end());
   for (const int64_t order : e.orders)
     if (order < 1 || order > kMaxOrder)
-      yaml::fail(map.file(), map.get("orders"), "estimator.orders: order " + std::to_string(order) + " is outside 1.." + std::to_string(kMaxOrder));
+      yaml::fail(map.file(), map.get("orders"),
+                 "estimator.orders: order " + std::to_string(order) + " is outside 1.." + std::to_string(kMaxOrder));
   if (layers && !layers.IsNull()) {
     if (layers.IsScalar() && (layers.Scalar() == "all" || layers.Scalar() == "blocks")) {
       e.layers.kind = layers.Scalar() == "all" ? LayerSelection::Kind::all : LayerSelection::Kind::blocks;
@@ -342,8 +365,9 @@ EstimatorSpec parse_estimator(yaml::Map& map) {
       for (std::size_t i = 0; i < layers.size(); ++i) {
         const int64_t index = map.as_integer(layers[i], "estimator.layers[" + std::to_string(i) + "]");
         if (index < -kMaxLayers || index > kMaxLayers)
-          yaml::fail(map.file(), layers[i], "estimator.layers[" + std::to_string(i) + "]: layer " + std::to_string(index) +
-                                                " is beyond any model (at most " + std::to_string(kMaxLayers) + " layers)");
+          yaml::fail(map.file(), layers[i],
+                     "estimator.layers[" + std::to_string(i) + "]: layer " + std::to_string(index) +
+                         " is beyond any model (at most " + std::to_string(kMaxLayers) + " layers)");
         e.layers.indices.push_back(index);
       }
       e.layers.defined_at = yaml_location(map.file(), layers);
@@ -377,13 +401,18 @@ RuntimeSpec parse_runtime(yaml::Map& map) {
   r.accumulate_threads = map.integer("accumulate_threads", r.accumulate_threads);
   map.finish();
   if (r.max_layers_per_unit < 0) yaml::fail(map.file(), map.node(), "runtime.max_layers_per_unit must be >= 0 (0 = no cap)");
-  if (r.ranks_per_unit < 1 || r.ranks_per_unit > 4096) yaml::fail(map.file(), map.node(), "runtime.ranks_per_unit must be in 1..4096");
+  if (r.ranks_per_unit < 1 || r.ranks_per_unit > 4096)
+    yaml::fail(map.file(), map.node(), "runtime.ranks_per_unit must be in 1..4096");
   if (r.accumulate_threads < -1 || r.accumulate_threads > 256)
-    yaml::fail(map.file(), map.node(), "runtime.accumulate_threads must be -1 (automatic), 0 (inline) or a thread count up to 256");
+    yaml::fail(map.file(), map.node(),
+               "runtime.accumulate_threads must be -1 (automatic), 0 (inline) or a thread count up to 256");
   if (r.batch_size < 1) yaml::fail(map.file(), map.node(), "runtime.batch_size must be >= 1");
-  if (r.threads < 0 || r.threads > 4096) yaml::fail(map.file(), map.get("threads"), "runtime.threads must be in 0..4096 (0 = automatic)");
-  if (r.device != "cpu" && r.device.rfind("cuda", 0) != 0) yaml::fail(map.file(), map.node(), "runtime.device must be cpu, cuda or cuda:N");
-  if (r.heartbeat_seconds <= 0 || r.gpu_tflops <= 0) yaml::fail(map.file(), map.node(), "runtime.heartbeat_seconds and gpu_tflops must be > 0");
+  if (r.threads < 0 || r.threads > 4096)
+    yaml::fail(map.file(), map.get("threads"), "runtime.threads must be in 0..4096 (0 = automatic)");
+  if (r.device != "cpu" && r.device.rfind("cuda", 0) != 0)
+    yaml::fail(map.file(), map.node(), "runtime.device must be cpu, cuda or cuda:N");
+  if (r.heartbeat_seconds <= 0 || r.gpu_tflops <= 0)
+    yaml::fail(map.file(), map.node(), "runtime.heartbeat_seconds and gpu_tflops must be > 0");
   return r;
 }
 
@@ -431,7 +460,8 @@ std::vector<int64_t> LayerSelection::resolve(int64_t num_hidden_states, const st
         const int64_t l = index < 0 ? num_hidden_states + index : index;
         if (l < 0 || l >= num_hidden_states)
           throw InputError((defined_at.empty() ? "" : defined_at + ": ") + "estimator.layers: layer " + std::to_string(index) +
-                           " does not exist in " + model + " (it has hidden states 0.." + std::to_string(num_hidden_states - 1) + ")");
+                           " does not exist in " + model + " (it has hidden states 0.." + std::to_string(num_hidden_states - 1) +
+                           ")");
         result.push_back(l);
       }
       break;
@@ -455,7 +485,8 @@ const std::string& hub_repo_of(const ModelSpec& model, const CheckpointSpec& che
 
 bool StudyConfig::preference_enabled() const {
   if (estimator.preference) return *estimator.preference;
-  return std::any_of(corpus.sources.begin(), corpus.sources.end(), [](const auto& s) { return s.format == SourceFormat::preference_jsonl; });
+  return std::any_of(corpus.sources.begin(), corpus.sources.end(),
+                     [](const auto& s) { return s.format == SourceFormat::preference_jsonl; });
 }
 
 Manifest load_manifest(const fs::path& file) {
@@ -483,7 +514,8 @@ StudyConfig parse_study_config(const std::string& yaml_text, const fs::path& fil
   map.finish();
 
   if (!models || !models.IsSequence() || models.size() == 0)
-    yaml::fail(name, models ? models : root, "'models' must be a non-empty list (inline models or {manifest: FILE, select: [...]})");
+    yaml::fail(name, models ? models : root,
+               "'models' must be a non-empty list (inline models or {manifest: FILE, select: [...]})");
   for (std::size_t i = 0; i < models.size(); ++i) {
     yaml::Map entry(models[i], name, "models[" + std::to_string(i) + "]");
     if (entry.has("manifest")) add_from_manifest(entry, file, config.models);
@@ -491,7 +523,8 @@ StudyConfig parse_study_config(const std::string& yaml_text, const fs::path& fil
   }
   std::set<std::string> model_names;
   for (const auto& m : config.models)
-    if (!model_names.insert(m.name).second) throw InputError(name + ": model '" + m.name + "' appears twice (" + m.defined_at + ")");
+    if (!model_names.insert(m.name).second)
+      throw InputError(name + ": model '" + m.name + "' appears twice (" + m.defined_at + ")");
 
   if (!corpus) yaml::fail(name, root, "missing required key 'corpus'");
   yaml::Map corpus_map(corpus, name, "corpus");
@@ -537,14 +570,14 @@ StudyConfig parse_study_config(const std::string& yaml_text, const fs::path& fil
   return config;
 }
 
-StudyConfig load_study_config(const fs::path& file) {
-  return parse_study_config(read_input_file(file, "study config"), file);
-}
+StudyConfig load_study_config(const fs::path& file) { return parse_study_config(read_input_file(file, "study config"), file); }
 
 nlohmann::json numbers_config(const StudyConfig& config) {
   nlohmann::json sources = nlohmann::json::array();
   for (const auto& s : config.corpus.sources) {
-    nlohmann::json j = {{"format", to_string(s.format)}, {"file", file_identity(s)}, {"skip_documents", s.skip_documents},
+    nlohmann::json j = {{"format", to_string(s.format)},
+                        {"file", file_identity(s)},
+                        {"skip_documents", s.skip_documents},
                         {"max_documents", s.max_documents ? nlohmann::json(*s.max_documents) : nlohmann::json(nullptr)}};
     if (s.format == SourceFormat::text) j["split"] = to_string(s.split);
     if (s.format == SourceFormat::jsonl) j["text_field"] = s.text_field;
@@ -562,11 +595,19 @@ nlohmann::json numbers_config(const StudyConfig& config) {
   return {
       {"schema", 2},
       {"corpus",
-       {{"sources", sources}, {"max_length", c.max_length}, {"sequences", to_string(c.sequences)},
-        {"add_special_tokens", c.add_special_tokens}, {"invalid_utf8", c.replace_invalid_utf8 ? "replace" : "error"}}},
+       {{"sources", sources},
+        {"max_length", c.max_length},
+        {"sequences", to_string(c.sequences)},
+        {"add_special_tokens", c.add_special_tokens},
+        {"invalid_utf8", c.replace_invalid_utf8 ? "replace" : "error"}}},
       {"estimator",
-       {{"n_bins", e.n_bins}, {"seed", e.seed}, {"calibration", e.calibration}, {"orders", e.orders}, {"window", to_string(e.window)},
-        {"layers", e.layers.to_string()}, {"preference", config.preference_enabled()},
+       {{"n_bins", e.n_bins},
+        {"seed", e.seed},
+        {"calibration", e.calibration},
+        {"orders", e.orders},
+        {"window", to_string(e.window)},
+        {"layers", e.layers.to_string()},
+        {"preference", config.preference_enabled()},
         {"fold_singletons", e.fold_singletons}}},
       {"runtime", {{"batch_size", r.batch_size}, {"dtype", r.dtype}, {"device", r.device}, {"compute_loss", r.compute_loss}}},
   };
@@ -574,8 +615,8 @@ nlohmann::json numbers_config(const StudyConfig& config) {
 
 int64_t parse_byte_size(const std::string& text, const std::string& what) {
   static const std::vector<std::pair<std::string, double>> units = {
-      {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0}, {"TiB", 1099511627776.0},
-      {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"K", 1024.0}, {"M", 1048576.0}, {"G", 1073741824.0}, {"B", 1.0}};
+      {"KiB", 1024.0}, {"MiB", 1048576.0}, {"GiB", 1073741824.0}, {"TiB", 1099511627776.0}, {"KB", 1e3},         {"MB", 1e6},
+      {"GB", 1e9},     {"TB", 1e12},       {"K", 1024.0},         {"M", 1048576.0},         {"G", 1073741824.0}, {"B", 1.0}};
   std::string number = text;
   double scale = 1.0;
   for (const auto& [suffix, factor] : units) {

@@ -25,8 +25,9 @@ void rethrow_with_context(const std::string& context) {
   } catch (const InputError& e) {
     throw InputError(prefixed(e.what()));
   } catch (const std::bad_alloc&) {
-    throw InputError(prefixed("out of memory (the input asks for more memory than this machine has; "
-                              "check the sizes it declares, or use a smaller batch_size or max_length)"));
+    throw InputError(
+        prefixed("out of memory (the input asks for more memory than this machine has; "
+                 "check the sizes it declares, or use a smaller batch_size or max_length)"));
   } catch (const std::exception& e) {
     throw InputError(prefixed(first_line(e.what())));
   }

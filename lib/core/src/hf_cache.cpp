@@ -24,7 +24,8 @@ std::vector<std::string> list_refs(const fs::path& refs_dir) {
   std::vector<std::string> refs;
   std::error_code error;
   if (!fs::is_directory(refs_dir, error)) return refs;
-  for (auto it = fs::recursive_directory_iterator(refs_dir, error); !error && it != fs::recursive_directory_iterator(); it.increment(error))
+  for (auto it = fs::recursive_directory_iterator(refs_dir, error); !error && it != fs::recursive_directory_iterator();
+       it.increment(error))
     if (it->is_regular_file()) refs.push_back(fs::relative(it->path(), refs_dir).string());
   std::sort(refs.begin(), refs.end());
   return refs;
@@ -60,8 +61,9 @@ fs::path resolve_in(const fs::path& repo_dir, std::string_view repo, std::string
   }
   std::string known;
   for (const auto& r : list_refs(repo_dir / "refs")) known += (known.empty() ? "" : ", ") + r;
-  throw InputError(what + ": revision '" + rev + "' is not in the Hugging Face cache " + repo_dir.string() + " (cached refs: " +
-                   (known.empty() ? "none" : known) + "; download it: huggingface-cli download " + std::string(repo) + " --revision " + rev + ")");
+  throw InputError(what + ": revision '" + rev + "' is not in the Hugging Face cache " + repo_dir.string() +
+                   " (cached refs: " + (known.empty() ? "none" : known) + "; download it: huggingface-cli download " +
+                   std::string(repo) + " --revision " + rev + ")");
 }
 
 std::string cache_folder_name(std::string_view prefix, std::string_view repo) {
@@ -79,8 +81,8 @@ HubReference parse_hub_reference(std::string_view text) {
   ref.repo = std::string(text.substr(0, at));
   if (at != std::string_view::npos) ref.revision = std::string(text.substr(at + 1));
   const auto slash = ref.repo.find('/');
-  if (slash == std::string::npos || slash == 0 || slash + 1 == ref.repo.size() || ref.repo.find('/', slash + 1) != std::string::npos ||
-      (at != std::string_view::npos && ref.revision.empty()))
+  if (slash == std::string::npos || slash == 0 || slash + 1 == ref.repo.size() ||
+      ref.repo.find('/', slash + 1) != std::string::npos || (at != std::string_view::npos && ref.revision.empty()))
     throw InputError("'" + std::string(text) + "' is not a hub reference of the form ORG/NAME or ORG/NAME@revision");
   return ref;
 }
@@ -99,11 +101,13 @@ fs::path resolve_hub_model(std::string_view repo, std::string_view revision) {
 
 fs::path resolve_hub_dataset_file(std::string_view dataset, std::string_view path_in_repo) {
   const HubReference ref = parse_hub_reference(dataset);
-  const fs::path snapshot = resolve_in(hf_hub_cache_dir() / cache_folder_name("datasets", ref.repo), ref.repo, "dataset", ref.revision);
+  const fs::path snapshot =
+      resolve_in(hf_hub_cache_dir() / cache_folder_name("datasets", ref.repo), ref.repo, "dataset", ref.revision);
   const fs::path file = snapshot / fs::path(path_in_repo);
   std::error_code error;
   if (!fs::exists(file, error))
-    throw InputError("dataset " + std::string(dataset) + ": file '" + std::string(path_in_repo) + "' is not in the cached snapshot " + snapshot.string());
+    throw InputError("dataset " + std::string(dataset) + ": file '" + std::string(path_in_repo) +
+                     "' is not in the cached snapshot " + snapshot.string());
   return file;
 }
 

@@ -7,7 +7,7 @@
 
 namespace infobound {
 namespace {
-constexpr int kMaxBits = 51;  // round(p * 2^bits) for p <= 1 stays below 2^52: exact in double
+constexpr int kMaxBits = 51;                           // round(p * 2^bits) for p <= 1 stays below 2^52: exact in double
 constexpr double kTermScale = 18446744073709551616.0;  // 2^64
 }  // namespace
 
@@ -51,8 +51,8 @@ void LabelSetStatistics::add(const LabelSetStatistics& other) {
 void LayerStatistics::add(const LayerStatistics& other) {
   if (other.layer != layer || other.n_bins != n_bins || other.fixed_point_bits != fixed_point_bits ||
       other.label_sets.size() != label_sets.size())
-    throw InputError("cannot combine statistics of layer " + std::to_string(other.layer) + " with layer " + std::to_string(layer) +
-                     " (bins, scale or label sets differ)");
+    throw InputError("cannot combine statistics of layer " + std::to_string(other.layer) + " with layer " +
+                     std::to_string(layer) + " (bins, scale or label sets differ)");
   n_rows += other.n_rows;
   for (std::size_t j = 0; j < bins.size(); ++j) bins[j] += other.bins[j];
   for (std::size_t s = 0; s < label_sets.size(); ++s) label_sets[s].add(other.label_sets[s]);

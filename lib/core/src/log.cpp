@@ -31,8 +31,8 @@ void write(Level level, std::string_view message) {
   char stamp[32];
   std::strftime(stamp, sizeof stamp, "%H:%M:%S", &tm);
   std::lock_guard lock(g_mutex);
-  std::fprintf(stderr, "[%s infobound%s%s] %s: %.*s\n", stamp, g_prefix.empty() ? "" : " ",
-               g_prefix.c_str(), level_name(level), static_cast<int>(message.size()), message.data());
+  std::fprintf(stderr, "[%s infobound%s%s] %s: %.*s\n", stamp, g_prefix.empty() ? "" : " ", g_prefix.c_str(), level_name(level),
+               static_cast<int>(message.size()), message.data());
   std::fflush(stderr);
 }
 }  // namespace

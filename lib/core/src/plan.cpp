@@ -44,7 +44,8 @@ std::vector<const PlanUnit*> Plan::units_of(const std::string& model, const std:
   return result;
 }
 
-std::string make_unit_id(const std::string& model, const std::string& checkpoint, const std::vector<int64_t>& layers, int64_t n_groups) {
+std::string make_unit_id(const std::string& model, const std::string& checkpoint, const std::vector<int64_t>& layers,
+                         int64_t n_groups) {
   std::string id = model + "__" + checkpoint;
   if (n_groups > 1 && !layers.empty()) id += "__layers-" + std::to_string(layers.front()) + "-" + std::to_string(layers.back());
   return id;
@@ -59,7 +60,8 @@ ResolvedCheckpoint resolve_checkpoint(const ModelSpec& model, const CheckpointSp
   if (!checkpoint.path.empty()) {
     resolved.reference = checkpoint.path.string();
     resolved.dir = checkpoint.path;
-    if (!fs::is_directory(resolved.dir, error)) throw InputError(resolved.dir.string() + ": model directory not found (" + what + ")");
+    if (!fs::is_directory(resolved.dir, error))
+      throw InputError(resolved.dir.string() + ": model directory not found (" + what + ")");
   } else {
     const std::string& repo = hub_repo_of(model, checkpoint);
     resolved.reference = repo + "@" + checkpoint.revision;
@@ -100,7 +102,8 @@ Plan make_plan(const StudyConfig& config, bool allow_unresolved) {
           const std::string sha = sha256_file(resolved.tokenizer);
           it->second = tokenizer_id_from_sha256(sha);
           const std::string& id = it->second;  // clang 14 cannot capture a structured binding
-          const bool known = std::any_of(plan.tokenizers.begin(), plan.tokenizers.end(), [&](const auto& t) { return t.id == id; });
+          const bool known =
+              std::any_of(plan.tokenizers.begin(), plan.tokenizers.end(), [&](const auto& t) { return t.id == id; });
           if (!known) plan.tokenizers.push_back({it->second, fs::absolute(resolved.tokenizer), sha, -1, -1, -1, {}});
         }
         base.tokenizer_id = it->second;
@@ -142,32 +145,59 @@ std::string describe(const IdenticalCheckpoints& identical) {
 nlohmann::json plan_to_json(const Plan& plan) {
   nlohmann::json units = nlohmann::json::array();
   for (const auto& u : plan.units)
-    units.push_back({{"index", u.index}, {"id", u.id}, {"model", u.model}, {"family", u.family}, {"checkpoint", u.checkpoint},
-                     {"step", optional_json(u.step)}, {"tokens_seen", optional_json(u.tokens_seen)}, {"params", optional_json(u.params)},
-                     {"reference", u.reference}, {"model_dir", u.model_dir.string()}, {"tokenizer_id", u.tokenizer_id},
+    units.push_back({{"index", u.index},
+                     {"id", u.id},
+                     {"model", u.model},
+                     {"family", u.family},
+                     {"checkpoint", u.checkpoint},
+                     {"step", optional_json(u.step)},
+                     {"tokens_seen", optional_json(u.tokens_seen)},
+                     {"params", optional_json(u.params)},
+                     {"reference", u.reference},
+                     {"model_dir", u.model_dir.string()},
+                     {"tokenizer_id", u.tokenizer_id},
                      {"weights_digest", u.weights_digest},
-                     {"layers", u.layers}, {"layer_group", u.layer_group}, {"n_layer_groups", u.n_layer_groups},
-                     {"planned_memory_bytes", u.planned_memory_bytes}, {"planned_table_bytes", u.planned_table_bytes}});
+                     {"layers", u.layers},
+                     {"layer_group", u.layer_group},
+                     {"n_layer_groups", u.n_layer_groups},
+                     {"planned_memory_bytes", u.planned_memory_bytes},
+                     {"planned_table_bytes", u.planned_table_bytes}});
   nlohmann::json tokenizers = nlohmann::json::array();
   for (const auto& t : plan.tokenizers) {
     nlohmann::json sets = nlohmann::json::array();
     for (const auto& l : t.label_sets)
-      sets.push_back({{"name", l.name}, {"key_width", l.key_width}, {"labelled_rows", l.labelled_rows}, {"distinct_keys", l.distinct_keys},
-                      {"kept_keys", l.kept_keys}, {"max_owner_keys", l.max_owner_keys}});
-    tokenizers.push_back({{"id", t.id}, {"path", t.path.string()}, {"sha256", t.sha256}, {"n_sequences", t.n_sequences}, {"n_tokens", t.n_tokens},
-                          {"n_rows", t.n_rows}, {"label_sets", sets}});
+      sets.push_back({{"name", l.name},
+                      {"key_width", l.key_width},
+                      {"labelled_rows", l.labelled_rows},
+                      {"distinct_keys", l.distinct_keys},
+                      {"kept_keys", l.kept_keys},
+                      {"max_owner_keys", l.max_owner_keys}});
+    tokenizers.push_back({{"id", t.id},
+                          {"path", t.path.string()},
+                          {"sha256", t.sha256},
+                          {"n_sequences", t.n_sequences},
+                          {"n_tokens", t.n_tokens},
+                          {"n_rows", t.n_rows},
+                          {"label_sets", sets}});
   }
-  return {{"schema_version", Plan::kSchemaVersion}, {"study", plan.study}, {"config_file", plan.config_file}, {"config_hash", plan.config_hash},
-          {"infobound_version", plan.infobound_version}, {"numbers_config", plan.numbers_config},
-          {"memory_budget_bytes", plan.memory_budget_bytes}, {"ranks_per_unit", plan.ranks_per_unit},
-          {"tokenizers", tokenizers}, {"units", units}};
+  return {{"schema_version", Plan::kSchemaVersion},
+          {"study", plan.study},
+          {"config_file", plan.config_file},
+          {"config_hash", plan.config_hash},
+          {"infobound_version", plan.infobound_version},
+          {"numbers_config", plan.numbers_config},
+          {"memory_budget_bytes", plan.memory_budget_bytes},
+          {"ranks_per_unit", plan.ranks_per_unit},
+          {"tokenizers", tokenizers},
+          {"units", units}};
 }
 
 Plan plan_from_json(const nlohmann::json& j, const std::string& source) {
   try {
     const int version = j.at("schema_version").get<int>();
     if (version == 1)
-      throw InputError(source + ": planned by an older infobound (plan schema 1: units per corpus shard with label tables on disk); "
+      throw InputError(source +
+                       ": planned by an older infobound (plan schema 1: units per corpus shard with label tables on disk); "
                        "this infobound writes exact per-layer statistics (schema 2). Plan the study into a new --out directory");
     if (version != Plan::kSchemaVersion)
       throw InputError(source + ": plan schema version " + std::to_string(version) + ", this infobound reads version " +
@@ -181,12 +211,17 @@ Plan plan_from_json(const nlohmann::json& j, const std::string& source) {
     plan.memory_budget_bytes = j.at("memory_budget_bytes").get<int64_t>();
     plan.ranks_per_unit = j.at("ranks_per_unit").get<int64_t>();
     for (const auto& t : j.at("tokenizers")) {
-      PlanTokenizer tokenizer{t.at("id").get<std::string>(), t.at("path").get<std::string>(), t.at("sha256").get<std::string>(),
-                              t.at("n_sequences").get<int64_t>(), t.at("n_tokens").get<int64_t>(), t.at("n_rows").get<int64_t>(), {}};
+      PlanTokenizer tokenizer{t.at("id").get<std::string>(),
+                              t.at("path").get<std::string>(),
+                              t.at("sha256").get<std::string>(),
+                              t.at("n_sequences").get<int64_t>(),
+                              t.at("n_tokens").get<int64_t>(),
+                              t.at("n_rows").get<int64_t>(),
+                              {}};
       for (const auto& l : t.at("label_sets"))
-        tokenizer.label_sets.push_back({l.at("name").get<std::string>(), l.at("key_width").get<int64_t>(), l.at("labelled_rows").get<int64_t>(),
-                                        l.at("distinct_keys").get<int64_t>(), l.at("kept_keys").get<int64_t>(),
-                                        l.at("max_owner_keys").get<int64_t>()});
+        tokenizer.label_sets.push_back({l.at("name").get<std::string>(), l.at("key_width").get<int64_t>(),
+                                        l.at("labelled_rows").get<int64_t>(), l.at("distinct_keys").get<int64_t>(),
+                                        l.at("kept_keys").get<int64_t>(), l.at("max_owner_keys").get<int64_t>()});
       plan.tokenizers.push_back(std::move(tokenizer));
     }
     for (const auto& u : j.at("units")) {

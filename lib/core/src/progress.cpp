@@ -34,8 +34,11 @@ std::string Progress::format_duration(double seconds) {
   if (!std::isfinite(seconds) || seconds < 0) return "?";
   const auto total = static_cast<int64_t>(std::llround(seconds));
   char text[32];
-  if (total >= 3600) std::snprintf(text, sizeof text, "%lldh%02lldm", static_cast<long long>(total / 3600), static_cast<long long>(total / 60 % 60));
-  else if (total >= 60) std::snprintf(text, sizeof text, "%lldm%02llds", static_cast<long long>(total / 60), static_cast<long long>(total % 60));
+  if (total >= 3600)
+    std::snprintf(text, sizeof text, "%lldh%02lldm", static_cast<long long>(total / 3600),
+                  static_cast<long long>(total / 60 % 60));
+  else if (total >= 60)
+    std::snprintf(text, sizeof text, "%lldm%02llds", static_cast<long long>(total / 60), static_cast<long long>(total % 60));
   else std::snprintf(text, sizeof text, "%llds", static_cast<long long>(total));
   return text;
 }
@@ -61,11 +64,12 @@ double Progress::tokens_per_second_locked() const {
 std::string Progress::status_line() {
   std::lock_guard lock(mutex_);
   const double rate = tokens_per_second_locked();
-  const int64_t remaining_tokens = total_tokens_ > 0 ? std::max<int64_t>(0, total_tokens_ - tokens_done_ - current_unit_done_) : -1;
+  const int64_t remaining_tokens =
+      total_tokens_ > 0 ? std::max<int64_t>(0, total_tokens_ - tokens_done_ - current_unit_done_) : -1;
   const double eta = (remaining_tokens >= 0 && rate > 0) ? remaining_tokens / rate : NAN;
   char line[512];
-  std::snprintf(line, sizeof line, "%lld/%lld units, %s, ETA %s", static_cast<long long>(units_done_), static_cast<long long>(total_units_),
-                format_rate(rate).c_str(), format_duration(eta).c_str());
+  std::snprintf(line, sizeof line, "%lld/%lld units, %s, ETA %s", static_cast<long long>(units_done_),
+                static_cast<long long>(total_units_), format_rate(rate).c_str(), format_duration(eta).c_str());
   return line;
 }
 
@@ -78,14 +82,16 @@ ProgressSnapshot Progress::snapshot() {
   snap.units_failed = units_failed_;
   snap.current_unit = current_unit_;
   snap.tokens_per_second = tokens_per_second_locked();
-  const int64_t remaining_tokens = total_tokens_ > 0 ? std::max<int64_t>(0, total_tokens_ - tokens_done_ - current_unit_done_) : -1;
+  const int64_t remaining_tokens =
+      total_tokens_ > 0 ? std::max<int64_t>(0, total_tokens_ - tokens_done_ - current_unit_done_) : -1;
   snap.eta_seconds = (remaining_tokens >= 0 && snap.tokens_per_second > 0) ? remaining_tokens / snap.tokens_per_second : -1;
   return snap;
 }
 
 void Progress::draw_locked() {
   const double rate = tokens_per_second_locked();
-  const int64_t remaining_tokens = total_tokens_ > 0 ? std::max<int64_t>(0, total_tokens_ - tokens_done_ - current_unit_done_) : -1;
+  const int64_t remaining_tokens =
+      total_tokens_ > 0 ? std::max<int64_t>(0, total_tokens_ - tokens_done_ - current_unit_done_) : -1;
   const double eta = (remaining_tokens >= 0 && rate > 0) ? remaining_tokens / rate : NAN;
   double fraction = total_units_ > 0 ? static_cast<double>(units_done_) / total_units_ : 1.0;
   if (total_tokens_ > 0) fraction = std::min(1.0, static_cast<double>(tokens_done_ + current_unit_done_) / total_tokens_);
@@ -96,8 +102,8 @@ void Progress::draw_locked() {
   std::string global;
   if (options_.count_done_globally) global = ", all ranks " + std::to_string(options_.count_done_globally());
   std::fprintf(stderr, "\r\033[K%s [%s] %lld/%lld units%s | %s | ETA %s", options_.stage.c_str(), bar.c_str(),
-               static_cast<long long>(units_done_), static_cast<long long>(total_units_), global.c_str(), format_rate(rate).c_str(),
-               format_duration(eta).c_str());
+               static_cast<long long>(units_done_), static_cast<long long>(total_units_), global.c_str(),
+               format_rate(rate).c_str(), format_duration(eta).c_str());
   std::fflush(stderr);
 }
 

@@ -84,9 +84,7 @@ YAML::Node load_string(const std::string& text, const std::string& file) {
   }
 }
 
-YAML::Node load_file(const std::string& file) {
-  return load_string(read_input_file(file, "YAML file"), file);
-}
+YAML::Node load_file(const std::string& file) { return load_string(read_input_file(file, "YAML file"), file); }
 
 Map::Map(const YAML::Node& node, std::string file, std::string where)
     : node_(node), file_(std::move(file)), where_(std::move(where)) {
@@ -143,8 +141,9 @@ bool Map::as_boolean(const YAML::Node& value, const std::string& what) const {
     if (text == "true" || text == "True" || text == "yes") return true;
     if (text == "false" || text == "False" || text == "no") return false;
   }
-  fail(file_, value, what + ": expected true or false, found " +
-                         (value.IsScalar() ? "'" + value.Scalar() + "'" : std::string(kind_name(value))));
+  fail(file_, value,
+       what + ": expected true or false, found " +
+           (value.IsScalar() ? "'" + value.Scalar() + "'" : std::string(kind_name(value))));
 }
 
 std::string Map::string(const std::string& key) {
@@ -237,8 +236,9 @@ void Map::finish() const {
     }
     std::string allowed;
     for (const auto& candidate : known_) allowed += (allowed.empty() ? "" : ", ") + candidate;
-    fail(file_, key_node, "unknown key '" + key + "' in " + (where_.empty() ? "the top level" : where_) +
-                              (best.empty() ? "" : " (did you mean '" + best + "'?)") + "; allowed keys: " + allowed);
+    fail(file_, key_node,
+         "unknown key '" + key + "' in " + (where_.empty() ? "the top level" : where_) +
+             (best.empty() ? "" : " (did you mean '" + best + "'?)") + "; allowed keys: " + allowed);
   }
 }
 

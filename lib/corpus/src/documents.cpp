@@ -10,16 +10,14 @@
 
 #include "infobound/core/error.hpp"
 #include "infobound/core/hf_cache.hpp"
-#include "infobound/core/utf8.hpp"
 #include "infobound/core/input_file.hpp"
+#include "infobound/core/utf8.hpp"
 
 namespace infobound::corpus {
 namespace fs = std::filesystem;
 namespace {
 
-std::string read_plain(const fs::path& path) {
-  return read_input_file(path, "corpus file");
-}
+std::string read_plain(const fs::path& path) { return read_input_file(path, "corpus file"); }
 
 std::string read_gzip(const fs::path& path) {
   require_input_file(path, "corpus file");
@@ -38,7 +36,8 @@ std::string read_gzip(const fs::path& path) {
 }
 
 bool blank(std::string_view line) {
-  return std::all_of(line.begin(), line.end(), [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; });
+  return std::all_of(line.begin(), line.end(),
+                     [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; });
 }
 
 }  // namespace
@@ -57,7 +56,8 @@ fs::path source_file(const CorpusSource& source) {
 }
 
 std::string render_messages(const nlohmann::json& messages, const CorpusSource& source, const std::string& where) {
-  if (!messages.is_array() || messages.empty()) throw InputError(where + ": expected a non-empty list of messages {role, content}");
+  if (!messages.is_array() || messages.empty())
+    throw InputError(where + ": expected a non-empty list of messages {role, content}");
   std::string text;
   for (std::size_t i = 0; i < messages.size(); ++i) {
     const auto& m = messages[i];
@@ -110,7 +110,8 @@ std::vector<std::pair<std::string, int64_t>> split_text(std::string_view text, T
   return documents;
 }
 
-std::vector<Document> read_documents(const CorpusSource& source, bool replace_invalid_utf8, ReadStats& stats, const Utf8Repair& repair) {
+std::vector<Document> read_documents(const CorpusSource& source, bool replace_invalid_utf8, ReadStats& stats,
+                                     const Utf8Repair& repair) {
   const fs::path path = source_file(source);
   const std::string bytes = path.extension() == ".gz" ? read_gzip(path) : read_plain(path);
   const std::string file = path.string();
@@ -155,14 +156,16 @@ std::vector<Document> read_documents(const CorpusSource& source, bool replace_in
         throw InputError(where + ": invalid JSON: " + e.what());
       }
       auto field = [&](const std::string& name) {
-        if (!j.is_object() || !j.contains(name)) throw InputError(where + ": no field '" + name + "' (set the source's field name in the config)");
+        if (!j.is_object() || !j.contains(name))
+          throw InputError(where + ": no field '" + name + "' (set the source's field name in the config)");
         if (!j.at(name).is_string()) throw InputError(where + ": field '" + name + "' is not a string");
         return j.at(name).get<std::string>();
       };
       // A preference side is an HH-RLHF dialogue string, or a list of chat messages {role,
       // content} (Tulu 3 preference mixtures) rendered with the source's role prefixes.
       auto dialogue = [&](const std::string& name) {
-        if (j.is_object() && j.contains(name) && j.at(name).is_array()) return render_messages(j.at(name), source, where + ": field '" + name + "'");
+        if (j.is_object() && j.contains(name) && j.at(name).is_array())
+          return render_messages(j.at(name), source, where + ": field '" + name + "'");
         return field(name);
       };
       Document d;

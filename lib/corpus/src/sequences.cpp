@@ -22,8 +22,8 @@ std::size_t common_prefix(std::span<const int64_t> a, std::span<const int64_t> b
 }
 
 // The response of `full` starts where its encoding leaves the encoding of the prompt alone.
-Encoded encode_with_response(const Encoder& encode, const std::string& full, const std::vector<int64_t>& prompt_ids, bool add_special,
-                             int8_t label) {
+Encoded encode_with_response(const Encoder& encode, const std::string& full, const std::vector<int64_t>& prompt_ids,
+                             bool add_special, int8_t label) {
   Encoded e;
   e.ids = encode(full, add_special);
   const std::size_t shared = common_prefix(e.ids, prompt_ids);
@@ -73,8 +73,8 @@ TokenizedCorpus tokenize_corpus(const CorpusSpec& spec, const Encoder& encode, c
     stats.replaced += source_stats.replaced;
     stats.skipped_empty += source_stats.skipped_empty;
     log::info("corpus source " + source.name + ": " + std::to_string(source_stats.documents) + " documents, " +
-              std::to_string(source_stats.replaced) + " with invalid UTF-8 replaced, " + std::to_string(source_stats.skipped_empty) +
-              " empty skipped");
+              std::to_string(source_stats.replaced) + " with invalid UTF-8 replaced, " +
+              std::to_string(source_stats.skipped_empty) + " empty skipped");
     for (const auto& d : documents) {
       // An error of the tokenizer (or a pair without its marker) names the record it came from.
       try {
@@ -127,7 +127,8 @@ TokenizedCorpus tokenize_corpus(const CorpusSpec& spec, const Encoder& encode, c
     }
     for (std::size_t start = 0; start < ids.size(); start += max_length) {
       const std::size_t n = std::min(max_length, ids.size() - start);
-      append(std::span<const int64_t>(ids).subspan(start, n), std::span<const int8_t>(preference).subspan(start, n), token_document[start]);
+      append(std::span<const int64_t>(ids).subspan(start, n), std::span<const int8_t>(preference).subspan(start, n),
+             token_document[start]);
     }
   }
   if (corpus.n_sequences() == 0) {

@@ -99,15 +99,15 @@ std::string Worker::describe() const {
   return text;
 }
 
-Worker resolve_worker(const Session& session, std::optional<int> array_task, std::optional<int> array_count, int64_t ranks_per_unit) {
+Worker resolve_worker(const Session& session, std::optional<int> array_task, std::optional<int> array_count,
+                      int64_t ranks_per_unit) {
   if (ranks_per_unit < 1 || session.size() % ranks_per_unit != 0)
-    throw InputError("runtime.ranks_per_unit is " + std::to_string(ranks_per_unit) + " but the run has " + std::to_string(session.size()) +
-                     " ranks: start a multiple of it");
+    throw InputError("runtime.ranks_per_unit is " + std::to_string(ranks_per_unit) + " but the run has " +
+                     std::to_string(session.size()) + " ranks: start a multiple of it");
   Worker worker;
   worker.rank = session.rank() / static_cast<int>(ranks_per_unit);
   worker.size = session.size() / static_cast<int>(ranks_per_unit);
-  if (array_task.has_value() != array_count.has_value())
-    throw UsageError("--array-task and --array-count go together");
+  if (array_task.has_value() != array_count.has_value()) throw UsageError("--array-task and --array-count go together");
   if (array_task) {
     worker.array_task = *array_task;
     worker.array_count = *array_count;
@@ -120,8 +120,8 @@ Worker resolve_worker(const Session& session, std::optional<int> array_task, std
     worker.array_count = static_cast<int>(*count);
   }
   if (worker.array_count < 1 || worker.array_task < 0 || worker.array_task >= worker.array_count)
-    throw InputError("array task " + std::to_string(worker.array_task) + " is outside 0.." + std::to_string(worker.array_count - 1) +
-                     " (--array-task/--array-count or SLURM_ARRAY_TASK_*)");
+    throw InputError("array task " + std::to_string(worker.array_task) + " is outside 0.." +
+                     std::to_string(worker.array_count - 1) + " (--array-task/--array-count or SLURM_ARRAY_TASK_*)");
   return worker;
 }
 

@@ -19,7 +19,8 @@ MPI_Comm& as_comm(void* comm) { return *static_cast<MPI_Comm*>(comm); }
 
 int checked_count(std::size_t bytes) {
   if (bytes > static_cast<std::size_t>(std::numeric_limits<int>::max()))
-    throw std::runtime_error("a team message of " + std::to_string(bytes) + " bytes exceeds MPI's int counts; use a smaller batch_size");
+    throw std::runtime_error("a team message of " + std::to_string(bytes) +
+                             " bytes exceeds MPI's int counts; use a smaller batch_size");
   return static_cast<int>(bytes);
 }
 
@@ -28,8 +29,8 @@ int checked_count(std::size_t bytes) {
 Team::Team(const Session& session, int64_t ranks_per_unit) {
   if (ranks_per_unit < 1) throw InputError("runtime.ranks_per_unit must be >= 1");
   if (session.size() % ranks_per_unit != 0)
-    throw InputError("runtime.ranks_per_unit is " + std::to_string(ranks_per_unit) + " but the run has " + std::to_string(session.size()) +
-                     " ranks: start a multiple of " + std::to_string(ranks_per_unit) + " ranks");
+    throw InputError("runtime.ranks_per_unit is " + std::to_string(ranks_per_unit) + " but the run has " +
+                     std::to_string(session.size()) + " ranks: start a multiple of " + std::to_string(ranks_per_unit) + " ranks");
   const auto r = static_cast<int>(ranks_per_unit);
   index_ = session.rank() / r;
   count_ = session.size() / r;
@@ -71,8 +72,8 @@ std::vector<std::vector<char>> Team::exchange(const std::vector<std::vector<char
   }
   std::vector<char> in(total);
   check_mpi(MPI_Alltoallv(out.data(), send_counts.data(), send_offsets.data(), MPI_CHAR, in.data(), receive_counts.data(),
-                      receive_offsets.data(), MPI_CHAR, as_comm(comm_)),
-        "MPI_Alltoallv");
+                          receive_offsets.data(), MPI_CHAR, as_comm(comm_)),
+            "MPI_Alltoallv");
   std::vector<std::vector<char>> received(static_cast<std::size_t>(size_));
   for (int m = 0; m < size_; ++m)
     received[m].assign(in.begin() + receive_offsets[m], in.begin() + receive_offsets[m] + receive_counts[m]);
@@ -82,7 +83,8 @@ std::vector<std::vector<char>> Team::exchange(const std::vector<std::vector<char
 std::vector<int64_t> Team::sum(const std::vector<int64_t>& values) const {
   if (!comm_ || values.empty()) return values;
   std::vector<int64_t> total(values.size());
-  check_mpi(MPI_Allreduce(values.data(), total.data(), checked_count(values.size()), MPI_INT64_T, MPI_SUM, as_comm(comm_)), "MPI_Allreduce");
+  check_mpi(MPI_Allreduce(values.data(), total.data(), checked_count(values.size()), MPI_INT64_T, MPI_SUM, as_comm(comm_)),
+            "MPI_Allreduce");
   return total;
 }
 
@@ -97,7 +99,8 @@ std::vector<std::vector<char>> Team::all_gather(const std::vector<char>& mine) c
     total += static_cast<std::size_t>(counts[m]);
   }
   std::vector<char> all(total);
-  check_mpi(MPI_Allgatherv(mine.data(), count, MPI_CHAR, all.data(), counts.data(), offsets.data(), MPI_CHAR, as_comm(comm_)), "MPI_Allgatherv");
+  check_mpi(MPI_Allgatherv(mine.data(), count, MPI_CHAR, all.data(), counts.data(), offsets.data(), MPI_CHAR, as_comm(comm_)),
+            "MPI_Allgatherv");
   std::vector<std::vector<char>> out(static_cast<std::size_t>(size_));
   for (int m = 0; m < size_; ++m) out[m].assign(all.begin() + offsets[m], all.begin() + offsets[m] + counts[m]);
   return out;

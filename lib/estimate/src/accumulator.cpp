@@ -4,8 +4,8 @@
 #include <bit>
 #include <cmath>
 
-#include "infobound/core/error.hpp"
 #include "fixed_point.hpp"
+#include "infobound/core/error.hpp"
 #include "label_tensors.hpp"
 
 namespace infobound::estimate {
@@ -16,15 +16,18 @@ struct MultiLayerAccumulator::Routing {
   static constexpr int64_t kUnlabelled = -1;
   static constexpr int64_t kFolded = -2;
   int64_t n_rows = 0;
-  std::vector<std::vector<int64_t>> rows;    // per set, per batch row
-  std::vector<std::vector<int64_t>> order;   // per set, labelled batch rows by table row
-  std::vector<int64_t> table_rows;           // per set, table size after this batch
+  std::vector<std::vector<int64_t>> rows;   // per set, per batch row
+  std::vector<std::vector<int64_t>> order;  // per set, labelled batch rows by table row
+  std::vector<int64_t> table_rows;          // per set, table size after this batch
   bool has_folded = false;
 };
 
 MultiLayerAccumulator::MultiLayerAccumulator(int64_t n_bins, std::vector<int64_t> layers, std::vector<LabelSetSpec> label_sets,
                                              int64_t max_rows)
-    : n_bins_(n_bins), bits_(fixed_point_bits_for_rows(max_rows)), max_rows_(max_rows), layer_ids_(std::move(layers)),
+    : n_bins_(n_bins),
+      bits_(fixed_point_bits_for_rows(max_rows)),
+      max_rows_(max_rows),
+      layer_ids_(std::move(layers)),
       specs_(std::move(label_sets)) {
   if (n_bins < 2) throw InputError("the estimator needs n_bins >= 2");
   if (layer_ids_.empty()) throw InputError("the estimator needs at least one layer");
@@ -60,7 +63,9 @@ void MultiLayerAccumulator::use_kept_keys(const std::vector<std::shared_ptr<cons
   }
 }
 
-const MultiLayerAccumulator::SetIndex& MultiLayerAccumulator::index_of(int64_t set) const { return sets_.at(static_cast<std::size_t>(set)); }
+const MultiLayerAccumulator::SetIndex& MultiLayerAccumulator::index_of(int64_t set) const {
+  return sets_.at(static_cast<std::size_t>(set));
+}
 
 void MultiLayerAccumulator::set_labels(const std::vector<at::Tensor>& labels, const std::vector<at::Tensor>& valid) {
   const auto keys = detail::checked_labels(specs_, labels);
@@ -261,7 +266,8 @@ LabelTable MultiLayerAccumulator::table(int64_t slot, int64_t set) const {
     out.keys.insert(out.keys.end(), key.begin(), key.end());
     out.counts.push_back(index.counts[r]);
     const auto begin = table.table.begin() + static_cast<int64_t>(r) * n;
-    if (static_cast<int64_t>(table.table.size()) >= (static_cast<int64_t>(r) + 1) * n) out.bins.insert(out.bins.end(), begin, begin + n);
+    if (static_cast<int64_t>(table.table.size()) >= (static_cast<int64_t>(r) + 1) * n)
+      out.bins.insert(out.bins.end(), begin, begin + n);
     else out.bins.insert(out.bins.end(), static_cast<std::size_t>(n), 0);
   }
   (void)w;

@@ -14,9 +14,7 @@
 namespace infobound::estimate {
 namespace {
 
-std::string describe(int64_t n_bins, int64_t d) {
-  return "n_bins=" + std::to_string(n_bins) + ", d=" + std::to_string(d);
-}
+std::string describe(int64_t n_bins, int64_t d) { return "n_bins=" + std::to_string(n_bins) + ", d=" + std::to_string(d); }
 
 void require_valid_sizes(int64_t n_bins, int64_t d) {
   if (n_bins < 2) throw InputError("calibration needs n_bins >= 2 (got " + describe(n_bins, d) + ")");
@@ -25,22 +23,19 @@ void require_valid_sizes(int64_t n_bins, int64_t d) {
 
 // Root of a decreasing `kl(eps) = target` on [lo, hi], with soft_h's bracket check, solved to
 // full double precision (TOMS 748, a bracketing method that converges at least as fast as Brent).
-double solve_decreasing(const std::function<double(double)>& kl, double target, double lo, double hi,
-                        const std::string& what) {
+double solve_decreasing(const std::function<double(double)>& kl, double target, double lo, double hi, const std::string& what) {
   const double f_lo = kl(lo) - target;
   const double f_hi = kl(hi) - target;
   if (!std::isfinite(f_lo) || !std::isfinite(f_hi))
-    throw InputError(what + ": the KL is not finite at the bracket ends [" + std::to_string(lo) + ", " +
-                     std::to_string(hi) + "]");
+    throw InputError(what + ": the KL is not finite at the bracket ends [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                     "]");
   if (f_lo < 0.0)
     throw InputError(what + ": even eps=" + std::to_string(lo) + " gives KL " + std::to_string(kl(lo)) +
-                     " < ln(n_bins) = " + std::to_string(target) +
-                     "; use --calibration exact or leading_order, or fewer bins");
+                     " < ln(n_bins) = " + std::to_string(target) + "; use --calibration exact or leading_order, or fewer bins");
   if (f_hi > 0.0) throw InputError(what + ": eps=1 still gives KL above ln(n_bins); use fewer bins");
   boost::uintmax_t iterations = 500;
-  const auto root = boost::math::tools::toms748_solve([&](double eps) { return kl(eps) - target; }, lo, hi,
-                                                      f_lo, f_hi, boost::math::tools::eps_tolerance<double>(50),
-                                                      iterations);
+  const auto root = boost::math::tools::toms748_solve([&](double eps) { return kl(eps) - target; }, lo, hi, f_lo, f_hi,
+                                                      boost::math::tools::eps_tolerance<double>(50), iterations);
   return 0.5 * (root.first + root.second);
 }
 
@@ -67,8 +62,7 @@ double kl_exact(double eps, int64_t d) {
 double calibrate_eps(int64_t n_bins, int64_t d, const Calibration& calibration) {
   const double target = std::log(static_cast<double>(n_bins));
   switch (calibration.mode) {
-    case CalibrationMode::fixed:
-      return calibration.fixed_eps;
+    case CalibrationMode::fixed: return calibration.fixed_eps;
     case CalibrationMode::leading_order:
       require_valid_sizes(n_bins, d);
       return 1.0 / std::sqrt(2.0 * static_cast<double>(d) * target);

@@ -32,8 +32,7 @@ std::vector<int64_t> quantize(const at::Tensor& p, int bits, const std::string& 
   const double scale = std::ldexp(1.0, bits);
   const bool ok = p.scalar_type() == at::kFloat ? quantize_rows(p.data_ptr<float>(), count, scale, out.data())
                                                 : quantize_rows(p.data_ptr<double>(), count, scale, out.data());
-  if (!ok)
-    throw InputError(where + ": soft assignments outside [0, 1] (the hidden states hold NaN or infinite values)");
+  if (!ok) throw InputError(where + ": soft assignments outside [0, 1] (the hidden states hold NaN or infinite values)");
   return out;
 }
 

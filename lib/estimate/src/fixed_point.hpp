@@ -2,8 +2,8 @@
 // The hot loops of exact accumulation: rounding assignments to fixed point, adding rows, and the
 // entropy of a fixed-point row.
 #include <cstdint>
-#include <string>
 #include <span>
+#include <string>
 #include <vector>
 
 #include <ATen/ATen.h>

@@ -30,9 +30,7 @@ uint64_t KeyIndex::hash(const int64_t* key) const {
   return h;
 }
 
-bool KeyIndex::equal(int64_t row, const int64_t* key) const {
-  return std::equal(key, key + width_, keys_.data() + row * width_);
-}
+bool KeyIndex::equal(int64_t row, const int64_t* key) const { return std::equal(key, key + width_, keys_.data() + row * width_); }
 
 int64_t KeyIndex::find(const int64_t* key) const {
   const uint64_t mask = slots_.size() - 1;

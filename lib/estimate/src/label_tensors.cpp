@@ -17,11 +17,11 @@ std::vector<at::Tensor> checked_labels(const std::vector<LabelSetSpec>& specs, c
       throw InputError("labels of '" + specs[s].name + "' must be integers, got " + std::string(c10::toString(t.scalar_type())));
     if (t.dim() == 1) t = t.unsqueeze(1);
     if (t.dim() != 2 || t.size(1) != specs[s].key_width)
-      throw InputError("labels of '" + specs[s].name + "' must have shape [N] or [N, " +
-                       std::to_string(specs[s].key_width) + "]");
+      throw InputError("labels of '" + specs[s].name + "' must have shape [N] or [N, " + std::to_string(specs[s].key_width) +
+                       "]");
     if (n_rows >= 0 && t.size(0) != n_rows)
-      throw InputError("label set '" + specs[s].name + "' has " + std::to_string(t.size(0)) +
-                       " rows but the others have " + std::to_string(n_rows));
+      throw InputError("label set '" + specs[s].name + "' has " + std::to_string(t.size(0)) + " rows but the others have " +
+                       std::to_string(n_rows));
     n_rows = t.size(0);
     out.push_back(t.to(at::kCPU, at::kLong).contiguous());
   }

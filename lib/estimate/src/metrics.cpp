@@ -55,7 +55,8 @@ ConditionalEntropies conditional_entropies(const LabelTable& table, int64_t n_bi
   for (const int64_t row : rows) {
     out.keys.insert(out.keys.end(), table.keys.begin() + row * w, table.keys.begin() + (row + 1) * w);
     out.counts.push_back(table.counts[static_cast<std::size_t>(row)]);
-    out.values.push_back(normalised_entropy(std::span<const int64_t>(table.bins.data() + row * n_bins, static_cast<std::size_t>(n_bins))));
+    out.values.push_back(
+        normalised_entropy(std::span<const int64_t>(table.bins.data() + row * n_bins, static_cast<std::size_t>(n_bins))));
   }
   return out;
 }

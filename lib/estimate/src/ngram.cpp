@@ -6,9 +6,7 @@
 
 namespace infobound::estimate {
 
-Window ngram_window(int64_t sequence_length, int64_t max_order) {
-  return {max_order - 1, sequence_length - max_order};
-}
+Window ngram_window(int64_t sequence_length, int64_t max_order) { return {max_order - 1, sequence_length - max_order}; }
 
 int64_t LabelPlan::max_order() const {
   int64_t order = 1;
@@ -65,8 +63,7 @@ BatchRows select_rows(std::span<const SequenceTokens> batch, int64_t padded_leng
   rows.flat_index = at::empty({n_rows}, at::kLong);
   for (const auto& spec : specs) rows.labels.push_back(at::empty({n_rows, spec.key_width}, at::kLong));
   const bool any_mask = per_order || plan.preference;
-  for (size_t s = 0; s < specs.size(); ++s)
-    rows.valid.push_back(any_mask ? at::ones({n_rows}, at::kBool) : at::Tensor());
+  for (size_t s = 0; s < specs.size(); ++s) rows.valid.push_back(any_mask ? at::ones({n_rows}, at::kBool) : at::Tensor());
 
   int64_t* flat = rows.flat_index.data_ptr<int64_t>();
   int64_t row = 0;

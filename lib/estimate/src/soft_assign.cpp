@@ -31,15 +31,14 @@ SoftAssigner::SoftAssigner(const at::Tensor& points, double eps, at::ScalarType 
 
 const at::Tensor& SoftAssigner::scaled_points_on(const at::Device& device) const {
   if (device.is_cpu()) return scaled_points_t_;
-  if (!device_points_t_.defined() || device_points_t_.device() != device)
-    device_points_t_ = scaled_points_t_.to(device);
+  if (!device_points_t_.defined() || device_points_t_.device() != device) device_points_t_ = scaled_points_t_.to(device);
   return device_points_t_;
 }
 
 at::Tensor SoftAssigner::assign(const at::Tensor& z) const {
   if (z.dim() != 2 || z.size(1) != dim_)
-    throw InputError("soft assignment expects z of shape [N, " + std::to_string(dim_) + "], got " +
-                     std::to_string(z.dim()) + " dimensions" + (z.dim() == 2 ? " of width " + std::to_string(z.size(1)) : ""));
+    throw InputError("soft assignment expects z of shape [N, " + std::to_string(dim_) + "], got " + std::to_string(z.dim()) +
+                     " dimensions" + (z.dim() == 2 ? " of width " + std::to_string(z.size(1)) : ""));
   const at::Tensor x = z.to(compute_dtype_);
   const at::Tensor inverse_norm = x.norm(2, {1}, true).clamp_min(1e-12).reciprocal();
   at::Tensor scores = at::matmul(x, scaled_points_on(z.device()));

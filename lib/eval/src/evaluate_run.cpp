@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
-#include <optional>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <set>
 
 #include <ATen/Parallel.h>
@@ -69,8 +69,8 @@ int64_t model_context(const models::CausalLM& model) {
 
 fs::path results_dir(const fs::path& run_root, const std::string& benchmark) { return run_root / "eval" / path_part(benchmark); }
 
-nlohmann::json lm_eval_results_json(const std::string& model, const std::string& checkpoint, const std::vector<NamedScore>& scores,
-                                    int64_t batch_size, const nlohmann::json& provenance) {
+nlohmann::json lm_eval_results_json(const std::string& model, const std::string& checkpoint,
+                                    const std::vector<NamedScore>& scores, int64_t batch_size, const nlohmann::json& provenance) {
   nlohmann::json results = nlohmann::json::object(), versions = nlohmann::json::object(), n_shot = nlohmann::json::object(),
                  n_samples = nlohmann::json::object();
   for (const auto& s : scores) {
@@ -122,7 +122,8 @@ EvalSummary evaluate_run(const pipeline::PlannedRun& planned, const pipeline::Ru
       auto docs = corpus::read_documents(task.source, planned.config.corpus.replace_invalid_utf8, stats);
       if (docs.empty()) throw InputError(task.source.path.string() + ": eval task '" + task.name + "' has no documents");
       documents[b->name + "/" + task.name] = std::move(docs);
-      tasks.push_back({{"name", task.name}, {"kind", task.kind}, {"window", task.window}, {"source", source_identity(task.source)}});
+      tasks.push_back(
+          {{"name", task.name}, {"kind", task.kind}, {"window", task.window}, {"source", source_identity(task.source)}});
     }
     task_identity[b->name] = tasks;
   }
@@ -138,10 +139,12 @@ EvalSummary evaluate_run(const pipeline::PlannedRun& planned, const pipeline::Ru
     std::optional<tokenize::Tokenizer> tokenizer;
     for (const auto* b : benchmarks) {
       const fs::path file = results_dir(run.root, b->name) / path_part(unit.model) / (path_part(unit.checkpoint) + ".json");
-      const std::string fingerprint =
-          sha256_hex(nlohmann::json{{"version", kEvalVersion}, {"tasks", task_identity[b->name]}, {"weights", weights},
-                                    {"tokenizer", sha256_file(checkpoints[i].tokenizer)}, {"batch_size", batch_size}}
-                         .dump());
+      const std::string fingerprint = sha256_hex(nlohmann::json{
+          {"version", kEvalVersion},
+          {"tasks", task_identity[b->name]},
+          {"weights", weights},
+          {"tokenizer", sha256_file(checkpoints[i].tokenizer)},
+          {"batch_size", batch_size}}.dump());
       if (fs::exists(file)) {
         try {
           const auto old = io::read_json_file(file);
@@ -167,8 +170,7 @@ EvalSummary evaluate_run(const pipeline::PlannedRun& planned, const pipeline::Ru
         NamedScore named{task.name, task.kind, {}};
         if (task.kind == "next_line_cloze")
           named.score = score_cloze(*model, tokenize_cloze(next_line_items(docs), *tokenizer, window), batch_size);
-        else
-          named.score = score_next_token(*model, next_token_windows(docs, *tokenizer, window), batch_size);
+        else named.score = score_next_token(*model, next_token_windows(docs, *tokenizer, window), batch_size);
         if (named.score.n == 0)
           throw InputError(task.source.path.string() + ": eval task '" + task.name + "' yields no items for " + unit.model + "@" +
                            unit.checkpoint + " (documents too short for a " + task.kind + " item?)");
@@ -184,11 +186,13 @@ EvalSummary evaluate_run(const pipeline::PlannedRun& planned, const pipeline::Ru
                                       {"step", unit.step ? nlohmann::json(*unit.step) : nlohmann::json()},
                                       {"tokens_seen", unit.tokens_seen ? nlohmann::json(*unit.tokens_seen) : nlohmann::json()}};
       fs::create_directories(file.parent_path());
-      write_file_atomically(file, lm_eval_results_json(unit.model, unit.checkpoint, scores, batch_size, provenance).dump(2) + "\n");
+      write_file_atomically(file,
+                            lm_eval_results_json(unit.model, unit.checkpoint, scores, batch_size, provenance).dump(2) + "\n");
       std::string line = "eval " + unit.model + "@" + unit.checkpoint + ":";
       for (const auto& s : scores) {
         char buffer[96];
-        std::snprintf(buffer, sizeof buffer, " %s acc %.4f (n %lld)", s.task.c_str(), s.score.acc, static_cast<long long>(s.score.n));
+        std::snprintf(buffer, sizeof buffer, " %s acc %.4f (n %lld)", s.task.c_str(), s.score.acc,
+                      static_cast<long long>(s.score.n));
         line += buffer;
       }
       log::info(line);

@@ -20,7 +20,8 @@ void merge_into(stats::BenchmarkSet& into, stats::BenchmarkSet&& from) {
   into.metric_of.insert(from.metric_of.begin(), from.metric_of.end());
   into.notes.insert(into.notes.end(), from.notes.begin(), from.notes.end());
   std::map<std::pair<std::string, std::string>, std::size_t> index;
-  for (std::size_t r = 0; r < into.records.size(); ++r) index[{into.records[r].model, into.records[r].checkpoint.value_or("")}] = r;
+  for (std::size_t r = 0; r < into.records.size(); ++r)
+    index[{into.records[r].model, into.records[r].checkpoint.value_or("")}] = r;
   for (auto& record : from.records) {
     const auto it = index.find({record.model, record.checkpoint.value_or("")});
     if (it == index.end()) {
@@ -53,8 +54,9 @@ bool regress_configured_benchmarks(const StudyConfig& config, const std::filesys
       log::warn("regress: " + a.benchmark + " not estimated: " + a.skipped);
     }
   }
-  if (fitted == 0) throw InputError("regress: no benchmark of " + config.file.string() + " could be estimated (see " +
-                                    (run_root / "regression" / "summary.md").string() + ")");
+  if (fitted == 0)
+    throw InputError("regress: no benchmark of " + config.file.string() + " could be estimated (see " +
+                     (run_root / "regression" / "summary.md").string() + ")");
   return true;
 }
 

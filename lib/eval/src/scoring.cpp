@@ -9,7 +9,8 @@ namespace {
 double binomial_stderr(double p, int64_t n) { return n > 1 ? std::sqrt(p * (1 - p) / static_cast<double>(n - 1)) : 0.0; }
 
 // Right-padded batch [B, T] of ids (pad 0) and its attention mask.
-std::pair<at::Tensor, at::Tensor> pad_batch(const std::vector<std::vector<int64_t>>& sequences, std::size_t begin, std::size_t end) {
+std::pair<at::Tensor, at::Tensor> pad_batch(const std::vector<std::vector<int64_t>>& sequences, std::size_t begin,
+                                            std::size_t end) {
   std::size_t longest = 0;
   for (std::size_t i = begin; i < end; ++i) longest = std::max(longest, sequences[i].size());
   const auto rows = static_cast<int64_t>(end - begin), cols = static_cast<int64_t>(longest);
@@ -106,7 +107,8 @@ TaskScore score_cloze(models::CausalLM& model, const std::vector<ClozeTokens>& i
     const double answer = ll[2 * i], distractor = ll[2 * i + 1];
     // Ties go to the answer, as lm-evaluation-harness' argmax picks the first (gold) choice.
     correct += answer >= distractor;
-    correct_norm += answer / static_cast<double>(items[i].answer_bytes) >= distractor / static_cast<double>(items[i].distractor_bytes);
+    correct_norm +=
+        answer / static_cast<double>(items[i].answer_bytes) >= distractor / static_cast<double>(items[i].distractor_bytes);
   }
   score.acc = static_cast<double>(correct) / static_cast<double>(score.n);
   score.acc_stderr = binomial_stderr(score.acc, score.n);

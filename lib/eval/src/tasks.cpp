@@ -51,7 +51,8 @@ std::vector<ClozeText> next_line_items(const std::vector<corpus::Document>& docu
   return items;
 }
 
-std::vector<ClozeTokens> tokenize_cloze(const std::vector<ClozeText>& items, const tokenize::Tokenizer& tokenizer, int64_t window) {
+std::vector<ClozeTokens> tokenize_cloze(const std::vector<ClozeText>& items, const tokenize::Tokenizer& tokenizer,
+                                        int64_t window) {
   std::vector<ClozeTokens> out;
   for (const auto& item : items) {
     ClozeTokens t;
@@ -76,7 +77,8 @@ std::vector<std::vector<int64_t>> next_token_windows(const std::vector<corpus::D
     const auto ids = tokenizer.encode(document.text, true);
     for (std::size_t start = 0; start < ids.size(); start += static_cast<std::size_t>(window)) {
       const std::size_t end = std::min(ids.size(), start + static_cast<std::size_t>(window));
-      if (end - start >= 2) windows.emplace_back(ids.begin() + static_cast<std::ptrdiff_t>(start), ids.begin() + static_cast<std::ptrdiff_t>(end));
+      if (end - start >= 2)
+        windows.emplace_back(ids.begin() + static_cast<std::ptrdiff_t>(start), ids.begin() + static_cast<std::ptrdiff_t>(end));
     }
   }
   return windows;

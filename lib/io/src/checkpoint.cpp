@@ -26,7 +26,8 @@ bool is_plain_file_name(const std::string& name) {
 }
 
 std::optional<TensorView> find_in(const std::vector<TensorView>& views, std::string_view name) {
-  const auto it = std::lower_bound(views.begin(), views.end(), name, [](const TensorView& t, std::string_view n) { return t.name < n; });
+  const auto it =
+      std::lower_bound(views.begin(), views.end(), name, [](const TensorView& t, std::string_view n) { return t.name < n; });
   if (it == views.end() || it->name != name) return std::nullopt;
   return *it;
 }

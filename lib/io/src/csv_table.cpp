@@ -14,9 +14,7 @@ namespace infobound::io {
 
 CsvTable::CsvTable(std::vector<std::string> header) : header_(std::move(header)) {}
 
-CsvTable CsvTable::read(const std::filesystem::path& path) {
-  return parse(read_file_bytes(path), path.string());
-}
+CsvTable CsvTable::read(const std::filesystem::path& path) { return parse(read_file_bytes(path), path.string()); }
 
 CsvTable CsvTable::parse(std::string_view text, const std::string& source_name) {
   CsvTable table;
@@ -36,8 +34,7 @@ CsvTable CsvTable::parse(std::string_view text, const std::string& source_name) 
       if (!header_done) {
         std::set<std::string> seen;
         for (const auto& name : record)
-          if (!seen.insert(name).second)
-            throw InputError(source_name + ": column '" + name + "' appears twice in the header");
+          if (!seen.insert(name).second) throw InputError(source_name + ": column '" + name + "' appears twice in the header");
         table.header_ = std::move(record);
         header_done = true;
       } else {
@@ -150,8 +147,8 @@ std::optional<double> CsvTable::number(std::size_t row, std::size_t column) cons
   if (*first == '+') ++first;
   const auto [ptr, ec] = std::from_chars(first, text.data() + end, value);
   if (ec != std::errc() || ptr != text.data() + end || !std::isfinite(value))
-    throw InputError(source_ + ":" + std::to_string(line_of(row)) + ": column '" + header_.at(column) +
-                     "' holds '" + text + "', expected a finite number or an empty cell");
+    throw InputError(source_ + ":" + std::to_string(line_of(row)) + ": column '" + header_.at(column) + "' holds '" + text +
+                     "', expected a finite number or an empty cell");
   return value;
 }
 
@@ -159,8 +156,8 @@ std::size_t CsvTable::line_of(std::size_t row) const { return row < row_lines_.s
 
 void CsvTable::add_row(std::vector<std::string> row) {
   if (row.size() != header_.size())
-    throw std::logic_error("CsvTable::add_row: " + std::to_string(row.size()) + " fields for " +
-                           std::to_string(header_.size()) + " columns");
+    throw std::logic_error("CsvTable::add_row: " + std::to_string(row.size()) + " fields for " + std::to_string(header_.size()) +
+                           " columns");
   rows_.push_back(std::move(row));
   row_lines_.push_back(0);
 }

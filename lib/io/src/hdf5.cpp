@@ -24,7 +24,8 @@ void silence_hdf5_once() {
 herr_t collect_error(unsigned depth, const H5E_error2_t* error, void* data) {
   auto* text = static_cast<std::string*>(data);
   if (depth > 6) return 0;
-  *text += std::string(text->empty() ? "" : "; ") + (error->func_name ? error->func_name : "?") + ": " + (error->desc ? error->desc : "");
+  *text += std::string(text->empty() ? "" : "; ") + (error->func_name ? error->func_name : "?") + ": " +
+           (error->desc ? error->desc : "");
   return 0;
 }
 
@@ -60,7 +61,8 @@ Handle utf8_string_type() {
 }
 
 std::size_t element_count(const std::vector<int64_t>& shape) {
-  return std::accumulate(shape.begin(), shape.end(), std::size_t{1}, [](std::size_t a, int64_t b) { return a * static_cast<std::size_t>(b); });
+  return std::accumulate(shape.begin(), shape.end(), std::size_t{1},
+                         [](std::size_t a, int64_t b) { return a * static_cast<std::size_t>(b); });
 }
 
 }  // namespace
@@ -143,7 +145,8 @@ bool Group::has_attribute(const std::string& name) const {
 }
 
 namespace {
-void write_attribute(hid_t object, const std::string& name, hid_t type, const Handle& space, const void* data, const std::string& what) {
+void write_attribute(hid_t object, const std::string& name, hid_t type, const Handle& space, const void* data,
+                     const std::string& what) {
   if (H5Aexists(object, name.c_str()) > 0) check(H5Adelete(object, name.c_str()), what + ": cannot replace attribute");
   Handle attribute = make(H5Acreate2(object, name.c_str(), type, space.get(), H5P_DEFAULT, H5P_DEFAULT), Handle::Kind::attribute,
                           what + ": cannot create attribute");
@@ -166,7 +169,8 @@ void Group::set_attribute(const std::string& name, const std::string& value) {
 }
 
 void Group::set_attribute(const std::string& name, std::span<const int64_t> values) {
-  write_attribute(handle_.get(), name, H5T_NATIVE_INT64, dataspace({static_cast<int64_t>(values.size())}), values.data(), where(name));
+  write_attribute(handle_.get(), name, H5T_NATIVE_INT64, dataspace({static_cast<int64_t>(values.size())}), values.data(),
+                  where(name));
 }
 
 namespace {
@@ -242,7 +246,8 @@ void Group::write_raw(const std::string& name, int64_t mem_type, int64_t file_ty
   }
   Handle dataset = make(H5Dcreate2(handle_.get(), name.c_str(), file_type, space.get(), H5P_DEFAULT, create.get(), H5P_DEFAULT),
                         Handle::Kind::dataset, where(name) + ": cannot create dataset");
-  if (count > 0) check(H5Dwrite(dataset.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), where(name) + ": cannot write dataset");
+  if (count > 0)
+    check(H5Dwrite(dataset.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), where(name) + ": cannot write dataset");
 }
 
 void Group::write(const std::string& name, std::span<const int64_t> data, const std::vector<int64_t>& shape) {
@@ -266,7 +271,8 @@ void Group::write_strings(const std::string& name, const std::vector<std::string
   Handle dataset = make(H5Dcreate2(handle_.get(), name.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
                         Handle::Kind::dataset, where(name) + ": cannot create dataset");
   if (!values.empty())
-    check(H5Dwrite(dataset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()), where(name) + ": cannot write dataset");
+    check(H5Dwrite(dataset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, pointers.data()),
+          where(name) + ": cannot write dataset");
 }
 
 Handle Group::open_dataset(const std::string& name) const {
@@ -292,8 +298,8 @@ DatasetInfo Group::dataset_info(const std::string& name) const {
   const Handle dataset = open_dataset(name);
   const Handle type = make(H5Dget_type(dataset.get()), Handle::Kind::datatype, where(name) + ": cannot read the type");
   const H5T_class_t type_class = H5Tget_class(type.get());
-  info.element = type_class == H5T_INTEGER ? ElementClass::integer
-                 : type_class == H5T_FLOAT ? ElementClass::floating
+  info.element = type_class == H5T_INTEGER  ? ElementClass::integer
+                 : type_class == H5T_FLOAT  ? ElementClass::floating
                  : type_class == H5T_STRING ? ElementClass::string
                                             : ElementClass::other;
   info.element_bytes = H5Tget_size(type.get());
@@ -307,7 +313,8 @@ void Group::link(const std::string& target, const std::string& name) {
 
 void Group::read_raw(const std::string& name, int64_t mem_type, void* out, std::size_t count) const {
   const Handle dataset = open_dataset(name);
-  if (count > 0) check(H5Dread(dataset.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out), where(name) + ": cannot read dataset");
+  if (count > 0)
+    check(H5Dread(dataset.get(), mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, out), where(name) + ": cannot read dataset");
 }
 
 std::vector<int64_t> Group::read_int64(const std::string& name, std::vector<int64_t>* shape) const {
@@ -356,7 +363,8 @@ std::vector<std::string> Group::read_strings(const std::string& name) const {
   return values;
 }
 
-File::File(Handle file, Group root, std::filesystem::path path) : file_(std::move(file)), root_(std::move(root)), path_(std::move(path)) {}
+File::File(Handle file, Group root, std::filesystem::path path)
+    : file_(std::move(file)), root_(std::move(root)), path_(std::move(path)) {}
 
 File::~File() = default;
 

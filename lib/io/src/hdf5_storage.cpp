@@ -5,7 +5,7 @@
 namespace infobound::io {
 
 void require_backed_by_storage(hid_t dataset, const std::vector<int64_t>& dims, const std::string& where) {
-  constexpr uint64_t kMaxCompression = 1024;       // deflate on real data stays far below this
+  constexpr uint64_t kMaxCompression = 1024;               // deflate on real data stays far below this
   constexpr uint64_t kAlwaysAllowed = uint64_t{64} << 20;  // datasets never written hold only fill values
   const hid_t type = H5Dget_type(dataset);
   const uint64_t element = type < 0 ? 8 : H5Tget_size(type);

@@ -10,9 +10,7 @@
 
 namespace infobound::io {
 
-std::string read_file_bytes(const std::filesystem::path& path) {
-  return read_input_file(path, "file");
-}
+std::string read_file_bytes(const std::filesystem::path& path) { return read_input_file(path, "file"); }
 
 nlohmann::json read_json_file(const std::filesystem::path& path) {
   const std::string text = read_file_bytes(path);
@@ -26,8 +24,8 @@ nlohmann::json read_json_file(const std::filesystem::path& path) {
     const auto column = last_newline == std::string::npos ? offset + 1 : offset - last_newline;
     std::string what = e.what();
     if (const auto colon = what.find("syntax error"); colon != std::string::npos) what = what.substr(colon);
-    throw InputError(path.string() + ": invalid JSON at line " + std::to_string(line) + ", column " +
-                     std::to_string(column) + ": " + what);
+    throw InputError(path.string() + ": invalid JSON at line " + std::to_string(line) + ", column " + std::to_string(column) +
+                     ": " + what);
   }
 }
 

@@ -8,8 +8,8 @@
 namespace infobound::io {
 namespace {
 
-const std::vector<std::string> kIdentity{"model", "family", "checkpoint", "step", "tokens_seen", "params", "tokenizer_id",
-                                         "layer", "n_layers", "n_tokens", "n_bins", "eps", "loss", "H"};
+const std::vector<std::string> kIdentity{"model", "family",   "checkpoint", "step",   "tokens_seen", "params", "tokenizer_id",
+                                         "layer", "n_layers", "n_tokens",   "n_bins", "eps",         "loss",   "H"};
 const std::vector<std::string> kRequired{"model", "family", "checkpoint", "layer"};
 
 int64_t largest_order(const CsvTable& table) {
@@ -18,7 +18,8 @@ int64_t largest_order(const CsvTable& table) {
   for (const auto& name : table.header()) {
     if (name.rfind(prefix, 0) != 0) continue;
     const std::string digits = name.substr(prefix.size());
-    if (digits.empty() || digits.size() > 2 || !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    if (digits.empty() || digits.size() > 2 ||
+        !std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
       continue;
     largest = std::max<int64_t>(largest, std::stoll(digits));
   }
@@ -28,7 +29,8 @@ int64_t largest_order(const CsvTable& table) {
 }  // namespace
 
 const std::vector<std::string>& MetricsTable::order_prefixes() {
-  static const std::vector<std::string> prefixes{"complexity_", "expressivity_", "regularity_input_", "regularity_output_", "optimality_"};
+  static const std::vector<std::string> prefixes{"complexity_", "expressivity_", "regularity_input_", "regularity_output_",
+                                                 "optimality_"};
   return prefixes;
 }
 
@@ -60,7 +62,8 @@ MetricsTable MetricsTable::read(const std::filesystem::path& path) { return from
 MetricsTable MetricsTable::from(CsvTable table) {
   for (const auto& name : kRequired)
     if (!table.find_column(name))
-      throw InputError(table.source() + ": no column '" + name + "' (expected metrics.csv as `infobound reduce` writes it, docs/interfaces.md)");
+      throw InputError(table.source() + ": no column '" + name +
+                       "' (expected metrics.csv as `infobound reduce` writes it, docs/interfaces.md)");
   return MetricsTable(std::move(table));
 }
 

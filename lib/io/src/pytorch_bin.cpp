@@ -27,7 +27,8 @@ std::string shape_string(const std::vector<int64_t>& values) {
 TensorView tensor_view(const std::string& name, const PickledTensor& t, const Storages& storages, const std::string& file) {
   const std::string where = file + ": tensor '" + name + "'";
   const auto found = storages.find(t.storage.key);
-  if (found == storages.end()) throw InputError(where + ": its storage '" + t.storage.key + "' is not in the file (truncated or corrupted)");
+  if (found == storages.end())
+    throw InputError(where + ": its storage '" + t.storage.key + "' is not in the file (truncated or corrupted)");
   const uint64_t element = dtype_size(t.storage.dtype);
   if (t.shape.size() != t.stride.size())
     throw InputError(where + ": size " + shape_string(t.shape) + " and stride " + shape_string(t.stride) + " differ in rank");
@@ -40,19 +41,20 @@ TensorView tensor_view(const std::string& name, const PickledTensor& t, const St
   int64_t expected = 1;
   for (std::size_t i = t.shape.size(); numel != 0 && i-- > 0;) {
     if (t.shape[i] != 1 && t.stride[i] != expected)
-      throw InputError(where + ": stored as a strided view (size " + shape_string(t.shape) + ", stride " + shape_string(t.stride) +
-                       "); only contiguous tensors are read: re-save the state dict with contiguous tensors or convert it to safetensors");
+      throw InputError(
+          where + ": stored as a strided view (size " + shape_string(t.shape) + ", stride " + shape_string(t.stride) +
+          "); only contiguous tensors are read: re-save the state dict with contiguous tensors or convert it to safetensors");
     expected *= t.shape[i];
   }
   uint64_t end = 0;
   if (t.offset < 0 || __builtin_add_overflow(static_cast<uint64_t>(t.offset), numel, &end) || end > t.storage.numel)
-    throw InputError(where + ": elements [" + std::to_string(t.offset) + ", +" + std::to_string(numel) + ") lie outside its storage of " +
-                     std::to_string(t.storage.numel) + " elements (corrupted)");
+    throw InputError(where + ": elements [" + std::to_string(t.offset) + ", +" + std::to_string(numel) +
+                     ") lie outside its storage of " + std::to_string(t.storage.numel) + " elements (corrupted)");
   const uint64_t storage_bytes = t.storage.numel * element;
   if (t.storage.numel > found->second.size() / element || storage_bytes > found->second.size())
     throw InputError(where + ": storage '" + t.storage.key + "' declares " + std::to_string(t.storage.numel) + " " +
-                     std::string(dtype_name(t.storage.dtype)) + " elements but the file holds " + std::to_string(found->second.size()) +
-                     " bytes for it (truncated or corrupted)");
+                     std::string(dtype_name(t.storage.dtype)) + " elements but the file holds " +
+                     std::to_string(found->second.size()) + " bytes for it (truncated or corrupted)");
   return {name, t.storage.dtype, t.shape, found->second.subspan(static_cast<std::size_t>(t.offset) * element, numel * element)};
 }
 
@@ -80,7 +82,8 @@ std::vector<TensorView> parse_zip(std::span<const std::byte> file, const std::st
   for (const auto& e : entries) {
     if (e.name == prefix + "byteorder") {
       const std::string order(reinterpret_cast<const char*>(e.data.data()), e.data.size());
-      if (order != "little") throw InputError(file_name + ": storages are " + order + "-endian; only little-endian checkpoints are read");
+      if (order != "little")
+        throw InputError(file_name + ": storages are " + order + "-endian; only little-endian checkpoints are read");
     }
     if (e.name.rfind(prefix + "data/", 0) == 0) storages[e.name.substr(prefix.size() + 5)] = e.data;
   }
@@ -90,8 +93,10 @@ std::vector<TensorView> parse_zip(std::span<const std::byte> file, const std::st
 
 std::vector<TensorView> parse_legacy(std::span<const std::byte> file, const std::string& file_name) {
   const Pickle magic = read_pickle(file, 0, file_name);
-  if (magic.root.kind != Kind::big_integer || magic.text(magic.root) != std::string(std::begin(kLegacyMagic), std::end(kLegacyMagic)))
-    throw InputError(file_name + ": neither a zip archive nor a legacy torch.save file (no magic number); not a PyTorch checkpoint");
+  if (magic.root.kind != Kind::big_integer ||
+      magic.text(magic.root) != std::string(std::begin(kLegacyMagic), std::end(kLegacyMagic)))
+    throw InputError(file_name +
+                     ": neither a zip archive nor a legacy torch.save file (no magic number); not a PyTorch checkpoint");
   const Pickle protocol = read_pickle(file, magic.end, file_name);
   if (protocol.root.kind != Kind::integer || protocol.root.integer != kLegacyProtocol)
     throw InputError(file_name + ": legacy torch.save protocol is not " + std::to_string(kLegacyProtocol));
@@ -105,7 +110,8 @@ std::vector<TensorView> parse_legacy(std::span<const std::byte> file, const std:
   }
   const Pickle state = read_pickle(file, system.end, file_name);
   const Pickle keys = read_pickle(file, state.end, file_name);
-  if (keys.root.kind != Kind::list) throw InputError(file_name + ": legacy checkpoint without its list of storage keys (truncated)");
+  if (keys.root.kind != Kind::list)
+    throw InputError(file_name + ": legacy checkpoint without its list of storage keys (truncated)");
   std::map<std::string, const PickledStorage*> declared;
   for (const auto& storage : state.storages) declared.emplace(storage.key, &storage);
   // Each storage follows in key order: an int64 element count, then the elements.
@@ -122,7 +128,8 @@ std::vector<TensorView> parse_legacy(std::span<const std::byte> file, const std:
     at += 8;
     const uint64_t element = dtype_size(it->second->dtype);
     if (count > (file.size() - at) / element)
-      throw InputError(file_name + ": storage '" + key + "' of " + std::to_string(count) + " elements runs past the end of the file (truncated)");
+      throw InputError(file_name + ": storage '" + key + "' of " + std::to_string(count) +
+                       " elements runs past the end of the file (truncated)");
     if (!storages.emplace(key, file.subspan(at, count * element)).second)
       throw InputError(file_name + ": storage '" + key + "' is listed twice");
     at += count * element;
@@ -145,7 +152,8 @@ PytorchBinFile PytorchBinFile::open(const std::filesystem::path& path) {
 }
 
 std::optional<TensorView> PytorchBinFile::find(std::string_view name) const {
-  const auto it = std::lower_bound(views_.begin(), views_.end(), name, [](const TensorView& t, std::string_view n) { return t.name < n; });
+  const auto it =
+      std::lower_bound(views_.begin(), views_.end(), name, [](const TensorView& t, std::string_view n) { return t.name < n; });
   if (it == views_.end() || it->name != name) return std::nullopt;
   return *it;
 }

@@ -67,7 +67,8 @@ class Machine {
       if (op == '.') break;
       step(op);
     }
-    if (stack_.size() != 1 || !marks_.empty()) fail("STOP with " + std::to_string(stack_.size()) + " values on the stack (malformed pickle)");
+    if (stack_.size() != 1 || !marks_.empty())
+      fail("STOP with " + std::to_string(stack_.size()) + " values on the stack (malformed pickle)");
     pickle_.root = stack_.back();
     pickle_.end = position_;
     return std::move(pickle_);
@@ -108,13 +109,15 @@ class Machine {
 
   // --- the stack
   PickleValue pop() {
-    if (stack_.empty() || (!marks_.empty() && stack_.size() == marks_.back())) fail("pops from an empty stack (malformed pickle)");
+    if (stack_.empty() || (!marks_.empty() && stack_.size() == marks_.back()))
+      fail("pops from an empty stack (malformed pickle)");
     PickleValue v = stack_.back();
     stack_.pop_back();
     return v;
   }
   PickleValue& top() {
-    if (stack_.empty() || (!marks_.empty() && stack_.size() == marks_.back())) fail("needs a value on the stack (malformed pickle)");
+    if (stack_.empty() || (!marks_.empty() && stack_.size() == marks_.back()))
+      fail("needs a value on the stack (malformed pickle)");
     return stack_.back();
   }
   std::vector<PickleValue> pop_to_mark() {
@@ -183,9 +186,11 @@ class Machine {
   // BINPERSID: ('storage', torch.<Type>Storage, key, location, numel[, view_metadata]).
   void persistent_id(const PickleValue& id) {
     const auto& fields = tuple(id, "persistent id");
-    if (fields.size() != 5 && fields.size() != 6) fail("persistent id has " + std::to_string(fields.size()) + " fields, expected 5 or 6");
+    if (fields.size() != 5 && fields.size() != 6)
+      fail("persistent id has " + std::to_string(fields.size()) + " fields, expected 5 or 6");
     if (string(fields[0], "persistent id type") != "storage") fail("persistent id is not a 'storage' reference");
-    if (fields[1].kind != Kind::global || fields[1].integer < kStorageBase) fail("persistent id does not name a torch storage type");
+    if (fields[1].kind != Kind::global || fields[1].integer < kStorageBase)
+      fail("persistent id does not name a torch storage type");
     PickledStorage storage;
     storage.dtype = kStorageTypes[static_cast<std::size_t>(fields[1].integer - kStorageBase)].dtype;
     storage.key = string(fields[2], "storage key");
@@ -231,11 +236,11 @@ class Machine {
         return;
       }
       case kRebuildParameter:
-        if (a.size() != 3 || a[0].kind != Kind::tensor) fail("torch._utils._rebuild_parameter needs (tensor, requires_grad, hooks)");
+        if (a.size() != 3 || a[0].kind != Kind::tensor)
+          fail("torch._utils._rebuild_parameter needs (tensor, requires_grad, hooks)");
         stack_.push_back(a[0]);
         return;
-      default:
-        fail("REDUCE calls a torch storage type, which a weights file never does");
+      default: fail("REDUCE calls a torch storage type, which a weights file never does");
     }
   }
 
@@ -280,7 +285,9 @@ class Machine {
       case ')': push_container(Kind::tuple, {}); return;
       case 't': push_container(Kind::tuple, pop_to_mark()); return;
       case 'l': push_container(Kind::list, pop_to_mark()); return;
-      case 0x85: case 0x86: case 0x87: {  // TUPLE1..3
+      case 0x85:
+      case 0x86:
+      case 0x87: {  // TUPLE1..3
         std::vector<PickleValue> items(static_cast<std::size_t>(op - 0x84));
         for (auto it = items.rbegin(); it != items.rend(); ++it) *it = pop();
         push_container(Kind::tuple, std::move(items));
@@ -380,7 +387,8 @@ std::vector<std::pair<std::string, PickledTensor>> state_dict_tensors(const Pick
     if (items[i].kind != Kind::string) throw InputError(file_name + ": the state dict has a key that is not a string");
     const std::string& name = pickle.text(items[i]);
     if (items[i + 1].kind != Kind::tensor)
-      throw InputError(file_name + ": state dict entry '" + name + "' is not a tensor (expected a flat dict of tensor names to tensors)");
+      throw InputError(file_name + ": state dict entry '" + name +
+                       "' is not a tensor (expected a flat dict of tensor names to tensors)");
     if (!seen.insert(name).second) throw InputError(file_name + ": state dict names '" + name + "' twice");
     tensors.emplace_back(name, pickle.tensor(items[i + 1]));
   }

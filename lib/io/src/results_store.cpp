@@ -45,7 +45,8 @@ ResultsFile read_results_file(const fs::path& path, const std::string& expected_
                      std::to_string(kResultsSchemaVersion));
   results.config_hash = root.string_attribute("config_hash");
   if (!expected_config_hash.empty() && results.config_hash != expected_config_hash)
-    throw InputError(path.string() + ": results have config hash " + results.config_hash + " but the plan has " + expected_config_hash);
+    throw InputError(path.string() + ": results have config hash " + results.config_hash + " but the plan has " +
+                     expected_config_hash);
   results.study = root.string_attribute("study");
   results.infobound_version = root.string_attribute("infobound_version");
   results.config_yaml = root.string_attribute("config");

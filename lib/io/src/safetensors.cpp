@@ -88,7 +88,8 @@ at::Tensor SafetensorsFile::tensor(std::string_view name) const {
   if (v.numel() == 0) return at::empty(v.shape, options);
   if (aligned) {
     auto keep_alive = mapping_;
-    return at::from_blob(data, v.shape, [keep_alive](void*) {}, options);
+    return at::from_blob(
+        data, v.shape, [keep_alive](void*) {}, options);
   }
   at::Tensor copy = at::empty(v.shape, options);
   std::memcpy(copy.data_ptr(), data, v.bytes.size());

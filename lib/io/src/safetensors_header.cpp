@@ -20,10 +20,21 @@ struct DtypeEntry {
   std::size_t size;
 };
 constexpr std::array<DtypeEntry, 15> kDtypes{{
-    {Dtype::BOOL, "BOOL", 1}, {Dtype::U8, "U8", 1},     {Dtype::I8, "I8", 1},       {Dtype::I16, "I16", 2},
-    {Dtype::U16, "U16", 2},   {Dtype::F16, "F16", 2},   {Dtype::BF16, "BF16", 2},   {Dtype::I32, "I32", 4},
-    {Dtype::U32, "U32", 4},   {Dtype::F32, "F32", 4},   {Dtype::F64, "F64", 8},     {Dtype::I64, "I64", 8},
-    {Dtype::U64, "U64", 8},   {Dtype::F8_E4M3, "F8_E4M3", 1}, {Dtype::F8_E5M2, "F8_E5M2", 1},
+    {Dtype::BOOL, "BOOL", 1},
+    {Dtype::U8, "U8", 1},
+    {Dtype::I8, "I8", 1},
+    {Dtype::I16, "I16", 2},
+    {Dtype::U16, "U16", 2},
+    {Dtype::F16, "F16", 2},
+    {Dtype::BF16, "BF16", 2},
+    {Dtype::I32, "I32", 4},
+    {Dtype::U32, "U32", 4},
+    {Dtype::F32, "F32", 4},
+    {Dtype::F64, "F64", 8},
+    {Dtype::I64, "I64", 8},
+    {Dtype::U64, "U64", 8},
+    {Dtype::F8_E4M3, "F8_E4M3", 1},
+    {Dtype::F8_E5M2, "F8_E5M2", 1},
 }};
 
 const DtypeEntry& entry(Dtype dtype) {
@@ -125,8 +136,8 @@ std::optional<Dtype> parse_dtype(std::string_view name) {
 }
 
 bool is_floating(Dtype dtype) {
-  return dtype == Dtype::F16 || dtype == Dtype::BF16 || dtype == Dtype::F32 || dtype == Dtype::F64 ||
-         dtype == Dtype::F8_E4M3 || dtype == Dtype::F8_E5M2;
+  return dtype == Dtype::F16 || dtype == Dtype::BF16 || dtype == Dtype::F32 || dtype == Dtype::F64 || dtype == Dtype::F8_E4M3 ||
+         dtype == Dtype::F8_E5M2;
 }
 
 int64_t TensorInfo::numel() const {
@@ -167,8 +178,7 @@ SafetensorsHeader parse_safetensors_header(std::span<const std::byte> file, cons
     if (name == "__metadata__") {
       if (!value.is_object()) throw InputError(file_name + ": __metadata__ is not a JSON object");
       for (const auto& [key, text_value] : value.items()) {
-        if (!text_value.is_string())
-          throw InputError(file_name + ": __metadata__ value of '" + key + "' is not a string");
+        if (!text_value.is_string()) throw InputError(file_name + ": __metadata__ value of '" + key + "' is not a string");
         header.metadata[key] = text_value.get<std::string>();
       }
       continue;

@@ -35,7 +35,8 @@ void set_words(h5::Group& group, const std::string& name, const ExactSum& sum) {
 
 ExactSum get_words(const h5::Group& group, const std::string& name, const fs::path& path) {
   const std::vector<int64_t> words = group.int_array_attribute(name + "_words");
-  if (words.size() != 2) throw UnitFileError(path.string() + ": " + group.path() + " attribute " + name + "_words must hold 2 words");
+  if (words.size() != 2)
+    throw UnitFileError(path.string() + ": " + group.path() + " attribute " + name + "_words must hold 2 words");
   return ExactSum::from_words(words[0], words[1]);
 }
 
@@ -69,19 +70,22 @@ void write_header(h5::Group& root, const UnitHeader& h) {
 
 UnitHeader read_header(const h5::Group& root, const fs::path& path, const std::string& expected_config_hash) {
   UnitHeader h;
-  if (!root.has_attribute("schema_version")) throw UnitFileError(path.string() + ": not an infobound unit file (no schema_version)");
+  if (!root.has_attribute("schema_version"))
+    throw UnitFileError(path.string() + ": not an infobound unit file (no schema_version)");
   h.schema_version = root.int_attribute("schema_version");
   if (h.schema_version == 1)
-    throw UnitFileError(path.string() + ": unit file schema version 1 (per-shard label tables, written by infobound before 0.2); this "
-                        "infobound reads schema version " + std::to_string(kUnitSchemaVersion) +
+    throw UnitFileError(path.string() +
+                        ": unit file schema version 1 (per-shard label tables, written by infobound before 0.2); this "
+                        "infobound reads schema version " +
+                        std::to_string(kUnitSchemaVersion) +
                         ". Plan the study into a new --out directory; the old units cannot be converted");
   if (h.schema_version != kUnitSchemaVersion)
     throw UnitFileError(path.string() + ": unit file schema version " + std::to_string(h.schema_version) +
                         ", this infobound reads schema version " + std::to_string(kUnitSchemaVersion));
   h.config_hash = root.string_attribute("config_hash");
   if (!expected_config_hash.empty() && h.config_hash != expected_config_hash)
-    throw UnitFileError(path.string() + ": unit file has config hash " + h.config_hash + " but the plan has " + expected_config_hash +
-                        " (made from another config)");
+    throw UnitFileError(path.string() + ": unit file has config hash " + h.config_hash + " but the plan has " +
+                        expected_config_hash + " (made from another config)");
   h.status = root.string_attribute("status");
   if (h.status != "complete") throw UnitFileError(path.string() + ": unit file status is '" + h.status + "', not complete");
   h.unit_id = root.string_attribute("unit_id");
@@ -124,7 +128,8 @@ std::string unit_checksum(const UnitData& data) {
   hash_string(hash, h.unit_id);
   hash_string(hash, h.config_hash);
   hash_vector(hash, h.layers);
-  for (const int64_t v : {h.n_bins, h.seed, h.d, h.fixed_point_bits, h.n_parameters, h.n_layers, h.n_tokens, h.n_sequences, h.loss_count})
+  for (const int64_t v :
+       {h.n_bins, h.seed, h.d, h.fixed_point_bits, h.n_parameters, h.n_layers, h.n_tokens, h.n_sequences, h.loss_count})
     hash_value(hash, v);
   hash_value(hash, h.eps);
   hash_sum(hash, h.loss_sum);

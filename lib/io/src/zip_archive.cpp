@@ -76,7 +76,8 @@ Directory find_directory(const Reader& in) {
 }
 
 // The ZIP64 extra field replaces, in this order, whichever of the sizes and offset are 0xffffffff.
-void apply_zip64_extra(const Reader& in, uint64_t extra, uint64_t extra_end, uint64_t* size, uint64_t* compressed, uint64_t* local) {
+void apply_zip64_extra(const Reader& in, uint64_t extra, uint64_t extra_end, uint64_t* size, uint64_t* compressed,
+                       uint64_t* local) {
   while (extra + 4 <= extra_end) {
     const uint64_t id = in.uint(extra, 2, "extra field");
     const uint64_t length = in.uint(extra + 2, 2, "extra field");
@@ -111,7 +112,9 @@ std::vector<ZipEntry> read_zip_entries(std::span<const std::byte> archive, const
   uint64_t at = directory.offset;
   const uint64_t directory_end = directory.offset + directory.size;
   for (uint64_t i = 0; i < directory.entries; ++i) {
-    if (at + 46 > directory_end) throw InputError(file_name + ": zip central directory ends before its " + std::to_string(directory.entries) + " entries (corrupted)");
+    if (at + 46 > directory_end)
+      throw InputError(file_name + ": zip central directory ends before its " + std::to_string(directory.entries) +
+                       " entries (corrupted)");
     if (in.uint(at, 4, "central directory entry") != kCentralHeader)
       throw InputError(file_name + ": zip central directory entry " + std::to_string(i) + " has a bad signature (corrupted)");
     const uint64_t flags = in.uint(at + 8, 2, "entry flags");
@@ -123,7 +126,8 @@ std::vector<ZipEntry> read_zip_entries(std::span<const std::byte> archive, const
     const uint64_t comment_length = in.uint(at + 32, 2, "comment length");
     uint64_t local = in.uint(at + 42, 4, "local header offset");
     const uint64_t next = at + 46 + name_length + extra_length + comment_length;
-    if (next > directory_end) throw InputError(file_name + ": zip central directory entry " + std::to_string(i) + " overruns the directory (corrupted)");
+    if (next > directory_end)
+      throw InputError(file_name + ": zip central directory entry " + std::to_string(i) + " overruns the directory (corrupted)");
     const auto name_bytes = in.range(at + 46, name_length, "entry name");
     std::string name(reinterpret_cast<const char*>(name_bytes.data()), name_bytes.size());
     apply_zip64_extra(in, at + 46 + name_length, at + 46 + name_length + extra_length, &size, &compressed, &local);

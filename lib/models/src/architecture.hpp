@@ -29,8 +29,7 @@ class ParameterSink {
   virtual ~ParameterSink() = default;
   // Declares parameter `name` (the HF state_dict name) and points `slot` at its tensor.
   // `std` < 0 means the config's initializer_range.
-  virtual void add(const std::string& name, std::vector<int64_t> shape, Init init, at::Tensor* slot,
-                   double std = -1) = 0;
+  virtual void add(const std::string& name, std::vector<int64_t> shape, Init init, at::Tensor* slot, double std = -1) = 0;
 };
 
 // The inputs of one forward pass, validated and on the model's device.

@@ -92,9 +92,8 @@ at::Tensor spanning_rows(const std::vector<at::Tensor>& parts) {
   const auto* expected = static_cast<const char*>(first.data_ptr());
   int64_t rows = 0;
   for (const auto& part : parts) {
-    if (!part.defined() || !part.is_contiguous() || !part.storage().is_alias_of(first.storage()) ||
-        part.dim() != first.dim() || part.sizes().slice(1) != first.sizes().slice(1) ||
-        static_cast<const char*>(part.data_ptr()) != expected)
+    if (!part.defined() || !part.is_contiguous() || !part.storage().is_alias_of(first.storage()) || part.dim() != first.dim() ||
+        part.sizes().slice(1) != first.sizes().slice(1) || static_cast<const char*>(part.data_ptr()) != expected)
       return {};
     expected += part.numel() * part.element_size();
     rows += part.size(0);
@@ -257,9 +256,8 @@ at::Tensor apply_rope(const at::Tensor& x, const RopeTables& tables) {
   }
   if (x.device().is_cpu() && x.stride(-1) == 1) {
     at::Tensor out = at::empty(x.sizes(), x.options());
-    AT_DISPATCH_FLOATING_TYPES_AND2(at::kBFloat16, at::kHalf, x.scalar_type(), "apply_rope", [&] {
-      rope_cpu<scalar_t>(x, tables.cos.contiguous(), tables.sin.contiguous(), out);
-    });
+    AT_DISPATCH_FLOATING_TYPES_AND2(at::kBFloat16, at::kHalf, x.scalar_type(), "apply_rope",
+                                    [&] { rope_cpu<scalar_t>(x, tables.cos.contiguous(), tables.sin.contiguous(), out); });
     return out;
   }
   if (dim == head_dim) return x * tables.cos + rotate_half(x) * tables.sin;
@@ -297,7 +295,7 @@ at::Tensor attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor&
   }
   const at::Tensor kh = k.transpose(1, 2).contiguous();  // [B, kv, T, hd]
   const at::Tensor vh = v.transpose(1, 2).contiguous();
-  const auto bias5 = bias.unsqueeze(3);                  // [B, 1, T, 1, T]
+  const auto bias5 = bias.unsqueeze(3);  // [B, 1, T, 1, T]
   // Causal attention in blocks of query positions: block [s, e) only needs keys [0, e), which
   // skips most of the masked upper triangle (~40% of the work at T = 512) and bounds the score
   // memory by the block instead of T x T.

@@ -64,8 +64,8 @@ at::Tensor apply_rope(const at::Tensor& x, const RopeTables& tables);
 at::Tensor attention_bias(const at::Tensor& attention_mask, at::ScalarType dtype, std::optional<int64_t> window = {});
 
 struct AttentionOptions {
-  double scale = 1.0;      // multiplies q.k
-  double softcap = 0.0;    // > 0: scores = tanh(scores / softcap) * softcap (Gemma2)
+  double scale = 1.0;    // multiplies q.k
+  double softcap = 0.0;  // > 0: scores = tanh(scores / softcap) * softcap (Gemma2)
 };
 // q [B, T, heads, hd], k and v [B, T, kv_heads, hd] (query head h uses kv head h / (heads / kv_heads)).
 // Softmax in float32. Returns [B, T, heads * hd].

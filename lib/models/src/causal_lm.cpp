@@ -1,7 +1,7 @@
 #include "infobound/models/causal_lm.hpp"
 
-#include <unistd.h>
 #include <malloc.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <limits>
@@ -15,9 +15,9 @@
 #include "infobound/core/error.hpp"
 #include "infobound/core/error_context.hpp"
 #include "infobound/core/log.hpp"
+#include "infobound/io/checkpoint.hpp"
 #include "infobound/io/json_file.hpp"
 #include "infobound/io/safetensors.hpp"
-#include "infobound/io/checkpoint.hpp"
 
 namespace infobound::models {
 namespace {
@@ -56,14 +56,14 @@ std::string dtype_label(at::ScalarType dtype) {
 }
 
 void check_options(const LoadOptions& options) {
-  if (options.dtype != at::kFloat && options.dtype != at::kBFloat16 && options.dtype != at::kHalf &&
-      options.dtype != at::kDouble)
+  if (options.dtype != at::kFloat && options.dtype != at::kBFloat16 && options.dtype != at::kHalf && options.dtype != at::kDouble)
     throw InputError(std::string("unsupported compute dtype ") + c10::toString(options.dtype) +
                      " (float32, bfloat16, float16 or float64)");
   if (options.device.is_cuda()) {
     if (!at::hasCUDA())
-      throw InputError("device cuda requested, but this libtorch has no CUDA support or no GPU is visible "
-                       "(Debian's libtorch is CPU-only: use --device cpu or a CUDA build of libtorch)");
+      throw InputError(
+          "device cuda requested, but this libtorch has no CUDA support or no GPU is visible "
+          "(Debian's libtorch is CPU-only: use --device cpu or a CUDA build of libtorch)");
     // HF reference numbers are full float32: TF32 GEMMs would be off by ~1e-3.
     at::globalContext().setAllowTF32CuBLAS(false);
     at::globalContext().setAllowTF32CuDNN(false);
@@ -153,7 +153,8 @@ void require_memory_for(const std::vector<DeclaredParameter>& specs, at::ScalarT
     int64_t bytes = element;
     for (const int64_t extent : spec.shape)
       if (__builtin_mul_overflow(bytes, extent, &bytes))
-        throw InputError(source + ": parameter '" + spec.name + "' of shape " + shape_string(spec.shape) + " has more elements than 64 bits can count");
+        throw InputError(source + ": parameter '" + spec.name + "' of shape " + shape_string(spec.shape) +
+                         " has more elements than 64 bits can count");
     if (__builtin_add_overflow(total, bytes, &total))
       throw InputError(source + ": the parameters declared by config.json take more bytes than 64 bits can count");
   }
@@ -182,7 +183,8 @@ std::string tensor_source(const io::Checkpoint& checkpoint, const Architecture& 
 void require_finite(const at::Tensor& tensor, const std::string& source, at::ScalarType dtype) {
   if (at::isfinite(tensor).all().item<bool>()) return;
   const int64_t bad = tensor.numel() - at::isfinite(tensor).sum().item<int64_t>();
-  throw InputError(source + " holds " + std::to_string(bad) + " NaN or infinite value(s) (after conversion to " + dtype_label(dtype) + ")");
+  throw InputError(source + " holds " + std::to_string(bad) + " NaN or infinite value(s) (after conversion to " +
+                   dtype_label(dtype) + ")");
 }
 
 std::string stored_dtypes(const io::Checkpoint& checkpoint) {
@@ -204,7 +206,6 @@ void keep_freed_memory_for_reuse() {
     mallopt(M_TRIM_THRESHOLD, 1024 << 20);
   });
 }
-
 
 }  // namespace
 

@@ -32,13 +32,12 @@ int64_t ConfigReader::integer(std::string_view key) const {
 
 double ConfigReader::number(std::string_view key) const {
   const auto& v = value(key);
-  if (!v.is_number() || !std::isfinite(v.get<double>())) fail("key '" + std::string(key) + "' must be a finite number, got " + v.dump());
+  if (!v.is_number() || !std::isfinite(v.get<double>()))
+    fail("key '" + std::string(key) + "' must be a finite number, got " + v.dump());
   return v.get<double>();
 }
 
-int64_t ConfigReader::integer_or(std::string_view key, int64_t fallback) const {
-  return has(key) ? integer(key) : fallback;
-}
+int64_t ConfigReader::integer_or(std::string_view key, int64_t fallback) const { return has(key) ? integer(key) : fallback; }
 
 double ConfigReader::number_or(std::string_view key, double fallback) const { return has(key) ? number(key) : fallback; }
 
@@ -59,7 +58,9 @@ std::string ConfigReader::string_or(std::string_view key, std::string_view fallb
 int64_t ConfigReader::positive(std::string_view key, int64_t max) const {
   const int64_t v = integer(key);
   if (v <= 0) fail("key '" + std::string(key) + "' must be positive, got " + std::to_string(v));
-  if (v > max) fail("key '" + std::string(key) + "' is " + std::to_string(v) + ", more than any model can have (at most " + std::to_string(max) + ")");
+  if (v > max)
+    fail("key '" + std::string(key) + "' is " + std::to_string(v) + ", more than any model can have (at most " +
+         std::to_string(max) + ")");
   return v;
 }
 

@@ -30,8 +30,8 @@ int64_t attention_width(const CausalLM& model) {
 
 bool is_embedding_table(const std::string& name) {
   return name.find("embed_in.") != std::string::npos || name.find("embed_tokens.") != std::string::npos ||
-         name.find(".wte.") != std::string::npos || name.find(".wpe.") != std::string::npos ||
-         name.rfind("wte.", 0) == 0 || name.rfind("wpe.", 0) == 0;
+         name.find(".wte.") != std::string::npos || name.find(".wpe.") != std::string::npos || name.rfind("wte.", 0) == 0 ||
+         name.rfind("wpe.", 0) == 0;
 }
 
 bool is_lm_head(const std::string& name) { return name.rfind("embed_out.", 0) == 0 || name.rfind("lm_head.", 0) == 0; }
@@ -69,8 +69,8 @@ double matmul_flops_per_token(const CausalLM& model, int64_t length, bool logits
     weights += static_cast<double>(item.value().numel());
   }
   if (logits && info.tied_embeddings) weights += static_cast<double>(info.vocab_size * info.hidden_size);
-  const double attention = 2.0 * 2.0 * static_cast<double>(length) * static_cast<double>(attention_width(model)) *
-                           static_cast<double>(info.n_layers);
+  const double attention =
+      2.0 * 2.0 * static_cast<double>(length) * static_cast<double>(attention_width(model)) * static_cast<double>(info.n_layers);
   return 2.0 * weights + attention;
 }
 

@@ -58,16 +58,15 @@ class Gpt2 final : public Architecture {
   }
 
   bool is_stale_buffer(std::string_view name) const override {
-    return name.ends_with(".attn.bias") || name.ends_with(".attn.masked_bias") ||
-           (tied_embeddings && name == "lm_head.weight");
+    return name.ends_with(".attn.bias") || name.ends_with(".attn.masked_bias") || (tied_embeddings && name == "lm_head.weight");
   }
 
   at::Tensor forward(const Batch& batch, const HiddenCallback& on_hidden, bool compute_logits) const override {
     const int64_t B = batch.input_ids.size(0), T = batch.input_ids.size(1);
     const int64_t last_position = batch.positions.max().item<int64_t>();
     if (last_position >= positions_)
-      throw InputError("GPT-2 model has " + std::to_string(positions_) + " positions (n_positions) but the batch needs position " +
-                       std::to_string(last_position));
+      throw InputError("GPT-2 model has " + std::to_string(positions_) +
+                       " positions (n_positions) but the batch needs position " + std::to_string(last_position));
     at::Tensor x = at::embedding(wte_, batch.input_ids) + at::embedding(wpe_, batch.positions);
     emit(on_hidden, 0, x);
     const at::Tensor bias = attention_bias(batch.attention_mask, wte_.scalar_type());

@@ -22,7 +22,8 @@ class GptNeox final : public Architecture {
     head_dim_ = hidden_size / heads_;
     // HF 4.47 reads partial_rotary_factor, which older configs call rotary_pct.
     const double fraction = config.number_or("partial_rotary_factor", config.number_or("rotary_pct", 0.25));
-    if (!(fraction > 0 && fraction <= 1)) config.fail("partial_rotary_factor (rotary_pct) must be in (0, 1], got " + std::to_string(fraction));
+    if (!(fraction > 0 && fraction <= 1))
+      config.fail("partial_rotary_factor (rotary_pct) must be in (0, 1], got " + std::to_string(fraction));
     const auto rotary_dims = static_cast<int64_t>(static_cast<double>(head_dim_) * fraction);
     inv_freq_ = rope_inv_freq(config, rotary_dims, config.number_or("rope_theta", config.number_or("rotary_emb_base", 10000)));
     parallel_residual_ = config.boolean_or("use_parallel_residual", true);

@@ -9,13 +9,13 @@ namespace {
 
 const std::map<std::string, Factory, std::less<>>& registry() {
   static const std::map<std::string, Factory, std::less<>> families{
-      {"gemma", make_gemma},       // Gemma 1
-      {"gemma2", make_gemma2},     // Gemma 2
-      {"gpt2", make_gpt2},         // GPT-2
-      {"gpt_neox", make_gpt_neox}, // Pythia, GPT-NeoX
-      {"llama", make_llama},       // Llama 2/3.x, SmolLM2, TinyStories
-      {"olmo2", make_olmo2},       // OLMo 2
-      {"qwen2", make_qwen2},       // Qwen2, Qwen2.5
+      {"gemma", make_gemma},        // Gemma 1
+      {"gemma2", make_gemma2},      // Gemma 2
+      {"gpt2", make_gpt2},          // GPT-2
+      {"gpt_neox", make_gpt_neox},  // Pythia, GPT-NeoX
+      {"llama", make_llama},        // Llama 2/3.x, SmolLM2, TinyStories
+      {"olmo2", make_olmo2},        // OLMo 2
+      {"qwen2", make_qwen2},        // Qwen2, Qwen2.5
   };
   return families;
 }

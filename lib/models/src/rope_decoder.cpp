@@ -107,9 +107,7 @@ class RopeDecoder final : public Architecture {
     at::Tensor gate_w, gate_b, up_w, up_b, down_w, down_b;
   };
 
-  at::Tensor norm(const at::Tensor& x, const at::Tensor& weight) const {
-    return rms_norm(x, weight, r_.norm_eps, r_.norm_style);
-  }
+  at::Tensor norm(const at::Tensor& x, const at::Tensor& weight) const { return rms_norm(x, weight, r_.norm_eps, r_.norm_style); }
 
   at::Tensor attention_block(const at::Tensor& x, const Layer& l, const RopeTables& rope, const at::Tensor& bias) const {
     const int64_t B = x.size(0), T = x.size(1);

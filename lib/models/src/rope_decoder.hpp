@@ -25,11 +25,11 @@ struct RopeDecoderRecipe {
   Init norm_init = Init::ones;  // zeros for Gemma's (1 + w) norms
   NormPlacement placement = NormPlacement::pre;
   bool qkv_bias = false, o_bias = false, mlp_bias = false;
-  bool qk_norm = false;               // olmo2: RMSNorm over the whole q_proj / k_proj outputs
-  bool scale_embeddings = false;      // gemma: embeddings * sqrt(hidden_size) rounded to the dtype
-  double attention_scale = 0;         // multiplies q.k
-  double attention_softcap = 0;       // gemma2
-  double final_softcap = 0;           // gemma2
+  bool qk_norm = false;                   // olmo2: RMSNorm over the whole q_proj / k_proj outputs
+  bool scale_embeddings = false;          // gemma: embeddings * sqrt(hidden_size) rounded to the dtype
+  double attention_scale = 0;             // multiplies q.k
+  double attention_softcap = 0;           // gemma2
+  double final_softcap = 0;               // gemma2
   std::optional<int64_t> sliding_window;  // gemma2: on layers with an even index
   Activation activation = Activation::silu;
   at::Tensor inv_freq;

@@ -38,9 +38,16 @@ void print_dry_run_json(const DryRun& dry, const StudyConfig& config, std::ostre
                      {"disk_bytes", e.disk_bytes},
                      {"model_known", e.model_known}});
   nlohmann::json benchmarks = nlohmann::json::array();
-  for (const auto& b : config.benchmarks) benchmarks.push_back({{"name", b.name}, {"path", b.path.string()}, {"format", b.format}});
-  const nlohmann::json json = {{"study", dry.plan.study},     {"config_hash", dry.plan.config_hash}, {"gpu_tflops", dry.gpu_tflops},
-                               {"device", config.runtime.device}, {"bound_enabled", config.bound.enabled}, {"bound_args", bound_arguments(config.bound)}, {"units", units}, {"benchmarks", benchmarks},
+  for (const auto& b : config.benchmarks)
+    benchmarks.push_back({{"name", b.name}, {"path", b.path.string()}, {"format", b.format}});
+  const nlohmann::json json = {{"study", dry.plan.study},
+                               {"config_hash", dry.plan.config_hash},
+                               {"gpu_tflops", dry.gpu_tflops},
+                               {"device", config.runtime.device},
+                               {"bound_enabled", config.bound.enabled},
+                               {"bound_args", bound_arguments(config.bound)},
+                               {"units", units},
+                               {"benchmarks", benchmarks},
                                {"notes", dry.notes}};
   out << json.dump(1) << "\n";
 }

@@ -29,9 +29,9 @@
 #include "infobound/io/unit_store.hpp"
 #include "infobound/models/causal_lm.hpp"
 #include "infobound/pipeline/planner.hpp"
-#include "label_census.hpp"
 #include "infobound/pipeline/run_status.hpp"
 #include "infobound/pipeline/task_map.hpp"
+#include "label_census.hpp"
 #include "label_plan.hpp"
 #include "unit_exchange.hpp"
 
@@ -54,14 +54,18 @@ class UnitContext {
     auto it = tokens_.find(tokenizer_id);
     if (it == tokens_.end()) {
       const PlanTokenizer& tokenizer = plan_.tokenizer(tokenizer_id);
-      it = tokens_.emplace(tokenizer_id, corpus::read_token_cache(run_.token_cache(tokenizer_id), token_cache_info(config_, plan_, tokenizer))).first;
+      it = tokens_
+               .emplace(tokenizer_id,
+                        corpus::read_token_cache(run_.token_cache(tokenizer_id), token_cache_info(config_, plan_, tokenizer)))
+               .first;
     }
     return it->second;
   }
 
   // Per label set the keys seen more than once in the whole corpus that this member owns: the
   // same for every unit of a tokenizer. Keys seen once are folded (DESIGN.md section 4).
-  const std::vector<std::shared_ptr<const estimate::KeyIndex>>& kept_keys(const std::string& tokenizer_id, int64_t owner, int64_t n_owners) {
+  const std::vector<std::shared_ptr<const estimate::KeyIndex>>& kept_keys(const std::string& tokenizer_id, int64_t owner,
+                                                                          int64_t n_owners) {
     auto it = kept_.find(tokenizer_id);
     if (it != kept_.end()) return it->second;
     const estimate::LabelCounter counter = count_corpus_labels(config_, tokens(tokenizer_id), owner, n_owners);
@@ -171,11 +175,12 @@ std::vector<int64_t> unit_layers(const StudyConfig& config, const PlanUnit& unit
   return layers;
 }
 
-std::vector<std::vector<estimate::LabelTable>> kept_tables(const estimate::MultiLayerAccumulator& accumulator, std::size_t n_layers,
-                                                           std::size_t n_sets) {
+std::vector<std::vector<estimate::LabelTable>> kept_tables(const estimate::MultiLayerAccumulator& accumulator,
+                                                           std::size_t n_layers, std::size_t n_sets) {
   std::vector<std::vector<estimate::LabelTable>> tables(n_layers);
   for (std::size_t i = 0; i < n_layers; ++i)
-    for (std::size_t s = 0; s < n_sets; ++s) tables[i].push_back(accumulator.table(static_cast<int64_t>(i), static_cast<int64_t>(s)));
+    for (std::size_t s = 0; s < n_sets; ++s)
+      tables[i].push_back(accumulator.table(static_cast<int64_t>(i), static_cast<int64_t>(s)));
   return tables;
 }
 
@@ -213,15 +218,16 @@ io::UnitHeader unit_header(const StudyConfig& config, const Plan& plan, const Pl
   return h;
 }
 
-UnitResult compute_unit(const StudyConfig& config, const Plan& plan, const PlanUnit& unit, UnitContext& context, const dist::Team& team,
-                        estimate::AccumulateWorkers* workers, Progress& progress) {
+UnitResult compute_unit(const StudyConfig& config, const Plan& plan, const PlanUnit& unit, UnitContext& context,
+                        const dist::Team& team, estimate::AccumulateWorkers* workers, Progress& progress) {
   const corpus::TokenizedCorpus& corpus = context.tokens(unit.tokenizer_id);
   const int64_t n_sequences = corpus.n_sequences();
   const int64_t batch_size = config.runtime.batch_size;
   const int64_t n_batches = (n_sequences + batch_size - 1) / batch_size;
   int64_t my_tokens = 0;
   for (int64_t b = team.rank(); b < n_batches; b += team.size())
-    for (int64_t s = b * batch_size; s < std::min(n_sequences, (b + 1) * batch_size); ++s) my_tokens += static_cast<int64_t>(corpus.sequence(s).size());
+    for (int64_t s = b * batch_size; s < std::min(n_sequences, (b + 1) * batch_size); ++s)
+      my_tokens += static_cast<int64_t>(corpus.sequence(s).size());
   progress.start_unit(unit.id, my_tokens);
 
   const auto model = context.model(unit.model_dir);
@@ -240,7 +246,8 @@ UnitResult compute_unit(const StudyConfig& config, const Plan& plan, const PlanU
   accumulator.use_workers(workers);
   const estimate::Calibration calibration = estimate::Calibration::parse(config.estimator.calibration);
   const double eps = estimate::calibrate_eps(config.estimator.n_bins, info.hidden_size, calibration);
-  const estimate::SoftAssigner assigner(estimate::reference_points(config.estimator.n_bins, info.hidden_size, config.estimator.seed), eps);
+  const estimate::SoftAssigner assigner(
+      estimate::reference_points(config.estimator.n_bins, info.hidden_size, config.estimator.seed), eps);
   const at::Device device = model->device();
   const std::string where = "model " + unit.model + " checkpoint " + unit.checkpoint;
 
@@ -254,7 +261,8 @@ UnitResult compute_unit(const StudyConfig& config, const Plan& plan, const PlanU
     const int64_t b = round * team.size() + team.rank();
     const bool has_batch = b < n_batches;
     const Batch batch = has_batch ? make_batch(corpus, b * batch_size, std::min(n_sequences, (b + 1) * batch_size)) : Batch{};
-    const estimate::BatchRows rows = has_batch ? estimate::select_rows(batch.sequences, batch.padded, label_plan) : estimate::BatchRows{};
+    const estimate::BatchRows rows =
+        has_batch ? estimate::select_rows(batch.sequences, batch.padded, label_plan) : estimate::BatchRows{};
     const int64_t n_rows = has_batch ? rows.size() : 0;
     const bool local_tables = team.size() == 1;
     if (local_tables && n_rows > 0) accumulator.set_labels(rows.labels, rows.valid);
@@ -318,7 +326,8 @@ std::string slurm_job_label() {
   std::string label = job;
   const char* array_job = std::getenv("SLURM_ARRAY_JOB_ID");
   const char* array_task = std::getenv("SLURM_ARRAY_TASK_ID");
-  if (array_job && *array_job && array_task && *array_task) label = std::string(array_job) + "_" + array_task + " (job " + job + ")";
+  if (array_job && *array_job && array_task && *array_task)
+    label = std::string(array_job) + "_" + array_task + " (job " + job + ")";
   return label;
 }
 
@@ -336,8 +345,10 @@ void write_tables(const RunDir& run, const PlanUnit& unit, const dist::Team& tea
   std::vector<io::LabelTableRecord> records;
   for (std::size_t slot = 0; slot < result.tables.size(); ++slot)
     for (const auto& table : result.tables[slot])
-      records.push_back({result.data.header.layers[slot], table.name, table.key_width, table.keys, table.counts, table.bins, table.folded_rows});
-  const fs::path path = run.tables_dir() / (unit.id + ".member-" + std::to_string(team.rank()) + "-of-" + std::to_string(team.size()) + ".h5");
+      records.push_back({result.data.header.layers[slot], table.name, table.key_width, table.keys, table.counts, table.bins,
+                         table.folded_rows});
+  const fs::path path =
+      run.tables_dir() / (unit.id + ".member-" + std::to_string(team.rank()) + "-of-" + std::to_string(team.size()) + ".h5");
   fs::create_directories(path.parent_path());
   io::write_label_tables(path, unit.id, result.data.header.n_bins, result.data.header.fixed_point_bits, records);
 }
@@ -368,7 +379,8 @@ int64_t threads_for_job_cpus(int local_ranks) {
 namespace {
 std::string identity_problem(const fs::path& path, const io::UnitHeader& header, const PlanUnit& unit) {
   if (header.unit_id != unit.id) return path.string() + ": holds unit " + header.unit_id;
-  if (header.reference != unit.reference) return path.string() + ": made from " + header.reference + ", the plan now uses " + unit.reference;
+  if (header.reference != unit.reference)
+    return path.string() + ": made from " + header.reference + ", the plan now uses " + unit.reference;
   return "";
 }
 }  // namespace
@@ -413,9 +425,10 @@ ExtractSummary extract_units(const PlannedRun& run_plan, const RunDir& run, cons
   }
   summary.owned = lead ? static_cast<int64_t>(mine.size()) : 0;
   const int64_t accumulate_threads = choose_accumulate_threads(config, options);
-  log::info(worker.describe() + (team.size() > 1 ? ", member " + std::to_string(team.rank()) + "/" + std::to_string(team.size()) : "") +
-            ": " + std::to_string(mine.size()) + " of " + std::to_string(plan.units.size()) + " units, " +
-            std::to_string(at::get_num_threads()) + " torch threads, " + std::to_string(accumulate_threads) + " accumulate threads");
+  log::info(
+      worker.describe() + (team.size() > 1 ? ", member " + std::to_string(team.rank()) + "/" + std::to_string(team.size()) : "") +
+      ": " + std::to_string(mine.size()) + " of " + std::to_string(plan.units.size()) + " units, " +
+      std::to_string(at::get_num_threads()) + " torch threads, " + std::to_string(accumulate_threads) + " accumulate threads");
 
   ProgressOptions progress_options;
   progress_options.terminal = ::isatty(STDERR_FILENO) != 0;
@@ -430,7 +443,8 @@ ExtractSummary extract_units(const PlannedRun& run_plan, const RunDir& run, cons
   Progress progress(static_cast<int64_t>(mine.size()), my_tokens, progress_options);
   const bool in_array = options.task_map != nullptr || worker.array_count > 1;
   WorkerHeartbeat base;
-  base.worker = worker_name(worker.array_task, worker.rank, in_array) + (team.size() > 1 ? "-member" + std::to_string(team.rank()) : "");
+  base.worker =
+      worker_name(worker.array_task, worker.rank, in_array) + (team.size() > 1 ? "-member" + std::to_string(team.rank()) : "");
   base.slurm_job = slurm_job_label();
   base.units_owned = static_cast<int64_t>(mine.size());
   base.interval_seconds = config.runtime.heartbeat_seconds;

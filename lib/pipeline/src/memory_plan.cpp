@@ -12,7 +12,8 @@
 namespace infobound::pipeline {
 namespace {
 
-constexpr double kRuntimeBytes = 420.0 * (1 << 20);  // libtorch, OpenBLAS and MPI loaded; calibrated on the scale probe (docs/unit-files.md)
+constexpr double kRuntimeBytes =
+    420.0 * (1 << 20);  // libtorch, OpenBLAS and MPI loaded; calibrated on the scale probe (docs/unit-files.md)
 
 double dtype_bytes(const std::string& dtype) { return dtype == "float32" ? 4 : 2; }
 
@@ -51,7 +52,8 @@ RankMemory rank_memory(const StudyConfig& config, const PlanTokenizer& tokenizer
     const double w = static_cast<double>(set.key_width);
     const double distinct = static_cast<double>(set.distinct_keys) / r;
     const bool folds = config.estimator.fold_singletons && set.name != "preference";
-    const double kept = folds ? static_cast<double>(r > 1 ? set.max_owner_keys : set.kept_keys) : static_cast<double>(set.distinct_keys) / r;
+    const double kept =
+        folds ? static_cast<double>(r > 1 ? set.max_owner_keys : set.kept_keys) : static_cast<double>(set.distinct_keys) / r;
     if (folds) m.counting += growing_index_bytes(distinct, w);
     m.key_index += folds ? key_index_bytes(kept, w) + kept * 8 : growing_index_bytes(kept, w);
     m.per_layer += kept * n_bins * 8;
@@ -76,8 +78,9 @@ std::vector<std::vector<int64_t>> group_layers(const std::vector<int64_t>& layer
   const auto n = static_cast<int64_t>(layers.size());
   if (n == 0) return {};
   if (memory.peak(1) > budget)
-    throw InputError(what + ": one layer needs " + human_bytes(memory.peak(1)) + " per rank (label tables " + human_bytes(memory.per_layer) +
-                     ", counting pass " + human_bytes(memory.counting) + "), more than runtime.memory_budget " + human_bytes(budget) +
+    throw InputError(what + ": one layer needs " + human_bytes(memory.peak(1)) + " per rank (label tables " +
+                     human_bytes(memory.per_layer) + ", counting pass " + human_bytes(memory.counting) +
+                     "), more than runtime.memory_budget " + human_bytes(budget) +
                      ": raise runtime.memory_budget or runtime.ranks_per_unit (each rank of a unit holds 1/R of its tables)");
   int64_t fit = 1;
   while (fit < n && memory.peak(fit + 1) <= budget && (max_layers <= 0 || fit < max_layers)) ++fit;

@@ -21,13 +21,13 @@ struct ModelShape {
 };
 
 struct RankMemory {
-  double runtime = 0;        // the process: libtorch, MPI, allocator
-  double corpus = 0;         // token cache in memory
-  double weights = 0;        // parameters in the compute dtype + the mapped checkpoint file
-  double activations = 0;    // one batch's forward (+ logits and loss on the group with the last block)
-  double counting = 0;       // the counting pass (transient, before the tables)
-  double key_index = 0;      // kept keys this rank owns
-  double per_layer = 0;      // label tables of one layer on this rank + its batch buffers
+  double runtime = 0;      // the process: libtorch, MPI, allocator
+  double corpus = 0;       // token cache in memory
+  double weights = 0;      // parameters in the compute dtype + the mapped checkpoint file
+  double activations = 0;  // one batch's forward (+ logits and loss on the group with the last block)
+  double counting = 0;     // the counting pass (transient, before the tables)
+  double key_index = 0;    // kept keys this rank owns
+  double per_layer = 0;    // label tables of one layer on this rank + its batch buffers
   // Peak for a group of `layers` layers.
   double peak(int64_t layers) const;
 };

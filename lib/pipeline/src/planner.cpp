@@ -13,9 +13,9 @@
 #include "infobound/estimate/accumulator.hpp"
 #include "infobound/estimate/ngram.hpp"
 #include "infobound/models/causal_lm.hpp"
+#include "infobound/pipeline/weights_digests.hpp"
 #include "infobound/tokenize/tokenizer.hpp"
 #include "label_census.hpp"
-#include "infobound/pipeline/weights_digests.hpp"
 #include "label_plan.hpp"
 #include "memory_plan.hpp"
 
@@ -26,7 +26,8 @@ corpus::TokenizedCorpus tokenize_with(const StudyConfig& config, const fs::path&
   const tokenize::Tokenizer tokenizer = tokenize::Tokenizer::from_file(tokenizer_json);
   const corpus::Encoder encode = [&](std::string_view text, bool special) { return tokenizer.encode(text, special); };
   const corpus::Utf8Repair repair = [](std::string_view bytes, bool replace, std::string_view document, bool* replaced) {
-    return tokenize::to_valid_utf8(bytes, replace ? tokenize::InvalidUtf8::replace : tokenize::InvalidUtf8::error, document, replaced);
+    return tokenize::to_valid_utf8(bytes, replace ? tokenize::InvalidUtf8::replace : tokenize::InvalidUtf8::error, document,
+                                   replaced);
   };
   return corpus::tokenize_corpus(config.corpus, encode, repair);
 }
@@ -50,8 +51,12 @@ ModelShape shape_of(const PlanUnit& unit, const StudyConfig& config, std::vector
     try {
       const models::ModelInfo info = models::inspect_model(unit.model_dir);
       const double file_bytes = info.stored_dtype.find("F32") != std::string::npos ? 4 : 2;
-      return {true, static_cast<double>(info.n_parameters), static_cast<double>(info.hidden_size), static_cast<double>(info.n_layers),
-              static_cast<double>(info.vocab_size), file_bytes};
+      return {true,
+              static_cast<double>(info.n_parameters),
+              static_cast<double>(info.hidden_size),
+              static_cast<double>(info.n_layers),
+              static_cast<double>(info.vocab_size),
+              file_bytes};
     } catch (const InputError& e) {
       if (!notes) throw;
       notes->push_back(e.what());
@@ -64,7 +69,8 @@ ModelShape shape_of(const PlanUnit& unit, const StudyConfig& config, std::vector
 }
 
 // The census of a tokenized corpus, as the plan records it.
-void count_labels(const StudyConfig& config, const corpus::TokenizedCorpus& tokens, int64_t ranks_per_unit, PlanTokenizer& tokenizer) {
+void count_labels(const StudyConfig& config, const corpus::TokenizedCorpus& tokens, int64_t ranks_per_unit,
+                  PlanTokenizer& tokenizer) {
   tokenizer.n_sequences = tokens.n_sequences();
   tokenizer.n_tokens = static_cast<int64_t>(tokens.ids.size());
   tokenizer.n_rows = count_estimator_rows(config, tokens);
@@ -73,8 +79,8 @@ void count_labels(const StudyConfig& config, const corpus::TokenizedCorpus& toke
   const auto& specs = counter.label_sets();
   tokenizer.label_sets.clear();
   for (std::size_t s = 0; s < specs.size(); ++s)
-    tokenizer.label_sets.push_back({specs[s].name, specs[s].key_width, census[s].labelled_rows, census[s].distinct_keys, census[s].kept_keys,
-                                    census[s].max_owner_kept});
+    tokenizer.label_sets.push_back({specs[s].name, specs[s].key_width, census[s].labelled_rows, census[s].distinct_keys,
+                                    census[s].kept_keys, census[s].max_owner_kept});
 }
 
 // Without the corpus (a dry run of models not on this machine): rows of documents x max_length,
@@ -127,8 +133,8 @@ void group_units(const StudyConfig& config, Plan& plan, const std::map<std::stri
       unit.n_layer_groups = static_cast<int64_t>(groups.size());
       unit.id = make_unit_id(unit.model, unit.checkpoint, unit.layers, unit.n_layer_groups);
       unit.index = static_cast<int64_t>(grouped.size());
-      const RankMemory group_memory = rank_memory(config, tokenizer->second, shape, config.runtime.ranks_per_unit,
-                                                  unit.layers.back() == hidden_states - 1);
+      const RankMemory group_memory =
+          rank_memory(config, tokenizer->second, shape, config.runtime.ranks_per_unit, unit.layers.back() == hidden_states - 1);
       unit.planned_memory_bytes = static_cast<int64_t>(group_memory.peak(static_cast<int64_t>(unit.layers.size())));
       unit.planned_table_bytes = static_cast<int64_t>(group_memory.per_layer * static_cast<double>(unit.layers.size()));
       grouped.push_back(std::move(unit));
@@ -146,8 +152,9 @@ PlannedRun plan_run(const StudyConfig& config, const RunDir& run, int64_t local_
   if (fs::is_regular_file(run.plan(), error)) {
     existing = read_plan(run.plan());
     if (existing->config_hash != plan.config_hash)
-      throw InputError(run.root.string() + ": this run directory was planned for another config (config hash " + existing->config_hash +
-                       ", " + config.file.string() + " gives " + plan.config_hash + "); use a new --out directory");
+      throw InputError(run.root.string() + ": this run directory was planned for another config (config hash " +
+                       existing->config_hash + ", " + config.file.string() + " gives " + plan.config_hash +
+                       "); use a new --out directory");
   }
   fs::create_directories(run.units_dir());
   fs::create_directories(run.corpus_dir());
@@ -258,7 +265,8 @@ DryRun dry_run(const StudyConfig& config, int64_t local_ranks) {
     // A group's forward runs up to its last block: the groups of a checkpoint re-run the early blocks.
     const double depth = shape.n_layers > 0 ? std::max(0.5, static_cast<double>(unit.layers.back())) / shape.n_layers : 1.0;
     e.forward_flops = 2.0 * shape.params * static_cast<double>(e.tokens) * std::min(1.0, depth);
-    e.estimator_flops = static_cast<double>(e.layers) * static_cast<double>(it->second.n_rows) * (2.0 * shape.d * n_bins + (8.0 + n_sets) * n_bins);
+    e.estimator_flops = static_cast<double>(e.layers) * static_cast<double>(it->second.n_rows) *
+                        (2.0 * shape.d * n_bins + (8.0 + n_sets) * n_bins);
     e.table_bytes = static_cast<double>(unit.planned_table_bytes);
     e.peak_memory_bytes = static_cast<double>(unit.planned_memory_bytes);
     // A unit file: header and config, then per layer the marginal and per label set its statistics.
@@ -270,7 +278,9 @@ DryRun dry_run(const StudyConfig& config, int64_t local_ranks) {
   // reduce reads one small unit file at a time and keeps one metrics row per layer.
   dry.reduce_memory_bytes = 420.0 * (1 << 20) + static_cast<double>(dry.units.size()) * 64 * 1024;
   for (const auto& m : unknown_models)
-    dry.notes.push_back("model " + m + " is neither available locally nor described in the manifest (params, n_layers, hidden_size): no estimate");
+    dry.notes.push_back(
+        "model " + m +
+        " is neither available locally nor described in the manifest (params, n_layers, hidden_size): no estimate");
   return dry;
 }
 
@@ -288,12 +298,15 @@ std::string human_flops(double flops) {
 void print_dry_run(const DryRun& dry, std::ostream& out) {
   char line[640];
   out << "study " << dry.plan.study << ": " << dry.units.size() << " units, config hash " << dry.plan.config_hash
-      << ", memory budget " << human_bytes(dry.memory_budget) << " per rank, " << dry.plan.ranks_per_unit << " rank(s) per unit\n";
-  std::snprintf(line, sizeof line, "%-56s %-44s %12s %6s %14s %14s %12s %12s %10s\n", "unit", "source", "tokens", "layers", "forward",
-                "estimator", "tables", "peak memory", "disk");
+      << ", memory budget " << human_bytes(dry.memory_budget) << " per rank, " << dry.plan.ranks_per_unit
+      << " rank(s) per unit\n";
+  std::snprintf(line, sizeof line, "%-56s %-44s %12s %6s %14s %14s %12s %12s %10s\n", "unit", "source", "tokens", "layers",
+                "forward", "estimator", "tables", "peak memory", "disk");
   // Where each checkpoint comes from (hub ORG/NAME@revision or a directory), once per checkpoint.
   for (const auto& u : dry.plan.units)
-    if (u.layer_group == 0) out << "checkpoint " << u.model << " " << u.checkpoint << " <- " << u.reference << (u.model_dir.empty() ? " (not on this machine)" : "") << "\n";
+    if (u.layer_group == 0)
+      out << "checkpoint " << u.model << " " << u.checkpoint << " <- " << u.reference
+          << (u.model_dir.empty() ? " (not on this machine)" : "") << "\n";
   out << line;
   double flops = 0, disk = 0, peak = 0;
   int64_t tokens = 0;
@@ -301,13 +314,14 @@ void print_dry_run(const DryRun& dry, std::ostream& out) {
   for (const auto& e : dry.units) {
     const std::string count = (e.tokens_exact ? "" : "<=") + std::to_string(e.tokens);
     if (e.model_known)
-      std::snprintf(line, sizeof line, "%-56s %-44s %12s %6lld %14s %14s %12s %12s %10s\n", e.unit_id.c_str(), e.source.c_str(), count.c_str(),
-                    static_cast<long long>(e.layers), human_flops(e.forward_flops).c_str(), human_flops(e.estimator_flops).c_str(),
-                    ((e.keys_exact ? std::string() : std::string("<=")) + human_bytes(e.table_bytes)).c_str(), human_bytes(e.peak_memory_bytes).c_str(),
-                    human_bytes(e.disk_bytes).c_str());
+      std::snprintf(line, sizeof line, "%-56s %-44s %12s %6lld %14s %14s %12s %12s %10s\n", e.unit_id.c_str(), e.source.c_str(),
+                    count.c_str(), static_cast<long long>(e.layers), human_flops(e.forward_flops).c_str(),
+                    human_flops(e.estimator_flops).c_str(),
+                    ((e.keys_exact ? std::string() : std::string("<=")) + human_bytes(e.table_bytes)).c_str(),
+                    human_bytes(e.peak_memory_bytes).c_str(), human_bytes(e.disk_bytes).c_str());
     else
-      std::snprintf(line, sizeof line, "%-56s %-44s %12s %6s %14s %14s %12s %12s %10s\n", e.unit_id.c_str(), e.source.c_str(), "?", "?", "?",
-                    "?", "?", "?", "?");
+      std::snprintf(line, sizeof line, "%-56s %-44s %12s %6s %14s %14s %12s %12s %10s\n", e.unit_id.c_str(), e.source.c_str(),
+                    "?", "?", "?", "?", "?", "?", "?");
     out << line;
     flops += e.forward_flops + e.estimator_flops;
     disk += e.disk_bytes;
@@ -316,10 +330,12 @@ void print_dry_run(const DryRun& dry, std::ostream& out) {
     bounded = bounded || !e.keys_exact;
   }
   const double gpu_hours = flops / (dry.gpu_tflops * 1e12) / 3600.0;
-  out << "total: " << (bounded ? "<=" : "") << tokens << " tokens, " << human_flops(flops) << " (forward re-runs of layer groups included)"
-      << ", peak extract memory per rank " << human_bytes(peak) << " (budget " << human_bytes(dry.memory_budget) << "), reduce memory "
-      << human_bytes(dry.reduce_memory_bytes) << ", disk " << human_bytes(disk) << "\n";
-  std::snprintf(line, sizeof line, "GPU hours: %.2f at an effective %.0f TFLOP/s (runtime.gpu_tflops)\n", gpu_hours, dry.gpu_tflops);
+  out << "total: " << (bounded ? "<=" : "") << tokens << " tokens, " << human_flops(flops)
+      << " (forward re-runs of layer groups included)"
+      << ", peak extract memory per rank " << human_bytes(peak) << " (budget " << human_bytes(dry.memory_budget)
+      << "), reduce memory " << human_bytes(dry.reduce_memory_bytes) << ", disk " << human_bytes(disk) << "\n";
+  std::snprintf(line, sizeof line, "GPU hours: %.2f at an effective %.0f TFLOP/s (runtime.gpu_tflops)\n", gpu_hours,
+                dry.gpu_tflops);
   out << line;
   for (const auto& note : dry.notes) out << "note: " << note << "\n";
 }

@@ -1,10 +1,10 @@
 #include "infobound/pipeline/reduce.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <map>
-#include <algorithm>
 #include <set>
 
 #include "infobound/core/atomic_file.hpp"
@@ -43,7 +43,8 @@ struct UnitsSurvey {
   std::string message(const RunDir& run, const Plan& plan) const {
     std::string list;
     for (std::size_t i = 0; i < problems.size() && i < 5; ++i) list += (i ? "; " : " ") + problems[i];
-    if (problems.size() > 5) list += "; and " + std::to_string(problems.size() - 5) + " more (`infobound status --run " + run.root.string() + "`)";
+    if (problems.size() > 5)
+      list += "; and " + std::to_string(problems.size() - 5) + " more (`infobound status --run " + run.root.string() + "`)";
     return run.root.string() + ": " + std::to_string(problems.size()) + " of " + std::to_string(plan.units.size()) +
            " units are not finished or not usable; run `infobound extract` again (it recomputes exactly these):" + list;
   }
@@ -74,7 +75,8 @@ struct CheckpointUnits {
   ExactSum loss_sum;
 };
 
-CheckpointUnits read_checkpoint_units(const Plan& plan, const RunDir& run, std::size_t begin, std::size_t end, io::ResultsFile& results) {
+CheckpointUnits read_checkpoint_units(const Plan& plan, const RunDir& run, std::size_t begin, std::size_t end,
+                                      io::ResultsFile& results) {
   CheckpointUnits units;
   const PlanUnit& first = plan.units[begin];
   for (std::size_t u = begin; u < end; ++u) {
@@ -87,9 +89,10 @@ CheckpointUnits read_checkpoint_units(const Plan& plan, const RunDir& run, std::
     results.unit_ids.push_back(unit.header.unit_id);
     results.unit_checksums.push_back(unit.header.checksum);
     if (units.layers.empty()) units.header = unit.header;
-    else if (unit.header.eps != units.header.eps || unit.header.d != units.header.d || unit.header.n_tokens != units.header.n_tokens)
-      throw InputError(run.unit(unit.header.unit_id).string() + ": eps, d or tokens differ from the other layer groups of " + first.model +
-                       " " + first.checkpoint);
+    else if (unit.header.eps != units.header.eps || unit.header.d != units.header.d ||
+             unit.header.n_tokens != units.header.n_tokens)
+      throw InputError(run.unit(unit.header.unit_id).string() + ": eps, d or tokens differ from the other layer groups of " +
+                       first.model + " " + first.checkpoint);
     units.loss_sum.add(unit.header.loss_sum);
     units.loss_count += unit.header.loss_count;
     for (auto& layer : unit.layers) units.layers.push_back(std::move(layer));
@@ -107,7 +110,8 @@ Row metrics_row(const PlanUnit& first, const CheckpointUnits& units, const Layer
   }
   const io::UnitHeader& header = units.header;
   Row row;
-  row.text = {{"model", first.model}, {"family", first.family}, {"checkpoint", first.checkpoint}, {"tokenizer_id", first.tokenizer_id}};
+  row.text = {
+      {"model", first.model}, {"family", first.family}, {"checkpoint", first.checkpoint}, {"tokenizer_id", first.tokenizer_id}};
   auto& n = row.number;
   n["step"] = first.step ? static_cast<double>(*first.step) : NAN;
   n["tokens_seen"] = first.tokens_seen ? static_cast<double>(*first.tokens_seen) : NAN;
@@ -126,7 +130,8 @@ Row metrics_row(const PlanUnit& first, const CheckpointUnits& units, const Layer
     n["expressivity_" + K] = expressivity;
     n["regularity_input_" + K] = value_or_nan(m.regularity, in);
     n["regularity_output_" + K] = value_or_nan(m.regularity, out);
-    n["optimality_" + K] = (std::isnan(complexity) || std::isnan(expressivity)) ? NAN : estimate::optimality(expressivity, complexity);
+    n["optimality_" + K] =
+        (std::isnan(complexity) || std::isnan(expressivity)) ? NAN : estimate::optimality(expressivity, complexity);
   }
   n["preference"] = value_or_nan(m.mi, "preference");
   n["regularity_preference"] = value_or_nan(m.regularity, "preference");
@@ -151,7 +156,8 @@ void add_results_columns(io::ResultsFile& results, const std::vector<std::string
 void require_complete_or_allowed(const UnitsSurvey& survey, const Plan& plan, const RunDir& run, const ReduceOptions& options) {
   if (survey.problems.empty()) return;
   if (!options.allow_incomplete) throw InputError(survey.message(run, plan));
-  log::warn(survey.message(run, plan) + "; --allow-incomplete: writing the complete models and checkpoints only, the run marked incomplete");
+  log::warn(survey.message(run, plan) +
+            "; --allow-incomplete: writing the complete models and checkpoints only, the run marked incomplete");
   std::set<std::pair<std::string, std::string>> checkpoints;
   for (const auto& unit : plan.units) checkpoints.insert({unit.model, unit.checkpoint});
   if (survey.incomplete_checkpoints.size() == checkpoints.size())
@@ -178,7 +184,8 @@ ReduceSummary reduce_run(const PlannedRun& run_plan, const RunDir& run, const Re
   for (std::size_t u = 0; u < plan.units.size();) {
     const PlanUnit& first = plan.units[u];
     std::size_t end = u;
-    while (end < plan.units.size() && plan.units[end].model == first.model && plan.units[end].checkpoint == first.checkpoint) ++end;
+    while (end < plan.units.size() && plan.units[end].model == first.model && plan.units[end].checkpoint == first.checkpoint)
+      ++end;
     if (!survey.incomplete_checkpoints.count({first.model, first.checkpoint})) {
       const CheckpointUnits units = read_checkpoint_units(plan, run, u, end, results);
       summary.units += static_cast<int64_t>(end - u);

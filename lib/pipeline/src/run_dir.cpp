@@ -21,8 +21,8 @@ PlannedRun load_planned_run(const RunDir& run) {
   planned.config = parse_study_config(text.str(), planned.plan.config_file);
   const std::string hash = config_hash(planned.config);
   if (hash != planned.plan.config_hash)
-    throw InputError(run.plan().string() + ": planned with config hash " + planned.plan.config_hash + " but " + run.config().string() +
-                     " now gives " + hash + " (a corpus file changed?); plan into a new run directory");
+    throw InputError(run.plan().string() + ": planned with config hash " + planned.plan.config_hash + " but " +
+                     run.config().string() + " now gives " + hash + " (a corpus file changed?); plan into a new run directory");
   return planned;
 }
 

@@ -91,8 +91,9 @@ UnitFailure describe_failure(const std::string& unit_id, const std::exception_pt
 
 void record_unit_failure(const RunDir& run, const UnitFailure& failure) {
   fs::create_directories(failures_dir(run));
-  const nlohmann::json json = {{"unit", failure.unit}, {"reason", failure.reason}, {"message", failure.message}, {"worker", failure.worker},
-                               {"host", failure.host}, {"time", failure.time}, {"epoch", failure.epoch}};
+  const nlohmann::json json = {{"unit", failure.unit},     {"reason", failure.reason}, {"message", failure.message},
+                               {"worker", failure.worker}, {"host", failure.host},     {"time", failure.time},
+                               {"epoch", failure.epoch}};
   write_file_atomically(failures_dir(run) / (failure.unit + ".json"), json.dump(1) + "\n");
 }
 
@@ -242,7 +243,8 @@ RunStatus collect_status(const Plan& plan, const RunDir& run, int64_t now_epoch)
     WorkerStatus worker;
     worker.age_seconds = static_cast<double>(now_epoch - beat.epoch);
     worker.stale = beat.state == "running" && worker.age_seconds > kStaleIntervals * std::max(1.0, beat.interval_seconds);
-    if (beat.state == "running" && !beat.current_unit.empty()) (worker.stale ? stale_units : running_units).insert(beat.current_unit);
+    if (beat.state == "running" && !beat.current_unit.empty())
+      (worker.stale ? stale_units : running_units).insert(beat.current_unit);
     worker.heartbeat = std::move(beat);
     status.workers.push_back(std::move(worker));
   }
@@ -255,7 +257,8 @@ RunStatus collect_status(const Plan& plan, const RunDir& run, int64_t now_epoch)
     else if (running_units.count(unit.id)) state = UnitState::running;
     else if (failed.count(unit.id)) state = UnitState::failed;
     status.unit_states.push_back(state);
-    if (status.checkpoints.empty() || status.checkpoints.back().model != unit.model || status.checkpoints.back().checkpoint != unit.checkpoint)
+    if (status.checkpoints.empty() || status.checkpoints.back().model != unit.model ||
+        status.checkpoints.back().checkpoint != unit.checkpoint)
       status.checkpoints.push_back({unit.model, unit.checkpoint});
     CheckpointStatus& c = status.checkpoints.back();
     switch (state) {

@@ -36,9 +36,13 @@ namespace {
 
 nlohmann::json to_json(const TaskMap& map, const Plan& plan) {
   nlohmann::json units = nlohmann::json::array();
-  for (std::size_t i = 0; i < plan.units.size(); ++i) units.push_back({{"unit", plan.units[i].id}, {"task", map.task_of_unit[i]}});
-  return {{"schema_version", TaskMap::kSchemaVersion}, {"config_hash", map.config_hash}, {"tasks", map.tasks},
-          {"ranks_per_task", map.ranks_per_task}, {"units", units}};
+  for (std::size_t i = 0; i < plan.units.size(); ++i)
+    units.push_back({{"unit", plan.units[i].id}, {"task", map.task_of_unit[i]}});
+  return {{"schema_version", TaskMap::kSchemaVersion},
+          {"config_hash", map.config_hash},
+          {"tasks", map.tasks},
+          {"ranks_per_task", map.ranks_per_task},
+          {"units", units}};
 }
 
 TaskMap from_json(const nlohmann::json& json, const fs::path& path, const Plan& plan) {
@@ -54,12 +58,15 @@ TaskMap from_json(const nlohmann::json& json, const fs::path& path, const Plan& 
   if (map.tasks < 1) throw bad("'tasks' must be at least 1");
   const auto& units = json.at("units");
   if (!units.is_array() || units.size() != plan.units.size())
-    throw bad("lists " + std::to_string(units.is_array() ? units.size() : 0) + " units, the plan has " + std::to_string(plan.units.size()));
+    throw bad("lists " + std::to_string(units.is_array() ? units.size() : 0) + " units, the plan has " +
+              std::to_string(plan.units.size()));
   for (std::size_t i = 0; i < units.size(); ++i) {
     const std::string id = units[i].value("unit", "");
     const int64_t task = units[i].value("task", int64_t{-1});
-    if (id != plan.units[i].id) throw bad("unit " + std::to_string(i) + " is '" + id + "', the plan has '" + plan.units[i].id + "'");
-    if (task < 0 || task >= map.tasks) throw bad("unit " + id + " has task " + std::to_string(task) + ", outside 0.." + std::to_string(map.tasks - 1));
+    if (id != plan.units[i].id)
+      throw bad("unit " + std::to_string(i) + " is '" + id + "', the plan has '" + plan.units[i].id + "'");
+    if (task < 0 || task >= map.tasks)
+      throw bad("unit " + id + " has task " + std::to_string(task) + ", outside 0.." + std::to_string(map.tasks - 1));
     map.task_of_unit.push_back(task);
   }
   return map;
@@ -71,8 +78,9 @@ void write_task_map(const RunDir& run, const TaskMap& map) {
   const Plan plan = read_plan(run.plan());
   if (const auto existing = read_task_map(run, plan)) {
     if (existing->task_of_unit == map.task_of_unit) return;
-    throw InputError(task_map_path(run).string() + ": the run is already mapped to " + std::to_string(existing->tasks) + " tasks x " +
-                     std::to_string(existing->ranks_per_task) + " ranks; giving another count would move units between tasks "
+    throw InputError(task_map_path(run).string() + ": the run is already mapped to " + std::to_string(existing->tasks) +
+                     " tasks x " + std::to_string(existing->ranks_per_task) +
+                     " ranks; giving another count would move units between tasks "
                      "(resubmit with `pipelines/submit.sh --resubmit RUN`, or plan into a new directory)");
   }
   write_file_atomically(task_map_path(run), to_json(map, plan).dump(1) + "\n");
@@ -106,8 +114,8 @@ dist::Worker resolve_worker_of_run(const dist::Session& session, std::optional<i
     }
   if (!map || !task) return dist::resolve_worker(session, array_task, array_count, ranks_per_unit);
   if (*task < 0 || *task >= map->tasks)
-    throw InputError("array task " + std::to_string(*task) + " is outside the run's task map 0.." + std::to_string(map->tasks - 1) +
-                     " (tasks.json); submit the ids it lists");
+    throw InputError("array task " + std::to_string(*task) + " is outside the run's task map 0.." +
+                     std::to_string(map->tasks - 1) + " (tasks.json); submit the ids it lists");
   // A team of ranks_per_unit ranks is one worker (dist::Team), as in dist::resolve_worker.
   const dist::Worker plain = dist::resolve_worker(session, 0, 1, ranks_per_unit);
   dist::Worker worker;

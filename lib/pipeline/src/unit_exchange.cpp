@@ -36,7 +36,8 @@ class Reader {
     return v;
   }
   void bytes(void* out, std::size_t size) {
-    if (at_ + size > in_.size()) throw std::runtime_error("a team message ended early (ranks of one unit disagree on its layout)");
+    if (at_ + size > in_.size())
+      throw std::runtime_error("a team message ended early (ranks of one unit disagree on its layout)");
     std::memcpy(out, in_.data() + at_, size);
     at_ += size;
   }
@@ -57,7 +58,8 @@ std::vector<std::vector<char>> route_label_rows(const estimate::BatchRows& rows,
     std::vector<std::vector<char>> empty(static_cast<std::size_t>(n_members));
     for (auto& message : empty) {
       Writer out(message);
-      for (const int64_t v : {int64_t{0}, static_cast<int64_t>(n_sets), static_cast<int64_t>(p_per_slot.size()), int64_t{0}}) out.value(v);
+      for (const int64_t v : {int64_t{0}, static_cast<int64_t>(n_sets), static_cast<int64_t>(p_per_slot.size()), int64_t{0}})
+        out.value(v);
     }
     return empty;
   }
@@ -70,7 +72,9 @@ std::vector<std::vector<char>> route_label_rows(const estimate::BatchRows& rows,
     const int64_t* key = keys[s].data_ptr<int64_t>();
     const bool* mask = valid[s].defined() ? valid[s].data_ptr<bool>() : nullptr;
     for (int64_t i = 0; i < n_rows; ++i)
-      if (!mask || mask[i]) owner_of[s][static_cast<std::size_t>(i)] = estimate::key_owner(key + i * specs[s].key_width, specs[s].key_width, n_members);
+      if (!mask || mask[i])
+        owner_of[s][static_cast<std::size_t>(i)] =
+            estimate::key_owner(key + i * specs[s].key_width, specs[s].key_width, n_members);
   }
   std::vector<at::Tensor> p(p_per_slot.size());
   for (std::size_t l = 0; l < p.size(); ++l) p[l] = p_per_slot[l].to(at::kCPU, at::kFloat).contiguous();
@@ -144,7 +148,8 @@ std::vector<char> encode_statistics(const std::vector<LayerStatistics>& layers, 
     out.value(layer.n_rows);
     out.bytes(layer.bins.data(), layer.bins.size() * sizeof(int64_t));
     for (const auto& set : layer.label_sets) {
-      for (const int64_t v : {set.labelled_rows, set.distinct_keys, set.folded_rows, set.conditional.high_word(), set.conditional.low_word()})
+      for (const int64_t v :
+           {set.labelled_rows, set.distinct_keys, set.folded_rows, set.conditional.high_word(), set.conditional.low_word()})
         out.value(v);
       out.bytes(set.marginal.data(), set.marginal.size() * sizeof(int64_t));
     }
@@ -152,7 +157,8 @@ std::vector<char> encode_statistics(const std::vector<LayerStatistics>& layers, 
   return bytes;
 }
 
-void decode_add_statistics(const std::vector<char>& bytes, std::vector<LayerStatistics>& layers, ExactSum& loss_sum, int64_t& loss_count) {
+void decode_add_statistics(const std::vector<char>& bytes, std::vector<LayerStatistics>& layers, ExactSum& loss_sum,
+                           int64_t& loss_count) {
   Reader in(bytes);
   const auto high = in.value<int64_t>();
   const auto low = in.value<int64_t>();

@@ -22,6 +22,7 @@ std::vector<std::vector<char>> route_label_rows(const estimate::BatchRows& rows,
 void add_routed_rows(estimate::MultiLayerAccumulator& accumulator, const std::vector<char>& message, const std::string& where);
 
 std::vector<char> encode_statistics(const std::vector<LayerStatistics>& layers, const ExactSum& loss_sum, int64_t loss_count);
-void decode_add_statistics(const std::vector<char>& bytes, std::vector<LayerStatistics>& layers, ExactSum& loss_sum, int64_t& loss_count);
+void decode_add_statistics(const std::vector<char>& bytes, std::vector<LayerStatistics>& layers, ExactSum& loss_sum,
+                           int64_t& loss_count);
 
 }  // namespace infobound::pipeline

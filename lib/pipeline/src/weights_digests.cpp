@@ -25,7 +25,8 @@ void record_weights_digests(Plan& plan) {
     unit.weights_digest = it->second;
   }
   for (const auto& identical : identical_checkpoints(plan))
-    log::warn(describe(identical) + ": their results will be the same; drop all but one from the manifest unless that is intended");
+    log::warn(describe(identical) +
+              ": their results will be the same; drop all but one from the manifest unless that is intended");
 }
 
 }  // namespace infobound::pipeline

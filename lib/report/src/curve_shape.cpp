@@ -95,8 +95,7 @@ std::string describe_curve(const std::string& what, const std::vector<double>& v
     text += std::string(p == 1 ? " it " : ", then ") + (change > 0 ? "rises" : "falls") + " to " + at(to) + " (" +
             signed_value(change, digits) + ")";
   }
-  if (shape.pivots.back() != last)
-    text += ", and stays within " + tolerance + " of that to " + at(last);
+  if (shape.pivots.back() != last) text += ", and stays within " + tolerance + " of that to " + at(last);
   const double net = values[last] - values[0];
   text += "; it ends " + format_value(std::fabs(net), digits) + (net >= 0 ? " above" : " below") + " its start";
   if (shape.shape != Shape::rising && shape.shape != Shape::falling) {

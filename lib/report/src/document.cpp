@@ -62,13 +62,14 @@ std::string Document::markdown() const {
 }
 
 std::string Document::html(const std::string& title) const {
-  std::string h = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" + html_escape(title) +
-                  "</title>\n<style>\nbody{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;"
-                  "padding:0 1em;line-height:1.5;color:#222}\nimg{max-width:100%;height:auto;border:1px solid #ddd}\n"
-                  "figure{margin:1.5em 0}figcaption{font-style:italic;color:#555}\ntable{border-collapse:collapse;margin:1em 0;"
-                  "font-size:0.9em}\nth,td{border:1px solid #ccc;padding:0.25em 0.6em}th{background:#f3f3f3}td.num{text-align:right;"
-                  "font-variant-numeric:tabular-nums}\n.note{background:#fff8e1;border-left:4px solid #f0b400;padding:0.5em 1em}\n"
-                  "</style>\n</head>\n<body>\n";
+  std::string h =
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" + html_escape(title) +
+      "</title>\n<style>\nbody{font-family:'DejaVu Sans',Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;"
+      "padding:0 1em;line-height:1.5;color:#222}\nimg{max-width:100%;height:auto;border:1px solid #ddd}\n"
+      "figure{margin:1.5em 0}figcaption{font-style:italic;color:#555}\ntable{border-collapse:collapse;margin:1em 0;"
+      "font-size:0.9em}\nth,td{border:1px solid #ccc;padding:0.25em 0.6em}th{background:#f3f3f3}td.num{text-align:right;"
+      "font-variant-numeric:tabular-nums}\n.note{background:#fff8e1;border-left:4px solid #f0b400;padding:0.5em 1em}\n"
+      "</style>\n</head>\n<body>\n";
   for (const auto& b : blocks_) {
     switch (b.kind) {
       case Block::Kind::heading: {
@@ -90,7 +91,8 @@ std::string Document::html(const std::string& title) const {
         for (const auto& row : t.rows) {
           h += "<tr>";
           for (std::size_t c = 0; c < row.size(); ++c)
-            h += std::string(c < t.numeric.size() && t.numeric[c] ? "<td class=\"num\">" : "<td>") + html_escape(row[c]) + "</td>";
+            h +=
+                std::string(c < t.numeric.size() && t.numeric[c] ? "<td class=\"num\">" : "<td>") + html_escape(row[c]) + "</td>";
           h += "</tr>\n";
         }
         h += "</table>\n";

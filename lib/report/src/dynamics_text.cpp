@@ -85,7 +85,8 @@ ModelDynamics describe_model_dynamics(const std::vector<const Trajectory*>& list
   text += describe_curve("Complexity", complexity, labels, classify_curve(complexity, tolerance)) + " ";
   text += describe_curve("Expressivity", expressivity, labels, classify_curve(expressivity, tolerance)) + " ";
   if (have_loss)
-    text += describe_curve("Held-out loss (nats/token)", loss, labels, classify_curve(loss, curve_tolerance(loss, 0.02, 0.01))) + " ";
+    text +=
+        describe_curve("Held-out loss (nats/token)", loss, labels, classify_curve(loss, curve_tolerance(loss, 0.02, 0.01))) + " ";
 
   const LatePhase phase = late_phase(list);
   const auto* a = list[phase.start];
@@ -108,8 +109,7 @@ ModelDynamics describe_model_dynamics(const std::vector<const Trajectory*>& list
   if (layers > 1)
     text += "; per layer, complexity changes by " + signed_value(low) + " at layer " + std::to_string(low_layer) + " and by " +
             signed_value(high) + " at layer " + std::to_string(high_layer);
-  else if (layers == 1)
-    text += "; the one block layer's complexity changes by " + signed_value(low);
+  else if (layers == 1) text += "; the one block layer's complexity changes by " + signed_value(low);
   text += ". ";
   const std::string tol = format_value(tolerance, 2);
   if (dc < -tolerance && de >= -tolerance) {
@@ -149,7 +149,8 @@ std::string late_compression_summary(const std::vector<std::pair<std::string, La
   const auto& yes = by[LateVerdict::compresses];
   std::string text = "Late compression (complexity falls, expressivity holds or rises): " + std::to_string(yes.size()) + " of " +
                      std::to_string(judged) + " models" + (yes.empty() ? "" : " (" + list(yes) + ")") + ".";
-  if (!by[LateVerdict::both_fall].empty()) text += " Complexity and expressivity both fall late in " + list(by[LateVerdict::both_fall]) + ".";
+  if (!by[LateVerdict::both_fall].empty())
+    text += " Complexity and expressivity both fall late in " + list(by[LateVerdict::both_fall]) + ".";
   if (!by[LateVerdict::expands].empty()) text += " Complexity rises late in " + list(by[LateVerdict::expands]) + ".";
   if (!by[LateVerdict::holds].empty()) text += " Complexity holds late in " + list(by[LateVerdict::holds]) + ".";
   return text;

@@ -58,7 +58,8 @@ std::optional<BuiltFigure> information_plane(const std::vector<Trajectory>& traj
     const auto& tr = trajectories[t];
     std::vector<std::vector<double>> rows;
     for (const auto& l : tr.layers)
-      if (std::isfinite(l.complexity[k]) && std::isfinite(l.expressivity[k])) rows.push_back({l.complexity[k], l.expressivity[k]});
+      if (std::isfinite(l.complexity[k]) && std::isfinite(l.expressivity[k]))
+        rows.push_back({l.complexity[k], l.expressivity[k]});
     if (rows.empty()) continue;
     const auto [it, inserted] = model_colour.try_emplace(tr.model, model_colour.size());
     const std::string name = "t" + std::to_string(t);
@@ -90,40 +91,53 @@ std::optional<BuiltFigure> information_plane(const std::vector<Trajectory>& traj
       y_limit = std::max(y_limit, 1.05 * bound::curve_value_at(norm, std::min(x_limit, norm.back().i_xt)));
     }
   x_limit = std::max(x_limit, 1e-6);
-  f.body = "set title " + gnuplot_string("Information plane, " + order_name(order) + " labels (k = " + std::to_string(order) + ")") +
+  f.body = "set title " +
+           gnuplot_string("Information plane, " + order_name(order) + " labels (k = " + std::to_string(order) + ")") +
            "\nset xlabel \"complexity I(input_k; Z) / ln n_bins (fraction of the maximum)\"\n"
            "set ylabel \"expressivity I(output_k; Z) / ln n_bins\"\nset grid\nset key outside right top box\n"
-           "set xrange [0:" + format_value(x_limit, 4) + "]\nset yrange [0:" + format_value(y_limit, 4) + "]\nset lmargin 12\nplot " ;
+           "set xrange [0:" +
+           format_value(x_limit, 4) + "]\nset yrange [0:" + format_value(y_limit, 4) + "]\nset lmargin 12\nplot ";
   for (std::size_t i = 0; i < plots.size(); ++i) f.body += (i ? ", \\\n     " : "") + plots[i];
   f.body += "\n";
-  built.caption = "Information plane for " + order_name(order) + " labels: each model checkpoint's layers (open square = embedding layer 0; solid = final checkpoint, dotted = earlier checkpoints)" +
+  built.caption = "Information plane for " + order_name(order) +
+                  " labels: each model checkpoint's layers (open square = embedding layer 0; solid = final checkpoint, dotted = "
+                  "earlier checkpoints)" +
                   std::string(with_bound ? " under the Information Bottleneck bound of the corpus." : ".");
 
   // The reading: where the layers sit relative to the bound.
-  std::string reading = "Each line follows one model from its embedding layer (open square) through its blocks; "
-                        "moving right means a layer keeps more of the " + order_name(order) +
-                        " context it read, moving up means it keeps more about the " + order_name(order) + " that follows. ";
+  std::string reading =
+      "Each line follows one model from its embedding layer (open square) through its blocks; "
+      "moving right means a layer keeps more of the " +
+      order_name(order) + " context it read, moving up means it keeps more about the " + order_name(order) + " that follows. ";
   if (with_bound && curve_x > x_limit * 1.01)
     reading += "The axes are zoomed to the models; the bound continues to the right, reaching " + format_value(curve_y) +
                " at complexity " + format_value(curve_x) + ". ";
   if (with_bound) {
-    reading += "The black curve is the Information Bottleneck bound of this corpus: the most next-token information any "
-               "summary with n_bins clusters of the context can keep at a given complexity, so layers can approach it but a "
-               "context-only summary cannot cross it. ";
+    reading +=
+        "The black curve is the Information Bottleneck bound of this corpus: the most next-token information any "
+        "summary with n_bins clusters of the context can keep at a given complexity, so layers can approach it but a "
+        "context-only summary cannot cross it. ";
     double best_gap = INFINITY, worst_gap = -INFINITY;
     std::string best, worst;
     for (const auto& tr : trajectories)
       for (const auto& l : tr.layers) {
         if (!std::isfinite(l.gap[k])) continue;
-        if (l.gap[k] < best_gap) { best_gap = l.gap[k]; best = tr.label() + " layer " + std::to_string(l.layer); }
-        if (l.gap[k] > worst_gap) { worst_gap = l.gap[k]; worst = tr.label() + " layer " + std::to_string(l.layer); }
+        if (l.gap[k] < best_gap) {
+          best_gap = l.gap[k];
+          best = tr.label() + " layer " + std::to_string(l.layer);
+        }
+        if (l.gap[k] > worst_gap) {
+          worst_gap = l.gap[k];
+          worst = tr.label() + " layer " + std::to_string(l.layer);
+        }
       }
     if (!best.empty())
       reading += "Closest to the bound is " + best + " (gap " + format_value(best_gap) + " of ln n_bins); farthest is " + worst +
                  " (gap " + format_value(worst_gap) + "). ";
     if (order > 1)
-      reading += "For k > 1 the bound's target is the next token only while expressivity counts the next k tokens, so a layer "
-                 "may sit above the curve; read the gap as a comparison, not a violation. ";
+      reading +=
+          "For k > 1 the bound's target is the next token only while expressivity counts the next k tokens, so a layer "
+          "may sit above the curve; read the gap as a comparison, not a violation. ";
   } else {
     reading += "No bound is drawn (no bound.csv for this order). ";
   }
@@ -151,7 +165,8 @@ std::optional<BuiltFigure> training_dynamics(const std::vector<Trajectory>& traj
   f.width = 1800;
   f.height = 640;
   std::vector<std::string> complexity_plots, expressivity_plots, loss_plots;
-  std::string reading = "Each line is one " + family + " model, one point per checkpoint, with the values averaged over its block "
+  std::string reading = "Each line is one " + family +
+                        " model, one point per checkpoint, with the values averaged over its block "
                         "layers. Shapes below ignore swings smaller than the tolerance named (5% of the largest value shown, at "
                         "least 0.005; for the loss 1%, at least 0.02 nats).";
   std::vector<std::pair<std::string, LateVerdict>> verdicts;
@@ -160,7 +175,8 @@ std::optional<BuiltFigure> training_dynamics(const std::vector<Trajectory>& traj
   for (const auto& [model, list] : by_model) {
     std::vector<std::vector<double>> rows;
     for (const auto* t : list)
-      rows.push_back({t->tokens, t->block_mean(&LayerValues::complexity, order), t->block_mean(&LayerValues::expressivity, order), t->loss});
+      rows.push_back(
+          {t->tokens, t->block_mean(&LayerValues::complexity, order), t->block_mean(&LayerValues::expressivity, order), t->loss});
     const std::string name = "m" + std::to_string(colour);
     f.datablocks.push_back(datablock(name, rows));
     const std::string style = " with linespoints lw 2 pt 7 ps 0.9 lc rgb \"" + series_colour(colour) + "\" ";
@@ -188,8 +204,9 @@ std::optional<BuiltFigure> training_dynamics(const std::vector<Trajectory>& traj
   f.body = "set multiplot layout 1," + std::string(any_loss ? "3" : "2") + " title " +
            gnuplot_string(family + ": information over training (order " + k + ", mean over block layers)") +
            "\nset logscale x 10\nset format x \"10^%T\"\nset grid\nset xlabel \"training tokens seen (log scale)\"\n"
-           "set key top left box\nset ylabel \"complexity_" + k + " / ln n_bins\"\nplot " + join(complexity_plots) +
-           "\nunset key\nset ylabel \"expressivity_" + k + " / ln n_bins\"\nplot " + join(expressivity_plots) + "\n";
+           "set key top left box\nset ylabel \"complexity_" +
+           k + " / ln n_bins\"\nplot " + join(complexity_plots) + "\nunset key\nset ylabel \"expressivity_" + k +
+           " / ln n_bins\"\nplot " + join(expressivity_plots) + "\n";
   if (any_loss) f.body += "set ylabel \"held-out loss (nats/token)\"\nplot " + join(loss_plots) + "\n";
   f.body += "unset multiplot\n";
   built.caption = family + ": complexity and expressivity (order " + k + ", block mean)" +
@@ -230,9 +247,11 @@ BuiltFigure layer_profile(const Trajectory& tr) {
     add_series(1 + orders + k, "expressivity_" + std::to_string(k) + " = I(output_" + std::to_string(k) + "; Z)",
                "with linespoints lw 2 pt 9 dt 2 lc rgb \"" + series_colour(k - 1) + "\"");
   f.body = "set title " + gnuplot_string(tr.label() + ": entropy and mutual information per layer") +
-           "\nset xlabel \"layer (0 = embeddings, " + std::to_string(tr.n_layers) + " = last block)\"\n"
+           "\nset xlabel \"layer (0 = embeddings, " + std::to_string(tr.n_layers) +
+           " = last block)\"\n"
            "set ylabel \"nats / ln n_bins (fraction of the maximum)\"\nset grid\nset key outside right top box\n"
-           "set xrange [-0.5:" + std::to_string(tr.n_layers) + ".5]\nset yrange [0:*]\nset xtics 1\n";
+           "set xrange [-0.5:" +
+           std::to_string(tr.n_layers) + ".5]\nset yrange [0:*]\nset xtics 1\n";
   if (tr.n_layers > 16) f.body += "set xtics " + std::to_string((tr.n_layers + 11) / 12) + "\n";
   f.body += "plot ";
   for (std::size_t i = 0; i < plots.size(); ++i) f.body += (i ? ", \\\n     " : "") + plots[i];
@@ -243,19 +262,24 @@ BuiltFigure layer_profile(const Trajectory& tr) {
     double best = -INFINITY;
     int64_t at = -1;
     for (const auto& l : tr.layers)
-      if (const double v = getter(l); std::isfinite(v) && v > best) { best = v; at = l.layer; }
+      if (const double v = getter(l); std::isfinite(v) && v > best) {
+        best = v;
+        at = l.layer;
+      }
     return std::make_pair(at, best);
   };
   const auto h = peak([](const LayerValues& l) { return l.H; });
   const auto c1 = peak([](const LayerValues& l) { return l.complexity[0]; });
   const auto e1 = peak([](const LayerValues& l) { return l.expressivity[0]; });
-  std::string reading = "Across the " + std::to_string(tr.n_layers) + " blocks of " + tr.label() + ", the representation entropy H(Z) peaks at layer " +
-                        std::to_string(h.first) + " (" + format_value(h.second) + " of its maximum)";
+  std::string reading = "Across the " + std::to_string(tr.n_layers) + " blocks of " + tr.label() +
+                        ", the representation entropy H(Z) peaks at layer " + std::to_string(h.first) + " (" +
+                        format_value(h.second) + " of its maximum)";
   if (c1.first >= 0)
     reading += "; unigram complexity peaks at layer " + std::to_string(c1.first) + " (" + format_value(c1.second) +
                ") and unigram expressivity at layer " + std::to_string(e1.first) + " (" + format_value(e1.second) + ")";
-  reading += ". A layer where the solid lines fall while the dashed ones hold is discarding input detail that does not help "
-             "prediction; the gap between H(Z) and the curves is spread that neither the context nor the continuation explains.";
+  reading +=
+      ". A layer where the solid lines fall while the dashed ones hold is discarding input detail that does not help "
+      "prediction; the gap between H(Z) and the curves is spread that neither the context nor the continuation explains.";
   built.reading = reading;
   return built;
 }
@@ -295,7 +319,8 @@ std::optional<BuiltFigure> regression_scatter(const std::string& benchmark, cons
   }
   const double pad = 0.05 * (hi - lo);
   f.datablocks.push_back(datablock("fit", {{lo - pad, slope * (lo - pad)}, {hi + pad, slope * (hi + pad)}}));
-  plots.push_back("$fit using 1:2 with lines lw 2.5 lc rgb \"black\" title " + gnuplot_string("OLS slope " + format_value(slope)));
+  plots.push_back("$fit using 1:2 with lines lw 2.5 lc rgb \"black\" title " +
+                  gnuplot_string("OLS slope " + format_value(slope)));
   f.body = "set title " + gnuplot_string(benchmark + ": score against " + predictor + ", other regressors partialled out") +
            "\nset xlabel " + gnuplot_string(predictor + " | other regressors (residual, in the predictor's units)") +
            "\nset ylabel " + gnuplot_string(benchmark + " score | other regressors (residual, in score units)") +
@@ -303,13 +328,14 @@ std::optional<BuiltFigure> regression_scatter(const std::string& benchmark, cons
   for (std::size_t i = 0; i < plots.size(); ++i) f.body += (i ? ", \\\n     " : "") + plots[i];
   f.body += "\n";
   built.caption = benchmark + ": added-variable plot of " + predictor + " (each point a model, colour = family).";
-  built.reading = "Each point is one model. Both axes have the other regressors (the other predictors, log10 parameters, log10 "
-                  "training tokens and any family effects) removed, so the line's slope is exactly the regression coefficient of " +
-                  predictor + ": " + format_value(slope) + " score points per unit (SE " + format_value(se) + ", p = " +
-                  format_value(p, 2) + "; R² of the full model " + format_value(r2) + "). " +
-                  (p < 0.05 ? "At the 5% level the measure predicts the score beyond scale."
-                            : "At the 5% level this is not distinguishable from no effect beyond scale.") +
-                  " Points far from the line are models the measure does not explain.";
+  built.reading =
+      "Each point is one model. Both axes have the other regressors (the other predictors, log10 parameters, log10 "
+      "training tokens and any family effects) removed, so the line's slope is exactly the regression coefficient of " +
+      predictor + ": " + format_value(slope) + " score points per unit (SE " + format_value(se) + ", p = " + format_value(p, 2) +
+      "; R² of the full model " + format_value(r2) + "). " +
+      (p < 0.05 ? "At the 5% level the measure predicts the score beyond scale."
+                : "At the 5% level this is not distinguishable from no effect beyond scale.") +
+      " Points far from the line are models the measure does not explain.";
   return built;
 }
 
@@ -332,18 +358,31 @@ std::string regression_terms_reading(const std::string& benchmark, const io::Csv
     if (!std::isfinite(partial)) continue;  // intercept and scale controls have no partial correlation
     const double estimate = number(r, "estimate"), p = number(r, "p"), partial_p = number(r, "partial_p");
     const std::string term = terms.cell(r, terms.column("term"));
-    (p < 0.05 ? joint_yes : joint_no).push_back(term + " " + (estimate >= 0 ? "+" : "") + format_value(estimate) + " (p = " + format_value(p, 2) + ")");
-    (partial_p < 0.05 ? alone_yes : alone_no).push_back(term + " r = " + format_value(partial, 2) + " (p = " + format_value(partial_p, 2) + ")");
+    (p < 0.05 ? joint_yes : joint_no)
+        .push_back(term + " " + (estimate >= 0 ? "+" : "") + format_value(estimate) + " (p = " + format_value(p, 2) + ")");
+    (partial_p < 0.05 ? alone_yes : alone_no)
+        .push_back(term + " r = " + format_value(partial, 2) + " (p = " + format_value(partial_p, 2) + ")");
   }
-  std::string text = benchmark + ": n = " + format_value(number(0, "n"), 6) + " model checkpoints, R² = " + format_value(number(0, "r2")) +
-                     " (adjusted " + format_value(number(0, "adj_r2")) + "). ";
-  if (joint_yes.empty()) text += "In the joint regression (each measure given the others and the scale controls) no measure is significant at the 5% level: " + list(joint_no) + ". ";
-  else text += "In the joint regression (each measure given the others and the scale controls) the score goes with " + list(joint_yes) +
-               " at the 5% level" + (joint_no.empty() ? "" : "; not with " + list(joint_no)) + ". ";
-  if (alone_yes.empty()) text += "Taken one at a time (partial correlation given the scale controls only), none is significant either: " + list(alone_no) + ". ";
-  else text += "Taken one at a time (partial correlation given the scale controls only), " + list(alone_yes) + " " +
-               (alone_yes.size() == 1 ? "is" : "are") + " significant" + (alone_no.empty() ? "" : "; " + list(alone_no) + " not") +
-               (joint_yes.empty() ? ": significant alone but not in the joint fit, as happens when the measures move together. " : ". ");
+  std::string text = benchmark + ": n = " + format_value(number(0, "n"), 6) +
+                     " model checkpoints, R² = " + format_value(number(0, "r2")) + " (adjusted " +
+                     format_value(number(0, "adj_r2")) + "). ";
+  if (joint_yes.empty())
+    text +=
+        "In the joint regression (each measure given the others and the scale controls) no measure is significant at the 5% "
+        "level: " +
+        list(joint_no) + ". ";
+  else
+    text += "In the joint regression (each measure given the others and the scale controls) the score goes with " +
+            list(joint_yes) + " at the 5% level" + (joint_no.empty() ? "" : "; not with " + list(joint_no)) + ". ";
+  if (alone_yes.empty())
+    text +=
+        "Taken one at a time (partial correlation given the scale controls only), none is significant either: " + list(alone_no) +
+        ". ";
+  else
+    text +=
+        "Taken one at a time (partial correlation given the scale controls only), " + list(alone_yes) + " " +
+        (alone_yes.size() == 1 ? "is" : "are") + " significant" + (alone_no.empty() ? "" : "; " + list(alone_no) + " not") +
+        (joint_yes.empty() ? ": significant alone but not in the joint fit, as happens when the measures move together. " : ". ");
   const double lofo = number(0, "lofo_rmse"), controls = number(0, "lofo_rmse_controls_only");
   if (std::isfinite(lofo) && std::isfinite(controls)) {
     text += "Predicting each family from the others, the RMSE is " + format_value(lofo) + " with the measures and " +

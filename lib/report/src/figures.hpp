@@ -26,8 +26,8 @@ std::optional<BuiltFigure> training_dynamics(const std::vector<Trajectory>& traj
 // H(Z), complexity_k and expressivity_k per layer of one model checkpoint.
 BuiltFigure layer_profile(const Trajectory& trajectory);
 // Added-variable scatter of a benchmark's first predictor with the fitted slope.
-std::optional<BuiltFigure> regression_scatter(const std::string& benchmark, const std::string& slug,
-                                              const io::CsvTable& terms, const io::CsvTable& points);
+std::optional<BuiltFigure> regression_scatter(const std::string& benchmark, const std::string& slug, const io::CsvTable& terms,
+                                              const io::CsvTable& points);
 
 // What a benchmark's regression table says, from its numbers: which predictors are associated with
 // the score beyond the scale controls at the 5% level (sign, estimate, p), R², and whether the

@@ -86,7 +86,8 @@ Table bound_gap_table(const std::vector<Trajectory>& trajectories, int64_t max_o
       const LayerValues* best = nullptr;
       for (const auto& l : tr.layers)
         if (std::isfinite(l.gap[k]) && (!best || l.gap[k] < best->gap[k])) best = &l;
-      row.push_back(best ? std::to_string(best->layer) + ", " + format_value(best->gap[k]) + ", " + format_value(best->ratio[k]) : "");
+      row.push_back(best ? std::to_string(best->layer) + ", " + format_value(best->gap[k]) + ", " + format_value(best->ratio[k])
+                         : "");
       any = any || best;
     }
     if (any) t.rows.push_back(row);
@@ -120,15 +121,17 @@ void regression_section(Document& doc, ReportBuilder& builder, const std::filesy
   doc.heading("Benchmarks against the information measures");
   const auto summary_path = dir / "summary.csv";
   if (!std::filesystem::exists(summary_path)) {
-    builder.omit(doc, "No regression tables (" + summary_path.string() + " is missing): run `infobound regress --run RUN --benchmarks FILE` to add this section.");
+    builder.omit(doc, "No regression tables (" + summary_path.string() +
+                          " is missing): run `infobound regress --run RUN --benchmarks FILE` to add this section.");
     return;
   }
   const auto summary = io::CsvTable::read(summary_path);
-  doc.paragraph("One ordinary least squares regression per benchmark of the score on the information measures, controlling for "
-                "log10 parameters and log10 training tokens (regression/summary.md states the exact specification and the "
-                "model matching). Each cell gives the coefficient and, in regression/<benchmark>.md, its standard error, t, p, "
-                "partial correlation given scale and Spearman correlation. LOFO RMSE is the error predicting each family from "
-                "the others; compare it with the controls-only column to see whether the measures help beyond scale.");
+  doc.paragraph(
+      "One ordinary least squares regression per benchmark of the score on the information measures, controlling for "
+      "log10 parameters and log10 training tokens (regression/summary.md states the exact specification and the "
+      "model matching). Each cell gives the coefficient and, in regression/<benchmark>.md, its standard error, t, p, "
+      "partial correlation given scale and Spearman correlation. LOFO RMSE is the error predicting each family from "
+      "the others; compare it with the controls-only column to see whether the measures help beyond scale.");
   std::vector<std::string> columns{"benchmark", "n", "r2", "adj_r2"};
   for (const auto& h : summary.header())
     if (h.size() > 9 && h.substr(h.size() - 9) == "_estimate") columns.push_back(h);
@@ -147,7 +150,8 @@ void regression_section(Document& doc, ReportBuilder& builder, const std::filesy
     if (!std::filesystem::exists(terms_path) || !std::filesystem::exists(points_path)) continue;
     const auto terms = io::CsvTable::read(terms_path);
     doc.heading(benchmark, 3);
-    doc.table(csv_as_table(terms, {"term", "estimate", "std_error", "t", "p", "partial_r", "partial_p", "spearman_rho", "spearman_p"}));
+    doc.table(
+        csv_as_table(terms, {"term", "estimate", "std_error", "t", "p", "partial_r", "partial_p", "spearman_rho", "spearman_p"}));
     if (const std::string reading = regression_terms_reading(benchmark, terms); !reading.empty()) doc.paragraph(reading);
     builder.add(doc, regression_scatter(benchmark, slug, terms, io::CsvTable::read(points_path)));
   }
@@ -165,8 +169,9 @@ void identical_checkpoints_section(Document& doc, ReportBuilder& builder, const 
   }
   if (identical.empty()) return;
   doc.heading("Identical checkpoints");
-  std::string text = "These checkpoints of one model hold identical weights (equal weights digests in plan.json), so their "
-                     "points coincide and each set counts once as evidence:";
+  std::string text =
+      "These checkpoints of one model hold identical weights (equal weights digests in plan.json), so their "
+      "points coincide and each set counts once as evidence:";
   for (const auto& group : identical) text += " " + describe(group) + ".";
   doc.paragraph(text);
   log::warn("report: " + text);
@@ -177,7 +182,8 @@ void identical_checkpoints_section(Document& doc, ReportBuilder& builder, const 
 ReportResult write_report(const ReportOptions& options) {
   const auto metrics_path = options.run_dir / "metrics.csv";
   if (!std::filesystem::exists(metrics_path))
-    throw InputError(metrics_path.string() + ": not found; the report needs at least the per-layer metrics (run `infobound reduce`)");
+    throw InputError(metrics_path.string() +
+                     ": not found; the report needs at least the per-layer metrics (run `infobound reduce`)");
   // metrics.csv joined with bound.csv (when `bound` has run): the bound_gap / bound_ratio columns.
   const io::MetricsTable view = bound::read_metrics_view(options.run_dir);
   const io::CsvTable& metrics = view.table();
@@ -199,32 +205,38 @@ ReportResult write_report(const ReportOptions& options) {
   doc.heading("infobound report: " + options.run_dir.filename().string(), 1);
   // Written by `reduce --allow-incomplete` (pipeline::kIncompleteColumn): say so before anything else.
   if (metrics.find_column("incomplete_run"))
-    doc.paragraph("**Incomplete run**: some units had failed or were missing when `infobound reduce --allow-incomplete` wrote "
-                  "metrics.csv; their models and checkpoints are absent from every table and figure below (results.h5 units/missing "
-                  "lists the units; `infobound status --run RUN` says why).");
-  doc.paragraph("Run directory " + options.run_dir.string() + ", written " + today() + ". " + std::to_string(models.size()) +
-                " models from " + std::to_string(families.size()) + " families, " + std::to_string(trajectories.size()) +
-                " model checkpoints. All information values are divided by ln n_bins, so 1 is the most a representation "
-                "quantised into n_bins soft bins can carry; complexity = I(input k-gram; Z), expressivity = I(output k-gram; Z).");
+    doc.paragraph(
+        "**Incomplete run**: some units had failed or were missing when `infobound reduce --allow-incomplete` wrote "
+        "metrics.csv; their models and checkpoints are absent from every table and figure below (results.h5 units/missing "
+        "lists the units; `infobound status --run RUN` says why).");
+  doc.paragraph(
+      "Run directory " + options.run_dir.string() + ", written " + today() + ". " + std::to_string(models.size()) +
+      " models from " + std::to_string(families.size()) + " families, " + std::to_string(trajectories.size()) +
+      " model checkpoints. All information values are divided by ln n_bins, so 1 is the most a representation "
+      "quantised into n_bins soft bins can carry; complexity = I(input k-gram; Z), expressivity = I(output k-gram; Z).");
 
   identical_checkpoints_section(doc, builder, options.run_dir / "plan.json");
 
   doc.heading("Information plane");
   if (!have_bound)
-    builder.omit(doc, "No bound.csv: the information planes are drawn without the Information Bottleneck bound (run `infobound bound --run RUN`).");
+    builder.omit(doc,
+                 "No bound.csv: the information planes are drawn without the Information Bottleneck bound (run `infobound bound "
+                 "--run RUN`).");
   for (int64_t k = 1; k <= max_order; ++k) builder.add(doc, information_plane(trajectories, curves, static_cast<int>(k)));
 
   if (have_bound) {
     doc.heading("Information Bottleneck bound of the corpus");
-    doc.paragraph("X is the k-gram ending at each position the estimator used and Y the next token; the curve is the upper "
-                  "concave envelope of iterative-IB solutions with |T| = n_bins clusters (bound.json records the annealing "
-                  "settings). When the distinct contexts exceed the context cap, the rarest are merged into one, which lowers "
-                  "I(X;Y) and the curve (by more the more contexts are merged); the bound is then conservative.");
+    doc.paragraph(
+        "X is the k-gram ending at each position the estimator used and Y the next token; the curve is the upper "
+        "concave envelope of iterative-IB solutions with |T| = n_bins clusters (bound.json records the annealing "
+        "settings). When the distinct contexts exceed the context cap, the rarest are merged into one, which lowers "
+        "I(X;Y) and the curve (by more the more contexts are merged); the bound is then conservative.");
     doc.table(bound_summary_table(curves));
     const Table gaps = bound_gap_table(trajectories, max_order);
     if (!gaps.rows.empty()) {
-      doc.paragraph("For the most-trained checkpoint of each model, the layer nearest the bound per order: bound gap = curve value "
-                    "at the layer's complexity minus its expressivity (ln n_bins units), ratio = expressivity / curve value.");
+      doc.paragraph(
+          "For the most-trained checkpoint of each model, the layer nearest the bound per order: bound gap = curve value "
+          "at the layer's complexity minus its expressivity (ln n_bins units), ratio = expressivity / curve value.");
       doc.table(gaps);
     } else {
       builder.omit(doc, "No row of metrics.csv has a bound value: bound.csv has no curve for its tokenizers and orders.");
@@ -238,7 +250,8 @@ ReportResult write_report(const ReportOptions& options) {
     any_dynamics = any_dynamics || built.has_value();
     builder.add(doc, built);
   }
-  if (!any_dynamics) builder.omit(doc, "No family has two or more checkpoints with known training tokens: no training-dynamics figures.");
+  if (!any_dynamics)
+    builder.omit(doc, "No family has two or more checkpoints with known training tokens: no training-dynamics figures.");
 
   doc.heading("Per-layer profiles");
   for (const auto& t : trajectories)

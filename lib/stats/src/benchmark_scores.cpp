@@ -159,7 +159,8 @@ std::optional<TaskScore> pick_metric(const nlohmann::json& result, const std::ve
   if (!result.is_object()) return std::nullopt;
   for (const auto& name : preferred) {
     if (result.contains(name)) return TaskScore{name, score_value(result[name], path, task + "." + name)};
-    if (result.contains(name + ",none")) return TaskScore{name, score_value(result[name + ",none"], path, task + "." + name + ",none")};
+    if (result.contains(name + ",none"))
+      return TaskScore{name, score_value(result[name + ",none"], path, task + "." + name + ",none")};
     for (const auto& [key, value] : result.items())
       if (key.rfind(name + ",", 0) == 0) return TaskScore{name, score_value(value, path, task + "." + key)};
   }
@@ -202,7 +203,8 @@ void read_one_lm_eval_file(const std::filesystem::path& path, const BenchmarkRea
   std::string mmlu_metric;
   for (const auto& [task, value] : results.items()) {
     const auto score = pick_metric(value, options.metrics, path, task);
-    const bool wanted = options.tasks.empty() || std::find(options.tasks.begin(), options.tasks.end(), task) != options.tasks.end();
+    const bool wanted =
+        options.tasks.empty() || std::find(options.tasks.begin(), options.tasks.end(), task) != options.tasks.end();
     if (!score) continue;
     if (task.rfind("hendrycksTest-", 0) == 0 && options.tasks.empty()) {
       mmlu_sum += score->value;
@@ -258,8 +260,8 @@ BenchmarkSet read_lm_eval_results(const std::filesystem::path& file_or_directory
     auto& target = merged[it->second];
     for (const auto& [task, score] : record.scores) {
       if (target.scores.count(task))
-        set.notes.push_back(key.first + (key.second.empty() ? "" : "@" + key.second) + ": task " + task + " in " +
-                            target.source + " and " + record.source + "; kept the latter");
+        set.notes.push_back(key.first + (key.second.empty() ? "" : "@" + key.second) + ": task " + task + " in " + target.source +
+                            " and " + record.source + "; kept the latter");
       target.scores[task] = score;
     }
     target.source = record.source;

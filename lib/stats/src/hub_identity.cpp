@@ -17,9 +17,9 @@ struct Rename {
 
 // Repositories the Hub renamed (the old id still redirects, and older benchmark exports use it).
 constexpr std::array kRenames{
-    Rename{"gpt2", "openai-community/gpt2"},                   // gpt2, gpt2-medium, -large, -xl
+    Rename{"gpt2", "openai-community/gpt2"},  // gpt2, gpt2-medium, -large, -xl
     Rename{"distilgpt2", "distilbert/distilgpt2"},
-    Rename{"eleutherai/pythia-v1.1-", "eleutherai/pythia-"},   // Pythia v1.1 became the plain names (v0 got -v0)
+    Rename{"eleutherai/pythia-v1.1-", "eleutherai/pythia-"},        // Pythia v1.1 became the plain names (v0 got -v0)
     Rename{"meta-llama/meta-llama-3.1-", "meta-llama/llama-3.1-"},  // Meta dropped the "Meta-" prefix of 3.1
 };
 
@@ -68,12 +68,12 @@ CheckpointSources checkpoint_sources(const Plan& plan) {
     CheckpointSource s;
     // Hub checkpoints are planned as ORG/NAME@revision; anything else is a directory.
     if (unit.reference.find('@') != std::string::npos) try {
-      const HubReference reference = parse_hub_reference(unit.reference);
-      s.repo = reference.repo;
-      s.revision = reference.revision;
-    } catch (const InputError&) {
-      // A directory whose name holds '@': a local model without a hub identity.
-    }
+        const HubReference reference = parse_hub_reference(unit.reference);
+        s.repo = reference.repo;
+        s.revision = reference.revision;
+      } catch (const InputError&) {
+        // A directory whose name holds '@': a local model without a hub identity.
+      }
     if (!s.repo.empty() && (!model_hub.count(unit.model) || s.revision == "main")) model_hub[unit.model] = s.repo;
     sources[{unit.model, unit.checkpoint}] = s;
   }

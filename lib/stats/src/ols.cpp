@@ -22,8 +22,8 @@ OlsFit fit_ols(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, const std::ve
   for (Eigen::Index j = 0; j < p; ++j)
     if (!X.col(j).allFinite()) throw DegenerateRegression("column '" + names[j] + "' has a missing or non-finite value");
   if (n <= p)
-    throw DegenerateRegression("only " + std::to_string(n) + " observations for " + std::to_string(p) +
-                               " parameters (" + std::to_string(p - 1) +
+    throw DegenerateRegression("only " + std::to_string(n) + " observations for " + std::to_string(p) + " parameters (" +
+                               std::to_string(p - 1) +
                                " regressors + intercept): need at least one more observation than parameters; use fewer "
                                "predictors or drop --family-effects");
   for (Eigen::Index j = 0; j < p; ++j) {
@@ -50,8 +50,8 @@ OlsFit fit_ols(const Eigen::MatrixXd& X, const Eigen::VectorXd& y, const std::ve
       if (!dropped.empty()) dropped += ", ";
       dropped += "'" + names[pivoted.colsPermutation().indices()(k)] + "'";
     }
-    throw DegenerateRegression("the design is collinear (rank " + std::to_string(pivoted.rank()) + " of " +
-                               std::to_string(p) + " columns): " + dropped +
+    throw DegenerateRegression("the design is collinear (rank " + std::to_string(pivoted.rank()) + " of " + std::to_string(p) +
+                               " columns): " + dropped +
                                " is a linear combination of the other columns; drop it or add observations that vary it");
   }
 

@@ -166,7 +166,9 @@ std::vector<Observation> collect_observations(const io::CsvTable& metrics, const
       for (const std::size_t r : chosen)
         if (const auto v = metrics.number(r, value_cols[c])) values.push_back(*v);
       if (values.size() == chosen.size()) o.values[columns[c]] = mean(values);
-      else notes.push_back(observation_name(o) + ": '" + columns[c] + "' is empty on some selected layers; left out of regressions that use it");
+      else
+        notes.push_back(observation_name(o) + ": '" + columns[c] +
+                        "' is empty on some selected layers; left out of regressions that use it");
     }
   }
   return observations;
@@ -209,17 +211,23 @@ Candidates find_candidates(const std::vector<Observation>& observations, const B
 
   if (const auto alias = aliases.find(record.model); alias != aliases.end()) {
     const std::string target = alias->second;
-    if (collect([&](const Observation& o) { return any_id(o, [&](const std::string& id) { return normalised_hub_id(id) == normalised_hub_id(target); }); },
-                "alias", 0))
+    if (collect(
+            [&](const Observation& o) {
+              return any_id(o, [&](const std::string& id) { return normalised_hub_id(id) == normalised_hub_id(target); });
+            },
+            "alias", 0))
       return found;
     found.failure = "unmatched: --alias names '" + target + "', which is neither a model nor a hub id of metrics.csv";
     return found;
   }
   const std::string wanted = normalised_hub_id(record.model), current = current_hub_id(record.model);
-  if (collect([&](const Observation& o) { return any_id(o, [&](const std::string& id) { return normalised_hub_id(id) == wanted; }); }, "same id", 1))
+  if (collect(
+          [&](const Observation& o) { return any_id(o, [&](const std::string& id) { return normalised_hub_id(id) == wanted; }); },
+          "same id", 1))
     return found;
-  if (collect([&](const Observation& o) { return any_id(o, [&](const std::string& id) { return current_hub_id(id) == current; }); },
-              "same id after a Hub rename", 2))
+  if (collect(
+          [&](const Observation& o) { return any_id(o, [&](const std::string& id) { return current_hub_id(id) == current; }); },
+          "same id after a Hub rename", 2))
     return found;
   // Observations without a hub identity (local models, hand-made tables) by name alone.
   const std::string name = name_without_organisation(current);
@@ -445,7 +453,8 @@ BenchmarkAnalysis analyse_benchmark(const std::string& benchmark, const Regressi
   }
   data.controls.resize(n, static_cast<Eigen::Index>(kept_controls.size()));
   for (Eigen::Index i = 0; i < n; ++i)
-    for (std::size_t c = 0; c < kept_controls.size(); ++c) data.controls(i, static_cast<Eigen::Index>(c)) = control_rows[i][kept_controls[c]];
+    for (std::size_t c = 0; c < kept_controls.size(); ++c)
+      data.controls(i, static_cast<Eigen::Index>(c)) = control_rows[i][kept_controls[c]];
   for (const auto c : kept_controls) data.control_names.push_back(control_names[c]);
 
   std::set<std::string> family_set(data.family.begin(), data.family.end());
@@ -508,7 +517,8 @@ BenchmarkAnalysis analyse_benchmark(const std::string& benchmark, const Regressi
 
 }  // namespace
 
-RegressionStudy run_regression_study(const io::CsvTable& metrics, const BenchmarkSet& benchmarks, const RegressionOptions& options) {
+RegressionStudy run_regression_study(const io::CsvTable& metrics, const BenchmarkSet& benchmarks,
+                                     const RegressionOptions& options) {
   RegressionStudy study;
   study.options = options;
   study.predictor_columns = resolve_predictor_columns(metrics, options);
@@ -522,7 +532,8 @@ RegressionStudy run_regression_study(const io::CsvTable& metrics, const Benchmar
   std::vector<std::pair<std::size_t, std::size_t>> pairs;
   study.matches = match_records(study.observations, benchmarks, options.aliases, pairs);
   for (const auto& note : benchmarks.notes) study.notes.push_back(note);
-  for (const auto& benchmark : benchmarks.benchmarks) study.analyses.push_back(analyse_benchmark(benchmark, study, pairs, benchmarks));
+  for (const auto& benchmark : benchmarks.benchmarks)
+    study.analyses.push_back(analyse_benchmark(benchmark, study, pairs, benchmarks));
   return study;
 }
 

@@ -40,28 +40,58 @@ void write_text(const std::filesystem::path& path, const std::string& text) { wr
 std::string optional_number(const std::optional<double>& v) { return v ? io::format_number(*v) : ""; }
 
 io::CsvTable benchmark_csv(const BenchmarkAnalysis& a, const RegressionStudy& study) {
-  io::CsvTable table({"benchmark", "metric", "term", "estimate", "std_error", "t", "p", "partial_r", "partial_p",
-                      "spearman_rho", "spearman_p", "n", "df_residual", "r2", "adj_r2", "lofo_rmse",
-                      "lofo_rmse_controls_only", "lofo_mae", "layer", "family_effects", "skipped"});
+  io::CsvTable table({"benchmark",
+                      "metric",
+                      "term",
+                      "estimate",
+                      "std_error",
+                      "t",
+                      "p",
+                      "partial_r",
+                      "partial_p",
+                      "spearman_rho",
+                      "spearman_p",
+                      "n",
+                      "df_residual",
+                      "r2",
+                      "adj_r2",
+                      "lofo_rmse",
+                      "lofo_rmse_controls_only",
+                      "lofo_mae",
+                      "layer",
+                      "family_effects",
+                      "skipped"});
   const std::string layer = study.options.layer.describe();
   const std::string fe = study.options.family_effects ? "yes" : "no";
   if (!a.fit) {
-    table.add_row({a.benchmark, a.metric, "", "", "", "", "", "", "", "", "", std::to_string(a.n), "", "", "", "", "", "",
-                   layer, fe, a.skipped});
+    table.add_row({a.benchmark,         a.metric, "", "", "", "", "", "",    "", "",       "",
+                   std::to_string(a.n), "",       "", "", "", "", "", layer, fe, a.skipped});
     return table;
   }
   const OlsFit& fit = *a.fit;
   const bool lofo = a.lofo.n_predicted > 0;
   for (const auto& term : a.terms) {
-    table.add_row({a.benchmark, a.metric, term.term, io::format_number(term.estimate), io::format_number(term.std_error),
-                   io::format_number(term.t), io::format_number(term.p),
-                   term.partial ? io::format_number(term.partial->r) : "", term.partial ? io::format_number(term.partial->p) : "",
+    table.add_row({a.benchmark,
+                   a.metric,
+                   term.term,
+                   io::format_number(term.estimate),
+                   io::format_number(term.std_error),
+                   io::format_number(term.t),
+                   io::format_number(term.p),
+                   term.partial ? io::format_number(term.partial->r) : "",
+                   term.partial ? io::format_number(term.partial->p) : "",
                    term.spearman ? io::format_number(term.spearman->r) : "",
-                   term.spearman ? io::format_number(term.spearman->p) : "", std::to_string(fit.n_observations),
-                   std::to_string(fit.df_residual), io::format_number(fit.r_squared),
-                   io::format_number(fit.adjusted_r_squared), lofo ? io::format_number(a.lofo.rmse) : "",
-                   lofo ? io::format_number(a.lofo.rmse_controls_only) : "", lofo ? io::format_number(a.lofo.mae) : "",
-                   layer, fe, ""});
+                   term.spearman ? io::format_number(term.spearman->p) : "",
+                   std::to_string(fit.n_observations),
+                   std::to_string(fit.df_residual),
+                   io::format_number(fit.r_squared),
+                   io::format_number(fit.adjusted_r_squared),
+                   lofo ? io::format_number(a.lofo.rmse) : "",
+                   lofo ? io::format_number(a.lofo.rmse_controls_only) : "",
+                   lofo ? io::format_number(a.lofo.mae) : "",
+                   layer,
+                   fe,
+                   ""});
   }
   return table;
 }
@@ -77,8 +107,8 @@ std::string benchmark_markdown(const BenchmarkAnalysis& a, const RegressionStudy
   std::string families;
   for (const auto& f : a.families) families += (families.empty() ? "" : ", ") + f;
   md += (study.options.family_effects && a.families.size() > 1 ? " and family fixed effects" : "");
-  md += "; n = " + std::to_string(fit.n_observations) + " models from " + std::to_string(a.families.size()) +
-        " families (" + md_escape(families) + "); predictors taken at the " + study.options.layer.describe() + ".";
+  md += "; n = " + std::to_string(fit.n_observations) + " models from " + std::to_string(a.families.size()) + " families (" +
+        md_escape(families) + "); predictors taken at the " + study.options.layer.describe() + ".";
   if (!a.dropped_controls.empty()) {
     md += " Dropped control";
     for (const auto& c : a.dropped_controls) md += " " + c;
@@ -94,12 +124,15 @@ std::string benchmark_markdown(const BenchmarkAnalysis& a, const RegressionStudy
   md += "\nR² = " + fixed(fit.r_squared, 4) + ", adjusted R² = " + fixed(fit.adjusted_r_squared, 4) +
         ", residual df = " + std::to_string(fit.df_residual) + ".\n";
   if (a.lofo.n_predicted > 0) {
-    md += "\nLeave-one-family-out prediction (fit on the other families without family effects, predict the held-out one):"
-          " RMSE " + fixed(a.lofo.rmse) + " with the predictors vs " + fixed(a.lofo.rmse_controls_only) +
-          " with the scale controls only; MAE " + fixed(a.lofo.mae) + " over " + std::to_string(a.lofo.n_predicted) +
-          " models.\n\n| held-out family | n | RMSE | RMSE (controls only) |\n|---|---:|---:|---:|\n";
+    md +=
+        "\nLeave-one-family-out prediction (fit on the other families without family effects, predict the held-out one):"
+        " RMSE " +
+        fixed(a.lofo.rmse) + " with the predictors vs " + fixed(a.lofo.rmse_controls_only) +
+        " with the scale controls only; MAE " + fixed(a.lofo.mae) + " over " + std::to_string(a.lofo.n_predicted) +
+        " models.\n\n| held-out family | n | RMSE | RMSE (controls only) |\n|---|---:|---:|---:|\n";
     for (const auto& f : a.lofo.folds)
-      md += "| " + md_escape(f.family) + " | " + std::to_string(f.n) + " | " + fixed(f.rmse) + " | " + fixed(f.rmse_controls_only) + " |\n";
+      md += "| " + md_escape(f.family) + " | " + std::to_string(f.n) + " | " + fixed(f.rmse) + " | " +
+            fixed(f.rmse_controls_only) + " |\n";
   }
   for (const auto& note : a.lofo.notes) md += "\n- " + md_escape(note);
   if (!a.lofo.notes.empty()) md += "\n";
@@ -108,7 +141,8 @@ std::string benchmark_markdown(const BenchmarkAnalysis& a, const RegressionStudy
 
 void write_benchmark_files(const std::filesystem::path& directory, const BenchmarkAnalysis& a, const RegressionStudy& study) {
   benchmark_csv(a, study).write(directory / (a.slug + ".csv"));
-  write_text(directory / (a.slug + ".md"), std::string("#").append(benchmark_markdown(a, study)));  // its "## " heading becomes the title
+  write_text(directory / (a.slug + ".md"),
+             std::string("#").append(benchmark_markdown(a, study)));  // its "## " heading becomes the title
   io::CsvTable points({"model", "checkpoint", "family", "score", "fitted", "partial_x", "partial_y", "predictor"});
   for (const auto& p : a.points)
     points.add_row({p.model, p.checkpoint, p.family, io::format_number(p.score), io::format_number(p.fitted),

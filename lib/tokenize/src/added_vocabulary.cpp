@@ -105,8 +105,7 @@ std::size_t leading_space_length(std::string_view text) {
 }
 }  // namespace
 
-AddedVocabulary::AddedVocabulary(const std::vector<AddedToken>& tokens, const BpeModel& model,
-                                 const Normalizer* normalizer) {
+AddedVocabulary::AddedVocabulary(const std::vector<AddedToken>& tokens, const BpeModel& model, const Normalizer* normalizer) {
   // The reference's add_tokens, one token at a time in file order.
   std::vector<AddedToken> special_list;
   std::vector<AddedToken> classic_list;
@@ -116,8 +115,8 @@ AddedVocabulary::AddedVocabulary(const std::vector<AddedToken>& tokens, const Bp
       special_contents_.insert(token.content);
     }
     if (token.content.empty()) continue;
-    const bool duplicate = std::any_of(id_to_token_.begin(), id_to_token_.end(),
-                                       [&](const auto& entry) { return same_token(entry.second, token); });
+    const bool duplicate =
+        std::any_of(id_to_token_.begin(), id_to_token_.end(), [&](const auto& entry) { return same_token(entry.second, token); });
     if (duplicate) continue;
     uint32_t id;
     if (const auto known = token_to_id(token.content)) {

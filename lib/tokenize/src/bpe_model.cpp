@@ -37,9 +37,7 @@ struct QueuedMerge {
 };
 // The lowest rank first, then the leftmost position (the reference's min-heap order).
 struct LaterMerge {
-  bool operator()(const QueuedMerge& a, const QueuedMerge& b) const {
-    return a.rank != b.rank ? a.rank > b.rank : a.pos > b.pos;
-  }
+  bool operator()(const QueuedMerge& a, const QueuedMerge& b) const { return a.rank != b.rank ? a.rank > b.rank : a.pos > b.pos; }
 };
 
 }  // namespace
@@ -100,8 +98,8 @@ std::unique_ptr<BpeModel> BpeModel::from_json(const Json& model, const std::stri
   // The id table is indexed by id: ids far beyond the number of entries (a damaged file) would make
   // it allocate what the file cannot justify. Tokenizers number their vocabulary 0..N-1.
   if (!vocab.empty() && max_id >= vocab.size() + kMaxVocabularyGap)
-    throw InputError(where + ": model.vocab has " + std::to_string(vocab.size()) + " entries but uses id " + std::to_string(max_id) +
-                     " (ids of a vocabulary run 0..N-1)");
+    throw InputError(where + ": model.vocab has " + std::to_string(vocab.size()) + " entries but uses id " +
+                     std::to_string(max_id) + " (ids of a vocabulary run 0..N-1)");
   bpe->id_to_token_.assign(vocab.empty() ? 0 : max_id + 1, nullptr);
   for (const auto& [token, id] : bpe->vocab_) bpe->id_to_token_[id] = &token;
 
@@ -150,9 +148,7 @@ std::optional<uint32_t> BpeModel::token_to_id(std::string_view token) const {
   return it->second;
 }
 
-const std::string* BpeModel::id_to_token(uint32_t id) const {
-  return id < id_to_token_.size() ? id_to_token_[id] : nullptr;
-}
+const std::string* BpeModel::id_to_token(uint32_t id) const { return id < id_to_token_.size() ? id_to_token_[id] : nullptr; }
 
 void BpeModel::initial_symbols(std::string_view word, std::vector<Symbol>& symbols) const {
   const auto add = [&symbols](uint32_t id, uint32_t length) {

@@ -1,6 +1,6 @@
 // Decoders: ByteLevel, Metaspace, ByteFallback, Fuse, Strip, Replace, BPEDecoder and Sequence.
-#include "infobound/tokenize/byte_level.hpp"
 #include "components.hpp"
+#include "infobound/tokenize/byte_level.hpp"
 #include "infobound/tokenize/tokenizer.hpp"
 #include "utf8.hpp"
 
@@ -233,8 +233,7 @@ std::unique_ptr<Decoder> make_decoder(const Json& config, const std::string& whe
     }
     return std::make_unique<DecoderSequence>(std::move(steps));
   }
-  unsupported_component(where, "decoder", type,
-                        "ByteLevel, Metaspace, ByteFallback, Fuse, Strip, Replace, BPEDecoder, Sequence");
+  unsupported_component(where, "decoder", type, "ByteLevel, Metaspace, ByteFallback, Fuse, Strip, Replace, BPEDecoder, Sequence");
 }
 
 }  // namespace infobound::tokenize

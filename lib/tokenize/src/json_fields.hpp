@@ -55,8 +55,8 @@ inline std::string component_type(const Json& component, const std::string& wher
 
 [[noreturn]] inline void unsupported_component(const std::string& where, std::string_view kind, std::string_view type,
                                                std::string_view supported) {
-  throw InputError(where + ": unsupported " + std::string(kind) + " type \"" + std::string(type) +
-                   "\" (infobound supports " + std::string(supported) + ")");
+  throw InputError(where + ": unsupported " + std::string(kind) + " type \"" + std::string(type) + "\" (infobound supports " +
+                   std::string(supported) + ")");
 }
 
 }  // namespace infobound::tokenize

@@ -66,8 +66,7 @@ std::vector<Kept> apply_behavior(const std::vector<MarkedSpan>& spans, SplitBeha
 
 }  // namespace
 
-void split_piece(const Piece& piece, const std::vector<MarkedSpan>& spans, SplitBehavior behavior,
-                 std::vector<Piece>& out) {
+void split_piece(const Piece& piece, const std::vector<MarkedSpan>& spans, SplitBehavior behavior, std::vector<Piece>& out) {
   for (const auto& kept : apply_behavior(spans, behavior)) {
     if (!kept.keep || kept.end <= kept.start) continue;
     out.push_back({piece.text.substr(kept.start, kept.end - kept.start), piece.at_origin && kept.start == 0});

@@ -24,7 +24,6 @@ struct MarkedSpan {
 enum class SplitBehavior { removed, isolated, merged_with_previous, merged_with_next, contiguous };
 
 // Appends the sub-pieces of `piece` that `behavior` makes of `spans`, leaving out empty ones.
-void split_piece(const Piece& piece, const std::vector<MarkedSpan>& spans, SplitBehavior behavior,
-                 std::vector<Piece>& out);
+void split_piece(const Piece& piece, const std::vector<MarkedSpan>& spans, SplitBehavior behavior, std::vector<Piece>& out);
 
 }  // namespace infobound::tokenize

@@ -1,8 +1,8 @@
 // Pre-tokenizers: ByteLevel, Split, Digits, Metaspace and Sequence.
 #include <functional>
 
-#include "infobound/tokenize/byte_level.hpp"
 #include "components.hpp"
+#include "infobound/tokenize/byte_level.hpp"
 #include "unicode.hpp"
 #include "utf8.hpp"
 
@@ -57,8 +57,7 @@ SplitBehavior parse_behavior(const std::string& name, const std::string& where) 
 
 class ByteLevel final : public PreTokenizer {
  public:
-  ByteLevel(bool add_prefix_space, bool use_regex, const std::string& where)
-      : add_prefix_space_(add_prefix_space) {
+  ByteLevel(bool add_prefix_space, bool use_regex, const std::string& where) : add_prefix_space_(add_prefix_space) {
     if (use_regex) regex_.emplace(byte_level::kGpt2Pattern, where);
   }
   void pre_tokenize(std::vector<Piece>& pieces) const override {
@@ -77,7 +76,8 @@ class ByteLevel final : public PreTokenizer {
       std::size_t previous = 0;
       const std::string_view text = piece.text;
       for (const Span& m : matches) {
-        if (previous < m.start) out.push_back(mapped(text.substr(previous, m.start - previous), piece.at_origin && previous == 0));
+        if (previous < m.start)
+          out.push_back(mapped(text.substr(previous, m.start - previous), piece.at_origin && previous == 0));
         if (m.start < m.end) out.push_back(mapped(text.substr(m.start, m.end - m.start), piece.at_origin && m.start == 0));
         previous = m.end;
       }
@@ -150,7 +150,8 @@ class Metaspace final : public PreTokenizer {
         }
       }
       const bool starts_with_replacement = text.starts_with(replacement_);
-      if (!starts_with_replacement && (scheme_ == PrependScheme::always || (scheme_ == PrependScheme::first && piece.at_origin))) {
+      if (!starts_with_replacement &&
+          (scheme_ == PrependScheme::always || (scheme_ == PrependScheme::first && piece.at_origin))) {
         text.insert(0, replacement_);
       }
       Piece replaced{std::move(text), piece.at_origin};

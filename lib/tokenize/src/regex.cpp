@@ -78,13 +78,32 @@ std::string oniguruma_to_pcre2(std::string_view pattern, const std::string& wher
     if (c == '\\' && i + 1 < pattern.size()) {
       const char e = pattern[i + 1];
       switch (e) {
-        case 's': class_item(kWhiteSpaceItems, false, "\\s"); i += 2; continue;
-        case 'S': class_item(kWhiteSpaceItems, true, "\\S"); i += 2; continue;
-        case 'w': class_item(kWordItems, false, "\\w"); i += 2; continue;
-        case 'W': class_item(kWordItems, true, "\\W"); i += 2; continue;
-        case 'h': class_item(kHexItems, false, "\\h"); i += 2; continue;
-        case 'H': class_item(kHexItems, true, "\\H"); i += 2; continue;
-        case 'b': case 'B':
+        case 's':
+          class_item(kWhiteSpaceItems, false, "\\s");
+          i += 2;
+          continue;
+        case 'S':
+          class_item(kWhiteSpaceItems, true, "\\S");
+          i += 2;
+          continue;
+        case 'w':
+          class_item(kWordItems, false, "\\w");
+          i += 2;
+          continue;
+        case 'W':
+          class_item(kWordItems, true, "\\W");
+          i += 2;
+          continue;
+        case 'h':
+          class_item(kHexItems, false, "\\h");
+          i += 2;
+          continue;
+        case 'H':
+          class_item(kHexItems, true, "\\H");
+          i += 2;
+          continue;
+        case 'b':
+        case 'B':
           if (!in_class) unsupported(where, pattern, "a word boundary (\\b, \\B)");
           break;
         case 'u': {
@@ -99,7 +118,8 @@ std::string oniguruma_to_pcre2(std::string_view pattern, const std::string& wher
           }
           unsupported(where, pattern, "\\u without four hexadecimal digits");
         }
-        case 'p': case 'P':
+        case 'p':
+        case 'P':
           if (i + 2 < pattern.size() && pattern[i + 2] == '{') {
             const auto close = pattern.find('}', i + 2);
             if (close == std::string_view::npos) unsupported(where, pattern, "an unterminated \\p{");
@@ -108,8 +128,7 @@ std::string oniguruma_to_pcre2(std::string_view pattern, const std::string& wher
             continue;
           }
           break;
-        default:
-          break;
+        default: break;
       }
       // Everything else (\r, \n, \t, \x{..}, \d, \p, escaped punctuation, ...) means the same in both.
       out += pattern.substr(i, 2);
@@ -186,8 +205,8 @@ void Regex::compile(const std::string& where) {
                                    PCRE2_UTF | PCRE2_UCP | PCRE2_MULTILINE, &error_code, &error_offset, context);
   pcre2_compile_context_free(context);
   if (code == nullptr) {
-    throw InputError(where + ": invalid regex \"" + pcre2_pattern_ + "\" at offset " + std::to_string(error_offset) +
-                     ": " + pcre2_error_text(error_code));
+    throw InputError(where + ": invalid regex \"" + pcre2_pattern_ + "\" at offset " + std::to_string(error_offset) + ": " +
+                     pcre2_error_text(error_code));
   }
   pcre2_jit_compile(code, PCRE2_JIT_COMPLETE);  // falls back to the interpreter when JIT is unavailable
   code_ = std::shared_ptr<void>(code, [](void* p) { pcre2_code_free(static_cast<pcre2_code*>(p)); });
@@ -201,8 +220,8 @@ void Regex::find_all(std::string_view text, std::vector<Span>& out) const {
   bool has_last_match = false;
   std::size_t last_match_end = 0;
   while (search_from <= text.size()) {
-    const int rc = pcre2_match(code, subject, text.size(), search_from, PCRE2_NO_UTF_CHECK, resources.match_data,
-                               resources.context);
+    const int rc =
+        pcre2_match(code, subject, text.size(), search_from, PCRE2_NO_UTF_CHECK, resources.match_data, resources.context);
     if (rc == PCRE2_ERROR_NOMATCH) break;
     if (rc < 0) {
       throw InputError("regex \"" + pcre2_pattern_ + "\" failed on a text of " + std::to_string(text.size()) +

@@ -27,7 +27,8 @@ std::filesystem::path resolve_tokenizer_file(const std::filesystem::path& path) 
   if (std::filesystem::is_directory(path, ec)) {
     const auto file = path / "tokenizer.json";
     if (!std::filesystem::exists(file, ec)) {
-      throw InputError(path.string() + ": no tokenizer.json in this directory (infobound reads the Hugging Face "
+      throw InputError(path.string() +
+                       ": no tokenizer.json in this directory (infobound reads the Hugging Face "
                        "tokenizer.json format only)");
     }
     return file;

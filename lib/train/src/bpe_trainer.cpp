@@ -14,15 +14,12 @@
 namespace infobound::train {
 namespace {
 
-uint64_t pair_key(int64_t left, int64_t right) {
-  return (static_cast<uint64_t>(left) << 32) | static_cast<uint64_t>(right);
-}
+uint64_t pair_key(int64_t left, int64_t right) { return (static_cast<uint64_t>(left) << 32) | static_cast<uint64_t>(right); }
 
 // Splits text around exact occurrences of the special tokens (longest first at each position),
 // calling on_text for ordinary text and on_special for each special token's index.
 template <typename OnText, typename OnSpecial>
-void split_specials(std::string_view text, const std::vector<std::string>& specials, OnText on_text,
-                    OnSpecial on_special) {
+void split_specials(std::string_view text, const std::vector<std::string>& specials, OnText on_text, OnSpecial on_special) {
   std::size_t segment_start = 0;
   std::size_t pos = 0;
   while (pos < text.size()) {
@@ -111,9 +108,8 @@ bool merge_in_place(std::vector<int64_t>& symbols, int64_t left, int64_t right, 
 ByteLevelBpe ByteLevelBpe::train(std::string_view corpus, const BpeTrainerOptions& options, std::string_view document) {
   const auto n_special = static_cast<int64_t>(options.special_tokens.size());
   if (options.vocab_size < n_special + 256) {
-    throw InputError(std::string(document) + ": tokenizer vocab_size " + std::to_string(options.vocab_size) +
-                     " is below the " + std::to_string(n_special + 256) +
-                     " tokens of the byte alphabet and special tokens");
+    throw InputError(std::string(document) + ": tokenizer vocab_size " + std::to_string(options.vocab_size) + " is below the " +
+                     std::to_string(n_special + 256) + " tokens of the byte alphabet and special tokens");
   }
   for (const auto& special : options.special_tokens) {
     if (special.empty()) throw InputError(std::string(document) + ": empty special token in the tokenizer options");
@@ -136,8 +132,7 @@ ByteLevelBpe ByteLevelBpe::train(std::string_view corpus, const BpeTrainerOption
   for (const uint8_t byte : alphabet_bytes_by_code_point()) {
     bpe.byte_ids_[byte] = add_token(byte_symbol(byte));
     if (bpe.byte_ids_[byte] < n_special) {
-      throw InputError(std::string(document) + ": special token '" + byte_symbol(byte) +
-                       "' is a byte symbol of the alphabet");
+      throw InputError(std::string(document) + ": special token '" + byte_symbol(byte) + "' is a byte symbol of the alphabet");
     }
   }
 
@@ -325,8 +320,13 @@ nlohmann::ordered_json ByteLevelBpe::to_tokenizer_json() const {
   using json = nlohmann::ordered_json;
   json added = json::array();
   for (std::size_t i = 0; i < special_tokens_.size(); ++i) {
-    added.push_back({{"id", special_ids_[i]}, {"content", special_tokens_[i]}, {"single_word", false}, {"lstrip", false},
-                     {"rstrip", false}, {"normalized", false}, {"special", true}});
+    added.push_back({{"id", special_ids_[i]},
+                     {"content", special_tokens_[i]},
+                     {"single_word", false},
+                     {"lstrip", false},
+                     {"rstrip", false},
+                     {"normalized", false},
+                     {"special", true}});
   }
   json vocab = json::object();
   for (std::size_t id = 0; id < tokens_.size(); ++id) vocab[tokens_[id]] = id;

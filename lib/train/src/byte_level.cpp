@@ -17,10 +17,9 @@ namespace {
 // HF tokenizers' regex engine does not (the gpt2 fixture has a case).
 #define INFOBOUND_WS R"(\t\n\x{0B}\f\r \x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000})"
 constexpr std::string_view kGpt2Pattern =
-    R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^)" INFOBOUND_WS R"(\p{L}\p{N}]+|[)" INFOBOUND_WS
-    R"(]+(?![^)" INFOBOUND_WS R"(])|[)" INFOBOUND_WS R"(]+)";
+    R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^)" INFOBOUND_WS R"(\p{L}\p{N}]+|[)" INFOBOUND_WS R"(]+(?![^)" INFOBOUND_WS
+    R"(])|[)" INFOBOUND_WS R"(]+)";
 #undef INFOBOUND_WS
-
 
 }  // namespace
 
@@ -29,11 +28,10 @@ const std::string& byte_symbol(uint8_t byte) { return tokenize::byte_level::byte
 std::vector<uint8_t> alphabet_bytes_by_code_point() {
   std::vector<uint8_t> bytes(256);
   for (int b = 0; b < 256; ++b) bytes[b] = static_cast<uint8_t>(b);
-  std::sort(bytes.begin(), bytes.end(),
-            [](uint8_t a, uint8_t b) {
-              const auto& code_point = tokenize::byte_level::byte_to_code_point();
-              return code_point[a] < code_point[b];
-            });
+  std::sort(bytes.begin(), bytes.end(), [](uint8_t a, uint8_t b) {
+    const auto& code_point = tokenize::byte_level::byte_to_code_point();
+    return code_point[a] < code_point[b];
+  });
   return bytes;
 }
 
@@ -75,8 +73,8 @@ struct Gpt2PreTokenizer::Impl {
 Gpt2PreTokenizer::Gpt2PreTokenizer() : impl_(std::make_unique<Impl>()) {
   int error = 0;
   PCRE2_SIZE offset = 0;
-  impl_->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(kGpt2Pattern.data()), kGpt2Pattern.size(),
-                              PCRE2_UTF | PCRE2_UCP, &error, &offset, nullptr);
+  impl_->code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(kGpt2Pattern.data()), kGpt2Pattern.size(), PCRE2_UTF | PCRE2_UCP,
+                              &error, &offset, nullptr);
   if (!impl_->code) throw std::logic_error("GPT-2 pre-tokenizer regex does not compile");
   pcre2_jit_compile(impl_->code, PCRE2_JIT_COMPLETE);  // falls back to the interpreter if JIT is unavailable
 }

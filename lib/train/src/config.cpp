@@ -115,7 +115,8 @@ SizeSpec read_size(yaml::Map map) {
                                                   std::to_string(spec.num_attention_heads));
   }
   if (spec.num_key_value_heads && spec.num_attention_heads % *spec.num_key_value_heads != 0) {
-    map.fail(map.node("num_key_value_heads"), "sizes." + spec.name + ": num_attention_heads must be a multiple of num_key_value_heads");
+    map.fail(map.node("num_key_value_heads"),
+             "sizes." + spec.name + ": num_attention_heads must be a multiple of num_key_value_heads");
   }
   map.reject_unknown_keys("name, hidden_size, num_hidden_layers, num_attention_heads, intermediate_size, num_key_value_heads");
   return spec;

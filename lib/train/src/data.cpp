@@ -17,8 +17,8 @@ TextSplit split_text(std::string_view text, double heldout_fraction, std::string
     cut += 1;
   }
   if (cut == std::string_view::npos || cut == 0 || cut >= text.size()) {
-    throw InputError(std::string(document) + ": cannot split off a held-out part of " +
-                     std::to_string(heldout_fraction) + " at a line boundary (the corpus is too short or has no newline)");
+    throw InputError(std::string(document) + ": cannot split off a held-out part of " + std::to_string(heldout_fraction) +
+                     " at a line boundary (the corpus is too short or has no newline)");
   }
   return {text.substr(0, cut), text.substr(cut)};
 }

@@ -23,14 +23,17 @@ namespace {
 constexpr const char* kTokenizerStateFile = "tokenizer_state.json";
 
 nlohmann::json tokenizer_key(const TokenizerSpec& spec, const std::string& corpus_hash) {
-  return {{"vocab_size", spec.vocab_size}, {"min_frequency", spec.min_frequency},
-          {"special_tokens", spec.special_tokens}, {"corpus_fnv1a64", corpus_hash}, {"trainer", "byte-level-bpe/1"}};
+  return {{"vocab_size", spec.vocab_size},
+          {"min_frequency", spec.min_frequency},
+          {"special_tokens", spec.special_tokens},
+          {"corpus_fnv1a64", corpus_hash},
+          {"trainer", "byte-level-bpe/1"}};
 }
 
 // The tokenizer of <output>/tokenizer/, trained unless one made from the same corpus and
 // options is already there.
-ByteLevelBpe prepare_tokenizer(const TrainConfig& config, const std::string& corpus, const std::string& corpus_hash,
-                               bool force, std::filesystem::path& file, bool& cached) {
+ByteLevelBpe prepare_tokenizer(const TrainConfig& config, const std::string& corpus, const std::string& corpus_hash, bool force,
+                               std::filesystem::path& file, bool& cached) {
   const auto dir = config.output / "tokenizer";
   file = dir / "tokenizer.json";
   const nlohmann::json key = tokenizer_key(config.tokenizer, corpus_hash);
@@ -47,12 +50,11 @@ ByteLevelBpe prepare_tokenizer(const TrainConfig& config, const std::string& cor
   }
   log::info("training a byte-level BPE tokenizer with " + std::to_string(config.tokenizer.vocab_size) + " tokens on " +
             config.corpus.string());
-  const BpeTrainerOptions options{config.tokenizer.vocab_size, config.tokenizer.min_frequency,
-                                  config.tokenizer.special_tokens};
+  const BpeTrainerOptions options{config.tokenizer.vocab_size, config.tokenizer.min_frequency, config.tokenizer.special_tokens};
   ByteLevelBpe tokenizer = ByteLevelBpe::train(corpus, options, config.corpus.string());
   if (tokenizer.vocab_size() < config.tokenizer.vocab_size) {
-    log::warn("the corpus supports only " + std::to_string(tokenizer.vocab_size()) +
-              " tokens with min_frequency " + std::to_string(config.tokenizer.min_frequency));
+    log::warn("the corpus supports only " + std::to_string(tokenizer.vocab_size()) + " tokens with min_frequency " +
+              std::to_string(config.tokenizer.min_frequency));
   }
   std::filesystem::create_directories(dir);
   tokenizer.save(file);
@@ -121,19 +123,24 @@ TrainSummary train_all(const TrainConfig& config, const TrainRunOptions& options
     trained.dir = config.output / spec.name;
     trained.hf_config = hf_model_config(spec, tokenizer.vocab_size(), config.data.context_length, eos_id);
     // Everything that changes the weights: a different value retrains the model.
-    const nlohmann::json key = {
-        {"hf_config", trained.hf_config},
-        {"tokenizer", fingerprint(tokenizer.to_tokenizer_json())},
-        {"corpus_fnv1a64", corpus_hash},
-        {"heldout_fraction", config.data.heldout_fraction},
-        {"eval_windows", config.data.eval_windows},
-        {"optimizer",
-         {{"seed", config.optimizer.seed}, {"steps", config.optimizer.steps}, {"batch_size", config.optimizer.batch_size},
-          {"learning_rate", config.optimizer.learning_rate}, {"min_learning_rate", config.optimizer.min_learning_rate},
-          {"warmup_steps", config.optimizer.warmup_steps}, {"weight_decay", config.optimizer.weight_decay},
-          {"beta1", config.optimizer.beta1}, {"beta2", config.optimizer.beta2}, {"epsilon", config.optimizer.epsilon},
-          {"grad_clip", config.optimizer.grad_clip}}},
-        {"trainer", "infobound-train/1"}};
+    const nlohmann::json key = {{"hf_config", trained.hf_config},
+                                {"tokenizer", fingerprint(tokenizer.to_tokenizer_json())},
+                                {"corpus_fnv1a64", corpus_hash},
+                                {"heldout_fraction", config.data.heldout_fraction},
+                                {"eval_windows", config.data.eval_windows},
+                                {"optimizer",
+                                 {{"seed", config.optimizer.seed},
+                                  {"steps", config.optimizer.steps},
+                                  {"batch_size", config.optimizer.batch_size},
+                                  {"learning_rate", config.optimizer.learning_rate},
+                                  {"min_learning_rate", config.optimizer.min_learning_rate},
+                                  {"warmup_steps", config.optimizer.warmup_steps},
+                                  {"weight_decay", config.optimizer.weight_decay},
+                                  {"beta1", config.optimizer.beta1},
+                                  {"beta2", config.optimizer.beta2},
+                                  {"epsilon", config.optimizer.epsilon},
+                                  {"grad_clip", config.optimizer.grad_clip}}},
+                                {"trainer", "infobound-train/1"}};
     const std::string run_fingerprint = fingerprint(key);
 
     if (auto cached = options.force ? std::nullopt : cached_checkpoints(trained.dir, steps, run_fingerprint)) {
@@ -153,8 +160,10 @@ TrainSummary train_all(const TrainConfig& config, const TrainRunOptions& options
       job.heldout_sample = heldout_sample;
       job.optimizer = config.optimizer;
       job.fingerprint = run_fingerprint;
-      job.provenance = {{"corpus", config.corpus.filename().string()}, {"corpus_fnv1a64", corpus_hash},
-                        {"train_tokens", summary.train_tokens}, {"heldout_tokens", summary.heldout_tokens},
+      job.provenance = {{"corpus", config.corpus.filename().string()},
+                        {"corpus_fnv1a64", corpus_hash},
+                        {"train_tokens", summary.train_tokens},
+                        {"heldout_tokens", summary.heldout_tokens},
                         {"fingerprint_inputs", key}};
       log::info(spec.name + ": training " + std::to_string(config.optimizer.steps) + " steps of " +
                 std::to_string(config.optimizer.batch_size) + " x " + std::to_string(config.data.context_length) +

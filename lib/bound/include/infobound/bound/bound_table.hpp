@@ -16,20 +16,20 @@ namespace infobound::bound {
 struct OrderCurve {
   std::string tokenizer_id;
   int64_t order = 1;
-  int64_t n_bins = 0;              // |T|; normalisation by ln n_bins
-  std::vector<IbPoint> points;     // nats
+  int64_t n_bins = 0;           // |T|; normalisation by ln n_bins
+  std::vector<IbPoint> points;  // nats
   double h_x = 0, h_y = 0, i_xy = 0;
-  int64_t n_contexts = 0;          // distinct contexts before the cap
-  int64_t context_cap = 0;         // 0 = no cap
-  double i_xy_uncapped = 0;        // I(X;Y) of every context (equals i_xy when nothing was merged)
+  int64_t n_contexts = 0;    // distinct contexts before the cap
+  int64_t context_cap = 0;   // 0 = no cap
+  double i_xy_uncapped = 0;  // I(X;Y) of every context (equals i_xy when nothing was merged)
 
   // The curve in units of ln n_bins (the unit of metrics.csv).
   std::vector<IbPoint> normalised_points() const;
 };
 
 inline const std::vector<std::string>& bound_csv_columns() {
-  static const std::vector<std::string> columns{"tokenizer_id", "order", "point", "beta", "I_XT", "I_TY", "I_XT_norm",
-                                                "I_TY_norm", "H_X", "H_Y", "I_XY", "n_contexts", "context_cap"};
+  static const std::vector<std::string> columns{"tokenizer_id", "order", "point", "beta", "I_XT",       "I_TY",       "I_XT_norm",
+                                                "I_TY_norm",    "H_X",   "H_Y",   "I_XY", "n_contexts", "context_cap"};
   return columns;
 }
 

@@ -25,14 +25,14 @@ IbSchedule ib_schedule_from_name(const std::string& name);
 std::string ib_schedule_name(IbSchedule schedule);
 
 struct IbOptions {
-  int64_t n_clusters = 100;       // |T|; the bound uses the estimator's n_bins
-  double beta_min = 0.05;         // annealing range; reference: n_betas values geometric in beta
+  int64_t n_clusters = 100;  // |T|; the bound uses the estimator's n_bins
+  double beta_min = 0.05;    // annealing range; reference: n_betas values geometric in beta
   double beta_max = 2000;
-  int64_t n_betas = 48;           // adaptive: the first step is this grid's ratio r, steps stay in [r^(1/4), r^4]
-  int64_t restarts = 3;           // independent annealing runs with different random starts
-  double perturbation = 0.02;     // relative noise on p(t|x) before each beta, lets clusters split
-  int64_t max_iterations = 300;   // per beta
-  double tolerance = 1e-7;        // stop when max_{x,t} |p_new(t|x) - p_old(t|x)| falls below
+  int64_t n_betas = 48;          // adaptive: the first step is this grid's ratio r, steps stay in [r^(1/4), r^4]
+  int64_t restarts = 3;          // independent annealing runs with different random starts
+  double perturbation = 0.02;    // relative noise on p(t|x) before each beta, lets clusters split
+  int64_t max_iterations = 300;  // per beta
+  double tolerance = 1e-7;       // stop when max_{x,t} |p_new(t|x) - p_old(t|x)| falls below
   // Adaptive: also stop when the IB objective L = I(X;T) - beta I(T;Y) changes by less than this
   // times beta I(X;Y) (the range of L) on two iterations in a row; sequential IB stops when a
   // sweep gains less than this times I(X;Y).

@@ -8,7 +8,7 @@
 namespace infobound::bound {
 
 struct NgramJointOptions {
-  int64_t order = 1;           // k: X = (ids[i-k+1], ..., ids[i]), Y = ids[i+1]
+  int64_t order = 1;  // k: X = (ids[i-k+1], ..., ids[i]), Y = ids[i+1]
   // soft_h window (DESIGN.md 4): rows [window_order-1, len-window_order) with window_order =
   // the largest order the run requested; per_order: rows [k-1, len-k).
   int64_t window_order = 1;

@@ -14,12 +14,12 @@ namespace infobound::bound {
 
 struct BoundRunOptions {
   std::filesystem::path run_dir;
-  std::vector<int64_t> orders;       // empty: 1..max_order of the cache (the run's largest order)
-  std::optional<int64_t> n_bins;     // default: the n_bins of metrics.csv (must be unique there)
+  std::vector<int64_t> orders;    // empty: 1..max_order of the cache (the run's largest order)
+  std::optional<int64_t> n_bins;  // default: the n_bins of metrics.csv (must be unique there)
   // 0 = keep every context. A cap merges the rare contexts into one, which lowers I(X;Y) and the
   // curve; run_bound measures by how much I(X;Y) drops (OrderCurve::i_xy_uncapped).
   int64_t context_cap = 0;
-  IbOptions ib;                      // n_clusters is set to n_bins
+  IbOptions ib;  // n_clusters is set to n_bins
 };
 
 struct BoundRunResult {

@@ -13,11 +13,11 @@
 namespace infobound {
 
 struct CheckpointSpec {
-  std::string name;                // unique within the model, used in unit ids and metrics.csv
-  std::string revision;            // hub revision (branch, tag or commit); empty for a local path
-  std::string hub;                 // ORG/NAME holding this revision when it is not the model's own repo
-                                   // (SmolLM2's intermediate checkpoints); empty: the model's `hub`
-  std::filesystem::path path;      // local Hugging Face layout directory; empty for a hub revision
+  std::string name;                    // unique within the model, used in unit ids and metrics.csv
+  std::string revision;                // hub revision (branch, tag or commit); empty for a local path
+  std::string hub;                     // ORG/NAME holding this revision when it is not the model's own repo
+                                       // (SmolLM2's intermediate checkpoints); empty: the model's `hub`
+  std::filesystem::path path;          // local Hugging Face layout directory; empty for a hub revision
   std::optional<int64_t> step;         // training step
   std::optional<int64_t> tokens_seen;  // training tokens seen at this checkpoint
 };
@@ -44,8 +44,8 @@ enum class TextSplit { whole, blank_lines, lines };
 struct CorpusSource {
   std::string name;
   SourceFormat format = SourceFormat::text;
-  std::filesystem::path path;       // absolute after loading (relative paths are from the config file)
-  std::string dataset;              // optional ORG/NAME[@revision] of a cached hub dataset; path is inside it
+  std::filesystem::path path;  // absolute after loading (relative paths are from the config file)
+  std::string dataset;         // optional ORG/NAME[@revision] of a cached hub dataset; path is inside it
   TextSplit split = TextSplit::blank_lines;
   std::string text_field = "text";
   std::string chosen_field = "chosen";
@@ -88,8 +88,8 @@ struct LayerSelection {
 constexpr int64_t kMaxBins = 65536;
 constexpr const char* kMaxBinsReason =
     "every distinct label keeps n_bins float64 counts per layer (65,536 bins x 50k tokens = 26 GB per layer)";
-constexpr int64_t kMaxOrder = 8;                    // n-gram orders (config, metrics.csv, the bound's joint keys)
-constexpr int64_t kMaxLayers = 1024;                // no released model has more hidden states
+constexpr int64_t kMaxOrder = 8;                      // n-gram orders (config, metrics.csv, the bound's joint keys)
+constexpr int64_t kMaxLayers = 1024;                  // no released model has more hidden states
 constexpr int64_t kMaxCheckpointsPerSeries = 100000;  // each is a checkpoint to load and a unit to compute
 
 struct EstimatorSpec {
@@ -108,14 +108,14 @@ struct RuntimeSpec {
   int64_t batch_size = 8;
   std::string dtype = "float32";
   std::string device = "cpu";
-  int64_t threads = 0;           // torch threads per rank; 0 = cores / ranks on this node
+  int64_t threads = 0;  // torch threads per rank; 0 = cores / ranks on this node
   bool compute_loss = true;
   double heartbeat_seconds = 60;
-  double gpu_tflops = 200;       // effective throughput assumed by `plan --dry-run` for GPU hours
+  double gpu_tflops = 200;               // effective throughput assumed by `plan --dry-run` for GPU hours
   std::optional<int64_t> memory_budget;  // bytes per rank; unset: this machine's memory / ranks on it
-  int64_t max_layers_per_unit = 0;  // 0: as many as fit the budget; smaller units lose less to preemption
-  int64_t ranks_per_unit = 1;    // ranks that share one unit (split its batches, own its label keys by hash)
-  int64_t accumulate_threads = -1;  // threads scattering into label tables beside the forward; -1 = automatic, 0 = inline
+  int64_t max_layers_per_unit = 0;       // 0: as many as fit the budget; smaller units lose less to preemption
+  int64_t ranks_per_unit = 1;            // ranks that share one unit (split its batches, own its label keys by hash)
+  int64_t accumulate_threads = -1;       // threads scattering into label tables beside the forward; -1 = automatic, 0 = inline
 };
 
 // "4GiB", "512 MiB", "2e9" or a plain byte count. Throws InputError naming `what`.
@@ -125,7 +125,7 @@ int64_t parse_byte_size(const std::string& text, const std::string& what);
 // (unset values: the defaults of `infobound bound`). Not part of the config hash.
 struct BoundSpec {
   bool enabled = true;
-  std::vector<int64_t> orders;               // empty: 1..min(max order, 4)
+  std::vector<int64_t> orders;  // empty: 1..min(max order, 4)
   std::optional<int64_t> context_cap;
   std::optional<int64_t> n_betas;
   std::optional<int64_t> restarts;
@@ -135,15 +135,15 @@ struct BoundSpec {
 // A small task `infobound eval` scores every checkpoint on (docs/eval.md).
 struct EvalTaskSpec {
   std::string name;
-  std::string kind;     // next_token_accuracy | next_line_cloze
-  CorpusSource source;  // the documents the task is built from
-  int64_t window = 128; // tokens per scored window (at most the models' context)
+  std::string kind;      // next_token_accuracy | next_line_cloze
+  CorpusSource source;   // the documents the task is built from
+  int64_t window = 128;  // tokens per scored window (at most the models' context)
 };
 
 struct BenchmarkSpec {
   std::string name;
-  std::filesystem::path path;  // empty for infobound_eval: its results are RUN/eval/<name>/
-  std::string format;          // open_llm_leaderboard_v2 | lm_eval_harness | infobound_eval
+  std::filesystem::path path;       // empty for infobound_eval: its results are RUN/eval/<name>/
+  std::string format;               // open_llm_leaderboard_v2 | lm_eval_harness | infobound_eval
   std::vector<EvalTaskSpec> tasks;  // infobound_eval only
 };
 

@@ -35,18 +35,18 @@ class ExactSum {
 struct LabelSetStatistics {
   std::string name;
   int64_t key_width = 1;
-  int64_t labelled_rows = 0;       // rows carrying a label of this set (folded rows included)
-  int64_t distinct_keys = 0;       // keys with a table row
-  int64_t folded_rows = 0;         // rows whose key occurs once in the corpus (no table row)
-  std::vector<int64_t> marginal;   // [n_bins] fixed point: soft counts of the labelled rows
-  ExactSum conditional;            // sum over keys x of n_x H(Z | X = x) / ln n_bins
+  int64_t labelled_rows = 0;      // rows carrying a label of this set (folded rows included)
+  int64_t distinct_keys = 0;      // keys with a table row
+  int64_t folded_rows = 0;        // rows whose key occurs once in the corpus (no table row)
+  std::vector<int64_t> marginal;  // [n_bins] fixed point: soft counts of the labelled rows
+  ExactSum conditional;           // sum over keys x of n_x H(Z | X = x) / ln n_bins
 
   // Adds another part of the same set (another owner's keys, another split of rows).
   void add(const LabelSetStatistics& other);
 };
 
 struct LayerStatistics {
-  int64_t layer = 0;       // hidden-state index (0 = embeddings)
+  int64_t layer = 0;  // hidden-state index (0 = embeddings)
   int64_t n_bins = 0;
   int64_t fixed_point_bits = 0;
   int64_t n_rows = 0;

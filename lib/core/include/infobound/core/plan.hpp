@@ -23,10 +23,10 @@ struct PlanUnit {
   std::optional<int64_t> step;
   std::optional<int64_t> tokens_seen;
   std::optional<int64_t> params;
-  std::string reference;             // "ORG/NAME@revision" or the configured directory
-  std::filesystem::path model_dir;   // resolved directory; empty in a dry run when not resolvable
+  std::string reference;            // "ORG/NAME@revision" or the configured directory
+  std::filesystem::path model_dir;  // resolved directory; empty in a dry run when not resolvable
   std::string tokenizer_id;
-  std::string weights_digest;        // io::weights_digest of the checkpoint; empty when not computed (dry run)
+  std::string weights_digest;  // io::weights_digest of the checkpoint; empty when not computed (dry run)
   // Hidden-state indices of this unit's layer group (empty until the planner groups layers).
   std::vector<int64_t> layers;
   int64_t layer_group = 0;
@@ -42,17 +42,17 @@ struct PlanLabelSet {
   int64_t key_width = 1;
   int64_t labelled_rows = 0;
   int64_t distinct_keys = 0;
-  int64_t kept_keys = 0;        // keys with a table row (after folding keys seen once)
-  int64_t max_owner_keys = 0;   // the largest share of table keys among runtime.ranks_per_unit ranks
+  int64_t kept_keys = 0;       // keys with a table row (after folding keys seen once)
+  int64_t max_owner_keys = 0;  // the largest share of table keys among runtime.ranks_per_unit ranks
 };
 
 struct PlanTokenizer {
-  std::string id;                 // tok-<first 16 hex of sha256(tokenizer.json)>
-  std::filesystem::path path;     // the tokenizer.json that was hashed
+  std::string id;              // tok-<first 16 hex of sha256(tokenizer.json)>
+  std::filesystem::path path;  // the tokenizer.json that was hashed
   std::string sha256;
-  int64_t n_sequences = -1;       // filled once the corpus is tokenized (-1: unknown)
+  int64_t n_sequences = -1;  // filled once the corpus is tokenized (-1: unknown)
   int64_t n_tokens = -1;
-  int64_t n_rows = -1;                  // estimator rows (token positions inside the n-gram window)
+  int64_t n_rows = -1;                   // estimator rows (token positions inside the n-gram window)
   std::vector<PlanLabelSet> label_sets;  // empty until the corpus is counted
 };
 
@@ -75,7 +75,8 @@ struct Plan {
 };
 
 // One group: <model>__<checkpoint>; several: <model>__<checkpoint>__layers-<first>-<last>.
-std::string make_unit_id(const std::string& model, const std::string& checkpoint, const std::vector<int64_t>& layers, int64_t n_groups);
+std::string make_unit_id(const std::string& model, const std::string& checkpoint, const std::vector<int64_t>& layers,
+                         int64_t n_groups);
 
 struct ResolvedCheckpoint {
   std::string reference;
@@ -87,8 +88,8 @@ ResolvedCheckpoint resolve_checkpoint(const ModelSpec& model, const CheckpointSp
 
 std::string tokenizer_id_from_sha256(const std::string& sha256);
 
-// Resolves every model and tokenizer: one unit per checkpoint, layers not yet grouped. With `allow_unresolved` (dry runs) a model that is not
-// available locally is kept with an empty model_dir and a tokenizer id naming its hub repo.
+// Resolves every model and tokenizer: one unit per checkpoint, layers not yet grouped. With `allow_unresolved` (dry runs) a model
+// that is not available locally is kept with an empty model_dir and a tokenizer id naming its hub repo.
 Plan make_plan(const StudyConfig& config, bool allow_unresolved = false);
 
 // Checkpoints of one model whose weights digests are equal (hub branches that hold the same

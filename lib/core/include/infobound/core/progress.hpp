@@ -14,8 +14,8 @@ namespace infobound {
 
 struct ProgressOptions {
   std::string stage = "extract";
-  bool terminal = false;         // stderr is a TTY
-  bool show_bar = true;          // this process draws the bar (rank 0) when terminal
+  bool terminal = false;  // stderr is a TTY
+  bool show_bar = true;   // this process draws the bar (rank 0) when terminal
   double heartbeat_seconds = 60;
   // Units finished by all processes together (e.g. counted from the unit files); optional.
   std::function<int64_t()> count_done_globally;
@@ -24,12 +24,12 @@ struct ProgressOptions {
 // What a heartbeat file records (lib/pipeline run_status): the same numbers as the status line.
 struct ProgressSnapshot {
   int64_t units_total = 0;
-  int64_t units_done = 0;       // finished or skipped
+  int64_t units_done = 0;  // finished or skipped
   int64_t units_skipped = 0;
   int64_t units_failed = 0;
-  std::string current_unit;     // "" between units
+  std::string current_unit;  // "" between units
   double tokens_per_second = 0;
-  double eta_seconds = -1;      // -1: unknown
+  double eta_seconds = -1;  // -1: unknown
 };
 
 class Progress {
@@ -67,7 +67,7 @@ class Progress {
   int64_t units_skipped_ = 0;
   int64_t units_failed_ = 0;
   int64_t tokens_done_ = 0;
-  int64_t computed_tokens_ = 0;     // tokens of units computed here (for the rate)
+  int64_t computed_tokens_ = 0;  // tokens of units computed here (for the rate)
   std::string current_unit_;
   int64_t current_unit_tokens_ = 0;
   int64_t current_unit_done_ = 0;

@@ -29,8 +29,8 @@ using Encoder = std::function<std::vector<int64_t>(std::string_view text, bool a
 
 struct TokenizedCorpus {
   std::vector<int64_t> ids;
-  std::vector<int64_t> offsets{0};     // sequence s is ids[offsets[s], offsets[s+1])
-  std::vector<int8_t> preference;      // per token
+  std::vector<int64_t> offsets{0};         // sequence s is ids[offsets[s], offsets[s+1])
+  std::vector<int8_t> preference;          // per token
   std::vector<int64_t> sequence_document;  // document index of each sequence (first one for packed windows)
   int64_t n_documents = 0;
   int64_t n_replaced = 0;
@@ -38,10 +38,12 @@ struct TokenizedCorpus {
 
   int64_t n_sequences() const { return static_cast<int64_t>(offsets.size()) - 1; }
   std::span<const int64_t> sequence(int64_t s) const {
-    return std::span<const int64_t>(ids).subspan(static_cast<std::size_t>(offsets[s]), static_cast<std::size_t>(offsets[s + 1] - offsets[s]));
+    return std::span<const int64_t>(ids).subspan(static_cast<std::size_t>(offsets[s]),
+                                                 static_cast<std::size_t>(offsets[s + 1] - offsets[s]));
   }
   std::span<const int8_t> sequence_preference(int64_t s) const {
-    return std::span<const int8_t>(preference).subspan(static_cast<std::size_t>(offsets[s]), static_cast<std::size_t>(offsets[s + 1] - offsets[s]));
+    return std::span<const int8_t>(preference)
+        .subspan(static_cast<std::size_t>(offsets[s]), static_cast<std::size_t>(offsets[s + 1] - offsets[s]));
   }
 };
 

@@ -14,19 +14,19 @@
 namespace infobound::corpus {
 
 struct TokenCacheInfo {
-  std::string tokenizer;         // path of the tokenizer.json
+  std::string tokenizer;  // path of the tokenizer.json
   std::string tokenizer_sha256;
   std::string config_hash;
   int64_t max_order = 0;
-  std::string window;            // soft_h | per_order
+  std::string window;  // soft_h | per_order
   int64_t max_length = 0;
-  std::string sequences;         // per_document | packed
+  std::string sequences;  // per_document | packed
 };
 
 struct TokenCache {
   TokenizedCorpus corpus;
   TokenCacheInfo info;
-  std::string tokenizer_id;      // the file's stem
+  std::string tokenizer_id;  // the file's stem
 };
 
 // temp file + fsync + rename.

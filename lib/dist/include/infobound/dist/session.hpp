@@ -64,7 +64,8 @@ struct Worker {
 // divided by SLURM_ARRAY_TASK_STEP) and SLURM_ARRAY_TASK_COUNT, else a single task.
 // Throws InputError on inconsistent values.
 // With ranks_per_unit R, consecutive ranks form one worker (dist::Team).
-Worker resolve_worker(const Session& session, std::optional<int> array_task, std::optional<int> array_count, int64_t ranks_per_unit = 1);
+Worker resolve_worker(const Session& session, std::optional<int> array_task, std::optional<int> array_count,
+                      int64_t ranks_per_unit = 1);
 
 }  // namespace infobound::dist
 

@@ -26,9 +26,9 @@ struct LabelSetSpec {
 
 struct Metrics {
   int64_t n_rows = 0;
-  double H = 0.0;                              // H(Z) / ln n_bins
-  std::map<std::string, double> mi;            // I(X;Z) / ln n_bins per label set; NaN when no row is labelled
-  std::map<std::string, double> regularity;    // I(X;Z) / H(Z); NaN when H(Z) <= 0
+  double H = 0.0;                            // H(Z) / ln n_bins
+  std::map<std::string, double> mi;          // I(X;Z) / ln n_bins per label set; NaN when no row is labelled
+  std::map<std::string, double> regularity;  // I(X;Z) / H(Z); NaN when H(Z) <= 0
   std::map<std::string, int64_t> labelled_rows;
 };
 

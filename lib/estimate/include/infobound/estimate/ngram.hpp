@@ -42,15 +42,15 @@ struct LabelPlan {
 WindowMode parse_window_mode(const std::string& text);
 
 struct SequenceTokens {
-  std::span<const int64_t> ids;         // the real tokens of the sequence
-  std::span<const int8_t> preference;   // per token: 1, 0 or -1 (none); may be empty
-  int64_t offset = 0;                   // position of ids[0] in its padded batch row (left padding)
+  std::span<const int64_t> ids;        // the real tokens of the sequence
+  std::span<const int8_t> preference;  // per token: 1, 0 or -1 (none); may be empty
+  int64_t offset = 0;                  // position of ids[0] in its padded batch row (left padding)
 };
 
 struct BatchRows {
-  at::Tensor flat_index;            // int64 [N]: b * padded_length + position, rows of hidden.view({B*T, d})
-  std::vector<at::Tensor> labels;   // per spec: int64 [N, key_width]
-  std::vector<at::Tensor> valid;    // per spec: bool [N], or undefined when every row is labelled
+  at::Tensor flat_index;           // int64 [N]: b * padded_length + position, rows of hidden.view({B*T, d})
+  std::vector<at::Tensor> labels;  // per spec: int64 [N, key_width]
+  std::vector<at::Tensor> valid;   // per spec: bool [N], or undefined when every row is labelled
   int64_t size() const { return flat_index.numel(); }
 };
 

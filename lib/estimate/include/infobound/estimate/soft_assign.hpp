@@ -30,7 +30,7 @@ class SoftAssigner {
   int64_t n_bins_, dim_;
   double eps_;
   at::ScalarType compute_dtype_;
-  at::Tensor scaled_points_t_;         // (w / eps)^T, [d, n_bins], CPU
+  at::Tensor scaled_points_t_;          // (w / eps)^T, [d, n_bins], CPU
   mutable at::Tensor device_points_t_;  // cached copy on the last non-CPU device used
 };
 

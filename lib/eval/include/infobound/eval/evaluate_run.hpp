@@ -36,8 +36,8 @@ struct NamedScore {
 };
 // An lm-evaluation-harness (0.4 format) results object: results.<task>."acc,none", ...,
 // config.model_args "pretrained=<model>,revision=<checkpoint>".
-nlohmann::json lm_eval_results_json(const std::string& model, const std::string& checkpoint, const std::vector<NamedScore>& scores,
-                                    int64_t batch_size, const nlohmann::json& provenance);
+nlohmann::json lm_eval_results_json(const std::string& model, const std::string& checkpoint,
+                                    const std::vector<NamedScore>& scores, int64_t batch_size, const nlohmann::json& provenance);
 
 // `run`: the regression of every benchmark in the study config (an infobound_eval benchmark reads
 // RUN/eval/<name>/) on the information measures with the scale controls, written to

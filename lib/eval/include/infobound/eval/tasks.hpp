@@ -16,9 +16,9 @@
 namespace infobound::eval {
 
 struct ClozeText {
-  std::string document;  // where it comes from (the document's name)
-  std::string context;   // the lines before the answer, joined by '\n'
-  std::string answer;    // "\n" + the true next line
+  std::string document;    // where it comes from (the document's name)
+  std::string context;     // the lines before the answer, joined by '\n'
+  std::string answer;      // "\n" + the true next line
   std::string distractor;  // "\n" + another document's last line
 };
 
@@ -31,7 +31,8 @@ struct ClozeTokens {
 
 // Tokenizes the items; the continuation is tokenized on its own and appended to the context, as
 // lm-evaluation-harness does. Items whose continuation alone does not fit the window are dropped.
-std::vector<ClozeTokens> tokenize_cloze(const std::vector<ClozeText>& items, const tokenize::Tokenizer& tokenizer, int64_t window);
+std::vector<ClozeTokens> tokenize_cloze(const std::vector<ClozeText>& items, const tokenize::Tokenizer& tokenizer,
+                                        int64_t window);
 
 // Non-overlapping windows of at most `window` tokens (the last of a document may be shorter; one
 // of fewer than two tokens predicts nothing and is dropped).

@@ -56,7 +56,8 @@ struct DatasetInfo {
 
 class Group {
  public:
-  Group(Handle handle, std::string path, std::string file) : handle_(std::move(handle)), path_(std::move(path)), file_(std::move(file)) {}
+  Group(Handle handle, std::string path, std::string file)
+      : handle_(std::move(handle)), path_(std::move(path)), file_(std::move(file)) {}
 
   Group create_group(const std::string& name);
   Group open_group(const std::string& name) const;

@@ -43,9 +43,9 @@ struct PickleValue {
 
 struct Pickle {
   PickleValue root;
-  std::size_t end = 0;  // offset just past the STOP opcode
-  std::vector<std::string> texts;                      // string, bytes, big_integer (little-endian two's complement)
-  std::vector<std::vector<PickleValue>> containers;    // list, tuple items; dict as key, value, key, value, ...
+  std::size_t end = 0;                               // offset just past the STOP opcode
+  std::vector<std::string> texts;                    // string, bytes, big_integer (little-endian two's complement)
+  std::vector<std::vector<PickleValue>> containers;  // list, tuple items; dict as key, value, key, value, ...
   std::vector<PickledTensor> tensors;
   std::vector<PickledStorage> storages;
 

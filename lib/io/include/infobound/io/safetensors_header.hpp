@@ -32,10 +32,10 @@ struct TensorInfo {
 };
 
 struct SafetensorsHeader {
-  std::vector<TensorInfo> tensors;  // sorted by name
+  std::vector<TensorInfo> tensors;              // sorted by name
   std::map<std::string, std::string> metadata;  // "__metadata__"
-  uint64_t data_offset = 0;  // 8 + header length: where the data section starts in the file
-  uint64_t data_size = 0;    // bytes of the data section
+  uint64_t data_offset = 0;                     // 8 + header length: where the data section starts in the file
+  uint64_t data_size = 0;                       // bytes of the data section
 };
 
 // The largest header accepted (the reference implementation's limit): a bigger length field is

@@ -46,8 +46,8 @@ struct UnitHeader {
   int64_t n_layers = 0;      // blocks L (hidden states 0..L)
   int64_t n_tokens = 0;      // tokens fed to the model (all positions)
   int64_t n_sequences = 0;
-  ExactSum loss_sum;         // summed next-token cross-entropy (nats), exact
-  int64_t loss_count = 0;    // predicted positions (0 when the loss was not computed)
+  ExactSum loss_sum;       // summed next-token cross-entropy (nats), exact
+  int64_t loss_count = 0;  // predicted positions (0 when the loss was not computed)
   std::string infobound_version;
   std::string config_yaml;
   // Filled by the writer / checked by the reader:

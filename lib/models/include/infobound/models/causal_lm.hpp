@@ -11,15 +11,15 @@
 #include <vector>
 
 #include <ATen/ATen.h>
-#include <nlohmann/json.hpp>
 #include <torch/nn/module.h>
+#include <nlohmann/json.hpp>
 
 namespace infobound::models {
 
 namespace detail {
 class Architecture;
 struct DeclaredParameter;
-}
+}  // namespace detail
 
 struct LoadOptions {
   at::ScalarType dtype = at::kFloat;  // compute dtype: float32, bfloat16, float16 (CUDA) or float64
@@ -48,7 +48,8 @@ struct ModelInfo {
   int64_t hidden_size = 0;
   int64_t vocab_size = 0;
   bool tied_embeddings = false;
-  std::string stored_dtype;  // dtypes of the stored weights, spelled as safetensors does of the checkpoint ("BF16", "F32", "F32,BF16")
+  std::string
+      stored_dtype;  // dtypes of the stored weights, spelled as safetensors does of the checkpoint ("BF16", "F32", "F32,BF16")
 };
 
 class CausalLM : public torch::nn::Module {  // parameters carry the HF state_dict names
@@ -86,7 +87,7 @@ class CausalLM : public torch::nn::Module {  // parameters carry the HF state_di
   ModelInfo info_;
   std::unique_ptr<detail::Architecture> architecture_;
   std::vector<std::pair<std::string, at::Tensor>> stored_parameters_;  // HF names, registration order
-  std::vector<detail::DeclaredParameter> specs_;  // same order
+  std::vector<detail::DeclaredParameter> specs_;                       // same order
 };
 
 // The model_type values with a registered family, sorted.

@@ -15,18 +15,18 @@
 namespace infobound::pipeline {
 
 struct ExtractOptions {
-  int64_t threads = 0;          // torch threads; 0 = runtime.threads, else cores / ranks on the node
-  int local_ranks = 1;          // ranks sharing this node
-  bool show_bar = true;         // this worker draws the terminal bar (rank 0)
+  int64_t threads = 0;                // torch threads; 0 = runtime.threads, else cores / ranks on the node
+  int local_ranks = 1;                // ranks sharing this node
+  bool show_bar = true;               // this worker draws the terminal bar (rank 0)
   const TaskMap* task_map = nullptr;  // RUN/tasks.json when this worker is an array task of a mapped run
 };
 
 struct ExtractSummary {
-  int64_t owned = 0;        // units of this worker (counted by a team's first rank only)
-  int64_t computed = 0;     // computed now (no usable file before)
-  int64_t skipped = 0;      // already complete
-  int64_t recomputed = 0;   // a file was there but incomplete, corrupt or foreign (part of `computed`)
-  int64_t tokens = 0;       // tokens fed to models
+  int64_t owned = 0;       // units of this worker (counted by a team's first rank only)
+  int64_t computed = 0;    // computed now (no usable file before)
+  int64_t skipped = 0;     // already complete
+  int64_t recomputed = 0;  // a file was there but incomplete, corrupt or foreign (part of `computed`)
+  int64_t tokens = 0;      // tokens fed to models
   double seconds = 0;
   std::vector<std::string> failed_units;  // recorded in RUN/failures/; the others went on
 };

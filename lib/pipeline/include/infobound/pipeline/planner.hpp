@@ -23,24 +23,24 @@ corpus::TokenCacheInfo token_cache_info(const StudyConfig& config, const Plan& p
 // Resource estimate of one unit for `plan --dry-run`.
 struct UnitEstimate {
   std::string unit_id;
-  std::string source;          // where the weights come from: ORG/NAME@revision or a directory
+  std::string source;  // where the weights come from: ORG/NAME@revision or a directory
   int64_t tokens = 0;
-  bool tokens_exact = false;   // from a real tokenization; otherwise documents x max_length (upper bound)
-  bool keys_exact = false;     // label keys counted on the corpus; otherwise bounded by rows / 2
-  int64_t layers = 0;          // hidden states in this unit's group
-  double forward_flops = 0;    // 2 x parameters per token, up to the group's last block
-  double estimator_flops = 0;  // soft assignment GEMM + softmax + accumulation of the group's layers
-  double table_bytes = 0;      // label tables of the group on one rank
+  bool tokens_exact = false;     // from a real tokenization; otherwise documents x max_length (upper bound)
+  bool keys_exact = false;       // label keys counted on the corpus; otherwise bounded by rows / 2
+  int64_t layers = 0;            // hidden states in this unit's group
+  double forward_flops = 0;      // 2 x parameters per token, up to the group's last block
+  double estimator_flops = 0;    // soft assignment GEMM + softmax + accumulation of the group's layers
+  double table_bytes = 0;        // label tables of the group on one rank
   double peak_memory_bytes = 0;  // extract, one rank
   double disk_bytes = 0;
-  bool model_known = false;    // parameters/dimensions known (local config.json or manifest)
+  bool model_known = false;  // parameters/dimensions known (local config.json or manifest)
 };
 
 struct DryRun {
   Plan plan;
   std::vector<UnitEstimate> units;
   double gpu_tflops = 0;
-  double memory_budget = 0;    // per rank
+  double memory_budget = 0;  // per rank
   double reduce_memory_bytes = 0;
   std::vector<std::string> notes;
 };

@@ -4,8 +4,8 @@
 //   RUN/heartbeats/<worker>.json  one per worker, rewritten every runtime.heartbeat_seconds
 // Both are small JSON files written atomically (temp file + rename), so a reader on a login
 // node never sees half of one. Layouts: docs/interfaces.md.
-#include <cstdint>
 #include <condition_variable>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <mutex>
@@ -27,8 +27,8 @@ struct UnitFailure {
   std::string message;  // the full message
   std::string worker;
   std::string host;
-  std::string time;     // UTC, ISO 8601
-  int64_t epoch = 0;    // seconds since 1970
+  std::string time;   // UTC, ISO 8601
+  int64_t epoch = 0;  // seconds since 1970
 };
 
 // Classifies an exception thrown by one unit (never Interrupted: that one stops the worker).
@@ -39,17 +39,17 @@ void clear_unit_failure(const RunDir& run, const std::string& unit_id);
 std::vector<UnitFailure> read_unit_failures(const RunDir& run);
 
 struct WorkerHeartbeat {
-  std::string worker;        // file name: stable across requeues of the same array task and rank
+  std::string worker;  // file name: stable across requeues of the same array task and rank
   std::string host;
   int64_t pid = 0;
   std::string slurm_job;     // SLURM_JOB_ID (and array task) when under Slurm
   std::string state;         // running | finished | failed_units | interrupted | crashed
   std::string current_unit;  // "" between units
   int64_t units_owned = 0;
-  int64_t units_done = 0;    // computed or already complete
+  int64_t units_done = 0;  // computed or already complete
   int64_t units_failed = 0;
   double tokens_per_second = 0;
-  double eta_seconds = -1;   // -1: unknown
+  double eta_seconds = -1;  // -1: unknown
   double interval_seconds = 60;
   std::string time;
   int64_t epoch = 0;
@@ -99,13 +99,13 @@ struct WorkerStatus {
 
 struct RunStatus {
   int64_t units = 0, done = 0, failed = 0, running = 0, pending = 0;
-  std::vector<CheckpointStatus> checkpoints;   // plan order
-  std::vector<WorkerStatus> workers;           // by name
-  std::vector<UnitFailure> failures;           // units failed and not done since
-  std::vector<std::string> stale_units;        // units named by stale workers
-  std::vector<int64_t> tasks_with_work;        // from RUN/tasks.json; empty without one
+  std::vector<CheckpointStatus> checkpoints;  // plan order
+  std::vector<WorkerStatus> workers;          // by name
+  std::vector<UnitFailure> failures;          // units failed and not done since
+  std::vector<std::string> stale_units;       // units named by stale workers
+  std::vector<int64_t> tasks_with_work;       // from RUN/tasks.json; empty without one
   bool has_task_map = false;
-  std::vector<UnitState> unit_states;          // plan order
+  std::vector<UnitState> unit_states;  // plan order
 };
 
 // Surveys unit headers (not whole files), failure records and heartbeats as of `now_epoch`.

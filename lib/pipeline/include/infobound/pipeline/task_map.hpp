@@ -35,7 +35,6 @@ void write_task_map(const RunDir& run, const TaskMap& map);
 // std::nullopt when RUN/tasks.json does not exist; throws InputError when it does not fit the plan.
 std::optional<TaskMap> read_task_map(const RunDir& run, const Plan& plan);
 
-
 // The worker of this process. With a task map and an array task (--array-task, else
 // SLURM_ARRAY_TASK_ID taken as it is: the map's task ids are the array's ids, whatever other ids a
 // resubmission leaves out), the task count is the map's; otherwise dist::resolve_worker.

@@ -15,9 +15,9 @@ struct Table {
 struct Block {
   enum class Kind { heading, paragraph, figure, table, note };
   Kind kind;
-  int level = 2;             // heading
-  std::string text;          // heading/paragraph/note text, figure caption
-  std::string image;         // figure: path relative to the report without extension (".png"/".svg" added)
+  int level = 2;      // heading
+  std::string text;   // heading/paragraph/note text, figure caption
+  std::string image;  // figure: path relative to the report without extension (".png"/".svg" added)
   Table table;
 };
 

@@ -12,7 +12,7 @@ namespace infobound::report {
 
 struct ReportOptions {
   std::filesystem::path run_dir;
-  int64_t order = 1;              // n-gram order of the training-dynamics figures
+  int64_t order = 1;  // n-gram order of the training-dynamics figures
   std::string gnuplot = "gnuplot";
 };
 

@@ -22,16 +22,16 @@ struct BenchmarkRecord {
 };
 
 struct BenchmarkSet {
-  std::vector<std::string> benchmarks;  // in source order
+  std::vector<std::string> benchmarks;           // in source order
   std::map<std::string, std::string> metric_of;  // benchmark -> metric used (lm-eval)
   std::vector<BenchmarkRecord> records;
-  std::vector<std::string> notes;       // how duplicates and groups were resolved
+  std::vector<std::string> notes;  // how duplicates and groups were resolved
 };
 
 struct BenchmarkReadOptions {
   bool raw_leaderboard_scores = false;  // leaderboard: "<name> Raw" columns instead of normalised ones
   std::vector<std::string> metrics{"acc", "acc_norm", "exact_match", "em", "f1", "mc2", "pct_stereotype"};  // lm-eval preference
-  std::vector<std::string> tasks;       // lm-eval: keep only these (default: all top-level tasks)
+  std::vector<std::string> tasks;  // lm-eval: keep only these (default: all top-level tasks)
 };
 
 BenchmarkSet read_benchmarks(const std::filesystem::path& file_or_directory, const BenchmarkReadOptions& options = {});

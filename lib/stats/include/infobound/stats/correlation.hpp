@@ -9,8 +9,8 @@
 namespace infobound::stats {
 
 struct Correlation {
-  double r = 0;       // coefficient
-  double p = 1;       // two-sided, Student t with `df` degrees of freedom
+  double r = 0;  // coefficient
+  double p = 1;  // two-sided, Student t with `df` degrees of freedom
   int64_t n = 0;
   int64_t df = 0;
 };

@@ -112,7 +112,8 @@ std::vector<MatchRow> match_records(const std::vector<Observation>& observations
                                     const std::map<std::string, std::string>& aliases,
                                     std::vector<std::pair<std::size_t, std::size_t>>& pairs);
 
-RegressionStudy run_regression_study(const io::CsvTable& metrics, const BenchmarkSet& benchmarks, const RegressionOptions& options);
+RegressionStudy run_regression_study(const io::CsvTable& metrics, const BenchmarkSet& benchmarks,
+                                     const RegressionOptions& options);
 
 // RUN/regression/: <slug>.csv|md per benchmark, <slug>.points.csv, summary.csv|md, matches.csv.
 void write_regression_outputs(const std::filesystem::path& directory, const RegressionStudy& study);

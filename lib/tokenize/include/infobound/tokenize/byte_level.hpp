@@ -19,7 +19,6 @@ std::optional<unsigned char> char_to_byte(char32_t cp);
 void map_bytes(std::string_view bytes, std::string& out);
 
 // The regex ByteLevel uses when use_regex is true.
-inline constexpr std::string_view kGpt2Pattern =
-    R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
+inline constexpr std::string_view kGpt2Pattern = R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
 
 }  // namespace infobound::tokenize::byte_level

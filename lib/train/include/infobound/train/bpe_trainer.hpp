@@ -28,8 +28,7 @@ class ByteLevelBpe {
  public:
   // Learns merges on `corpus` (UTF-8; `document` names it in errors). Ties between equally
   // frequent pairs go to the pair of smaller ids, so training is deterministic.
-  static ByteLevelBpe train(std::string_view corpus, const BpeTrainerOptions& options,
-                            std::string_view document = "corpus");
+  static ByteLevelBpe train(std::string_view corpus, const BpeTrainerOptions& options, std::string_view document = "corpus");
 
   // Reads a byte-level BPE tokenizer.json of the kind `save` writes (GPT-2 style: no normalizer,
   // ByteLevel pre-tokenizer without prefix space, BPE without unk or subword affixes); anything

@@ -16,8 +16,8 @@ struct TrainedModel {
   std::filesystem::path dir;  // <output>/<name>
   nlohmann::json hf_config;
   int64_t n_parameters = 0;
-  bool cached = false;            // reused from disk, not trained in this run
-  double tokens_per_second = 0;   // training throughput (0 when cached)
+  bool cached = false;           // reused from disk, not trained in this run
+  double tokens_per_second = 0;  // training throughput (0 when cached)
   double train_seconds = 0;
   double total_seconds = 0;
   std::vector<CheckpointRecord> checkpoints;
@@ -34,7 +34,7 @@ struct TrainSummary {
 };
 
 struct TrainRunOptions {
-  bool force = false;  // retrain even when matching checkpoints exist
+  bool force = false;             // retrain even when matching checkpoints exist
   std::vector<std::string> only;  // model names to train; empty = all
 };
 

@@ -20,32 +20,32 @@ namespace infobound::train {
 // What training_state.json of one checkpoint records (docs/train.md).
 struct CheckpointRecord {
   int64_t step = 0;
-  int64_t tokens_seen = 0;      // training tokens (predicted positions) consumed by updates so far
-  double train_loss = 0;        // mean next-token cross-entropy (nats) on the fixed train sample
-  double heldout_loss = 0;      // same on the fixed held-out sample
-  double learning_rate = 0;     // of the last update (0 at step 0)
+  int64_t tokens_seen = 0;   // training tokens (predicted positions) consumed by updates so far
+  double train_loss = 0;     // mean next-token cross-entropy (nats) on the fixed train sample
+  double heldout_loss = 0;   // same on the fixed held-out sample
+  double learning_rate = 0;  // of the last update (0 at step 0)
   std::filesystem::path dir;
 };
 
 struct TrainJob {
   ModelSpec model;
-  nlohmann::json hf_config;                 // config.json of the model
-  std::filesystem::path dir;                // checkpoints go to dir/step<N>/
-  std::filesystem::path tokenizer_file;     // copied into every checkpoint
-  const TokenWindows* train = nullptr;      // training windows
-  at::Tensor train_sample;                  // [N, T+1] windows scored at checkpoints
-  at::Tensor heldout_sample;                // [M, T+1]
+  nlohmann::json hf_config;              // config.json of the model
+  std::filesystem::path dir;             // checkpoints go to dir/step<N>/
+  std::filesystem::path tokenizer_file;  // copied into every checkpoint
+  const TokenWindows* train = nullptr;   // training windows
+  at::Tensor train_sample;               // [N, T+1] windows scored at checkpoints
+  at::Tensor heldout_sample;             // [M, T+1]
   OptimizerSpec optimizer;
-  std::string fingerprint;                  // identifies the run; written into every checkpoint
+  std::string fingerprint;                               // identifies the run; written into every checkpoint
   nlohmann::json provenance = nlohmann::json::object();  // extra fields for training_state.json
 };
 
 struct TrainResult {
   std::vector<CheckpointRecord> checkpoints;
   int64_t n_parameters = 0;
-  double train_seconds = 0;       // forward + backward + update only
-  double total_seconds = 0;       // including evaluation and checkpoint writing
-  double tokens_per_second = 0;   // training tokens / train_seconds
+  double train_seconds = 0;                 // forward + backward + update only
+  double total_seconds = 0;                 // including evaluation and checkpoint writing
+  double tokens_per_second = 0;             // training tokens / train_seconds
   std::shared_ptr<models::CausalLM> model;  // the final in-memory model
 };
 
