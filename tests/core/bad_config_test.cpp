@@ -11,6 +11,7 @@
 #include "infobound/core/error.hpp"
 #include "infobound/core/error_context.hpp"
 #include "infobound/core/input_file.hpp"
+#include "infobound/testing/scratch_dir.hpp"
 
 namespace fs = std::filesystem;
 using namespace infobound;
@@ -108,7 +109,7 @@ TEST(BadConfig, StepSeriesBoundedBeforeExpansion) {
 }
 
 TEST(BadConfig, DirectoryGivenForAFileIsCalledADirectory) {
-  const fs::path dir = fs::temp_directory_path() / ("infobound_bad_config_" + std::to_string(::getpid()));
+  const fs::path dir = infobound::testing::scratch_dir("bad_config");
   fs::create_directories(dir / "study.yaml");
   try {
     load_study_config(dir / "study.yaml");

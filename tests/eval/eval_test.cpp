@@ -13,6 +13,7 @@
 #include "infobound/eval/scoring.hpp"
 #include "infobound/eval/tasks.hpp"
 #include "infobound/stats/benchmark_scores.hpp"
+#include "infobound/testing/scratch_dir.hpp"
 #include "infobound/train/config.hpp"
 #include "infobound/train/model_config.hpp"
 
@@ -20,12 +21,7 @@ namespace {
 using namespace infobound;
 namespace fs = std::filesystem;
 
-fs::path scratch(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("infobound_eval_test_" + std::to_string(::getpid())) / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+fs::path scratch(const std::string& name) { return infobound::testing::scratch_dir(name); }
 
 std::shared_ptr<models::CausalLM> tiny_model() {
   train::ModelSpec spec;

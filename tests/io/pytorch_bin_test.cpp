@@ -13,6 +13,7 @@
 #include "infobound/core/error.hpp"
 #include "infobound/io/checkpoint.hpp"
 #include "infobound/io/pytorch_pickle.hpp"
+#include "infobound/testing/scratch_dir.hpp"
 
 namespace fs = std::filesystem;
 using infobound::InputError;
@@ -23,13 +24,7 @@ namespace {
 const fs::path kModels = fs::path(INFOBOUND_SHARED_DIR) / "fixtures" / "models";
 const fs::path kHostileMarker = "/tmp/infobound-hostile-pickle-ran";
 
-fs::path temp_dir() {
-  const auto dir = fs::temp_directory_path() /
-                   ("infobound_bin_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+fs::path temp_dir() { return infobound::testing::scratch_dir(::testing::UnitTest::GetInstance()->current_test_info()->name()); }
 
 // A byte string literal with its embedded NULs.
 template <std::size_t N>

@@ -9,6 +9,7 @@
 #include "infobound/core/error.hpp"
 #include "infobound/io/checkpoint.hpp"
 #include "infobound/io/json_file.hpp"
+#include "infobound/testing/scratch_dir.hpp"
 
 namespace fs = std::filesystem;
 using infobound::InputError;
@@ -18,13 +19,7 @@ namespace {
 
 const fs::path kModels = fs::path(INFOBOUND_SHARED_DIR) / "fixtures" / "models";
 
-fs::path temp_dir() {
-  const auto dir = fs::temp_directory_path() /
-                   ("infobound_io_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+fs::path temp_dir() { return infobound::testing::scratch_dir(::testing::UnitTest::GetInstance()->current_test_info()->name()); }
 
 std::string header_file(const std::string& json, const std::string& data = "") {
   std::string bytes(8, '\0');

@@ -9,18 +9,14 @@
 #include "infobound/io/hdf5.hpp"
 #include "infobound/io/results_store.hpp"
 #include "infobound/io/unit_store.hpp"
+#include "infobound/testing/scratch_dir.hpp"
 
 namespace fs = std::filesystem;
 using namespace infobound::io;
 
 namespace {
 
-fs::path scratch(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("infobound_io_test_" + std::to_string(::getpid())) / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+fs::path scratch(const std::string& name) { return infobound::testing::scratch_dir(name); }
 
 infobound::ExactSum exact(double value) {
   infobound::ExactSum sum;

@@ -10,6 +10,7 @@
 #include "infobound/io/json_file.hpp"
 #include "infobound/io/safetensors.hpp"
 #include "infobound/models/causal_lm.hpp"
+#include "infobound/testing/scratch_dir.hpp"
 
 namespace fs = std::filesystem;
 using namespace infobound;
@@ -21,10 +22,7 @@ class BadModel : public ::testing::Test {
   void SetUp() override {
     source_ = test::fixtures() / "models" / "llama";
     if (!fs::exists(source_)) GTEST_SKIP() << "fixture not found: " << source_;
-    dir_ = fs::temp_directory_path() /
-           ("infobound_bad_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
+    dir_ = infobound::testing::scratch_dir(std::string("bad_") + ::testing::UnitTest::GetInstance()->current_test_info()->name());
     config_ = io::read_json_file(source_ / "config.json");
     const auto weights = io::SafetensorsFile::open(source_ / "model.safetensors");
     for (const auto& t : weights.tensors()) tensors_.emplace_back(t.name, weights.tensor(t.name).clone());

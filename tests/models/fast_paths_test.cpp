@@ -7,6 +7,7 @@
 
 #include "blocks.hpp"
 #include "infobound/models/causal_lm.hpp"
+#include "infobound/testing/scratch_dir.hpp"
 
 namespace fs = std::filesystem;
 using namespace infobound;
@@ -92,8 +93,7 @@ INSTANTIATE_TEST_SUITE_P(Families, InferenceEqualsAutograd, ::testing::Values("g
                          [](const auto& info) { return info.param; });
 
 TEST(FastPaths, AliasedWeightsNeverWriteToTheCheckpoint) {
-  const auto dir = fs::temp_directory_path() / "infobound_fast_paths_alias";
-  fs::remove_all(dir);
+  const auto dir = infobound::testing::scratch_dir("fast_paths_alias") / "model";
   at::manual_seed(7);
   models::CausalLM::from_config(tiny("gpt_neox"))->save(dir);
   const auto model = models::CausalLM::load(dir);

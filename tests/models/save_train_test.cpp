@@ -9,6 +9,7 @@
 #include "infobound/io/json_file.hpp"
 #include "infobound/io/safetensors.hpp"
 #include "infobound/models/causal_lm.hpp"
+#include "infobound/testing/scratch_dir.hpp"
 
 namespace fs = std::filesystem;
 using namespace infobound;
@@ -16,9 +17,7 @@ using namespace infobound;
 namespace {
 
 fs::path temp_dir(const std::string& tag) {
-  const auto dir = fs::temp_directory_path() / ("infobound_save_" + tag);
-  fs::remove_all(dir);
-  return dir;
+  return infobound::testing::scratch_dir("save_" + tag) / "model";  // not yet created, as save() expects
 }
 
 at::Tensor logits_of(models::CausalLM& model, const at::Tensor& ids, const at::Tensor& mask) {

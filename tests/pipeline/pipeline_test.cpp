@@ -14,6 +14,7 @@
 #include "infobound/pipeline/extract.hpp"
 #include "infobound/pipeline/planner.hpp"
 #include "infobound/pipeline/reduce.hpp"
+#include "infobound/testing/scratch_dir.hpp"
 
 namespace fs = std::filesystem;
 using namespace infobound;
@@ -23,12 +24,7 @@ namespace {
 
 const fs::path kData = fs::path(INFOBOUND_SOURCE_DIR) / "data";
 
-fs::path scratch(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("infobound_pipeline_test_" + std::to_string(::getpid())) / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+fs::path scratch(const std::string& name) { return infobound::testing::scratch_dir(name); }
 
 std::string read(const fs::path& path) {
   std::ifstream in(path);

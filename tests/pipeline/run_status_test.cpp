@@ -15,6 +15,7 @@
 #include "infobound/pipeline/extract.hpp"
 #include "infobound/pipeline/run_status.hpp"
 #include "infobound/pipeline/task_map.hpp"
+#include "infobound/testing/scratch_dir.hpp"
 
 namespace fs = std::filesystem;
 using namespace infobound;
@@ -22,12 +23,7 @@ using namespace infobound::pipeline;
 
 namespace {
 
-fs::path scratch(const std::string& name) {
-  const fs::path dir = fs::temp_directory_path() / ("infobound_run_status_test_" + std::to_string(::getpid())) / name;
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
+fs::path scratch(const std::string& name) { return infobound::testing::scratch_dir(name); }
 
 // Two models x 5 layer groups (one hidden state each), written as RUN/plan.json.
 Plan sample_plan(const RunDir& run) {

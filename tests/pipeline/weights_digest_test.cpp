@@ -7,14 +7,14 @@
 
 #include "infobound/io/json_file.hpp"
 #include "infobound/pipeline/planner.hpp"
+#include "infobound/testing/scratch_dir.hpp"
 
 namespace fs = std::filesystem;
 using namespace infobound;
 
 TEST(WeightsDigests, IdenticalCheckpointsAreRecordedAndWarnedAbout) {
   const fs::path data = fs::path(INFOBOUND_SOURCE_DIR) / "data";
-  const fs::path dir = fs::temp_directory_path() / ("infobound_weights_digest_test_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
+  const fs::path dir = infobound::testing::scratch_dir("weights_digest_test");
   // The same weights in a second directory, as a hub branch that re-publishes an earlier step.
   fs::create_directories(dir / "copy");
   for (const char* file : {"config.json", "model.safetensors", "tokenizer.json"})

@@ -16,6 +16,7 @@
 #include "infobound/core/plan.hpp"
 #include "infobound/io/csv_table.hpp"
 #include "infobound/stats/regression_study.hpp"
+#include "infobound/testing/scratch_dir.hpp"
 
 namespace fs = std::filesystem;
 using namespace infobound;
@@ -171,8 +172,7 @@ TEST(HubIdentity, RenamesFoldToTodaysIds) {
 }
 
 TEST(BenchmarkInput, AStringScoreIsAnErrorNamingFileAndKey) {
-  const fs::path dir = fs::temp_directory_path() / ("infobound_bench_string_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
+  const fs::path dir = infobound::testing::scratch_dir("bench_string");
   const fs::path file = dir / "results.json";
   std::ofstream(file)
       << R"({"results": {"arc_easy": {"acc": "0.61", "acc_stderr": 0.01}}, "config": {"model_args": "pretrained=EleutherAI/pythia-70m"}})";

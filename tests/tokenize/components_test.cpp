@@ -11,6 +11,7 @@
 
 #include "components.hpp"
 #include "infobound/core/error.hpp"
+#include "infobound/testing/scratch_dir.hpp"
 #include "infobound/tokenize/tokenizer.hpp"
 #include "regex.hpp"
 #include "unicode.hpp"
@@ -30,9 +31,7 @@ Tokenizer build(const json& vocab, const json& merges, const json& extra_model =
   if (!extra_model.is_null()) model.update(extra_model);
   file["model"] = model;
   if (!top_level.is_null()) file.update(top_level);
-  static int counter = 0;
-  const auto path = std::filesystem::temp_directory_path() /
-                    ("infobound_tokenize_component_" + std::to_string(::getpid()) + "_" + std::to_string(++counter) + ".json");
+  const auto path = infobound::testing::scratch_dir("tokenize_component") / "tokenizer.json";
   std::ofstream(path) << file.dump();
   return Tokenizer::from_file(path);
 }

@@ -9,6 +9,7 @@
 
 #include "infobound/core/error.hpp"
 #include "infobound/io/json_file.hpp"
+#include "infobound/testing/scratch_dir.hpp"
 #include "infobound/train/bpe_trainer.hpp"
 #include "infobound/train/byte_level.hpp"
 
@@ -90,7 +91,7 @@ TEST(BpeTrainer, MergeProducesTokenFromItsParts) {
 
 TEST(BpeTrainer, WritesHuggingFaceTokenizerJson) {
   const auto bpe = ByteLevelBpe::train(kCorpus, {.vocab_size = 290});
-  const auto path = std::filesystem::temp_directory_path() / ("infobound_bpe_tokenizer_" + std::to_string(::getpid()) + ".json");
+  const auto path = infobound::testing::scratch_dir("bpe_tokenizer") / "tokenizer.json";
   bpe.save(path);
   const auto json = infobound::io::read_json_file(path);
   EXPECT_EQ(json["model"]["type"], "BPE");

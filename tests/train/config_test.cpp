@@ -6,22 +6,14 @@
 #include <unistd.h>
 
 #include "infobound/core/error.hpp"
+#include "infobound/testing/scratch_dir.hpp"
 #include "infobound/train/config.hpp"
 
 using infobound::train::TrainConfig;
 
 namespace {
 std::filesystem::path write_config(const std::string& name, const std::string& text) {
-  // One folder per process: ctest runs the tests of this file in parallel processes.
-  const auto dir = std::filesystem::temp_directory_path() / ("infobound_train_config_" + std::to_string(::getpid()));
-  std::filesystem::create_directories(dir);
-  static const struct Cleanup {
-    std::filesystem::path dir;
-    ~Cleanup() {
-      std::error_code ignored;
-      std::filesystem::remove_all(dir, ignored);
-    }
-  } cleanup{dir};
+  static const std::filesystem::path dir = infobound::testing::scratch_dir("train_config");
   const auto path = dir / name;
   std::ofstream(path) << text;
   return path;

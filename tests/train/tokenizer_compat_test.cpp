@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "infobound/io/json_file.hpp"
+#include "infobound/testing/scratch_dir.hpp"
 #include "infobound/tokenize/tokenizer.hpp"
 #include "infobound/train/bpe_trainer.hpp"
 
@@ -16,8 +17,7 @@ using infobound::train::ByteLevelBpe;
 TEST(TokenizerCompat, TokenizeLibraryGivesTheTrainersIds) {
   const std::string corpus = infobound::io::read_file_bytes(INFOBOUND_SOURCE_DIR "/data/corpus/tinyshakespeare.txt");
   const auto bpe = ByteLevelBpe::train(corpus, {.vocab_size = 1024});
-  const auto path =
-      std::filesystem::temp_directory_path() / ("infobound_compat_tokenizer_" + std::to_string(::getpid()) + ".json");
+  const auto path = infobound::testing::scratch_dir("compat_tokenizer") / "tokenizer.json";
   bpe.save(path);
   const auto tokenizer = infobound::tokenize::Tokenizer::from_file(path);
   EXPECT_EQ(tokenizer.vocab_size(), bpe.vocab_size());
