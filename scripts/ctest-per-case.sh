@@ -9,16 +9,20 @@ set -euo pipefail
 build="$(cd "$1" && pwd)"
 cases=$(mktemp)
 trap 'rm -f "$cases"' EXIT
-# The suites ctest runs (labels unit, golden, cli, docs; not integration), and their binaries.
+# The test binaries ctest runs (labels unit, golden, cli, docs; not integration): every case of
+# each, which are the cases of the suites ctest registers.
 (cd "$build" && ctest -LE integration --show-only=json-v1) |
-  jq -r '.tests[] | select(.command != null) | [.command[0], (.command[1:] | join(" ")),
-         ((.properties[] | select(.name == "WORKING_DIRECTORY") | .value) // ".")] | @tsv' |
-  while IFS=$'\t' read -r binary arguments directory; do
-    filter=$(sed -n 's/.*--gtest_filter=\([^ ]*\).*/\1/p' <<<"$arguments")
-    [ -n "$filter" ] || continue
-    "$binary" --gtest_list_tests --gtest_filter="$filter" | awk -v b="$binary" -v d="$directory" '
+  jq -r '.tests[] | select(.command != null) | select(any(.command[]; startswith("--gtest_filter"))) |
+         [.command[0], ((.properties[] | select(.name == "WORKING_DIRECTORY") | .value) // ".")] | @tsv' |
+  sort -u |
+  while IFS=$'\t' read -r binary directory; do
+    "$binary" --gtest_list_tests | awk -v b="$binary" -v d="$directory" '
       /^[^ ]/ { suite = $1 } /^  / { print d "\t" b "\t" suite $1 }'
   done >"$cases"
 echo "per-case: $(wc -l <"$cases") cases"
-xargs -P 2 -d '\n' -n 1 bash -c 'IFS=$'"'"'\t'"'"' read -r d b c <<<"$0"; cd "$d" && "$b" --gtest_filter="$c" >/dev/null 2>&1 || echo "FAILED $c"' <"$cases" |
-  tee /dev/stderr | grep -c FAILED || true
+failures=$(mktemp)
+trap 'rm -f "$cases" "$failures"' EXIT
+xargs -P 2 -d '\n' -n 1 bash -c 'IFS=$'"'"'\t'"'"' read -r d b c <<<"$0"; cd "$d" && "$b" --gtest_filter="$c" >/dev/null 2>&1 || echo "FAILED $c"' \
+  <"$cases" >"$failures" || true
+cat "$failures"
+echo "per-case: $(wc -l <"$failures") failed"
