@@ -407,15 +407,13 @@ LofoResult leave_one_family_out(const Dataset& data, const std::vector<std::stri
   return result;
 }
 
-BenchmarkAnalysis analyse_benchmark(const std::string& benchmark, const RegressionStudy& study,
-                                    const std::vector<std::pair<std::size_t, std::size_t>>& pairs,
-                                    const BenchmarkSet& benchmarks) {
-  BenchmarkAnalysis analysis;
-  analysis.benchmark = benchmark;
-  analysis.slug = slugify(benchmark);
-  if (const auto m = benchmarks.metric_of.find(benchmark); m != benchmarks.metric_of.end()) analysis.metric = m->second;
+// The observations with a score for `benchmark`, positive scale controls and every predictor; a
+// control that does not vary (all final checkpoints of one recipe share the token count) is
+// absorbed by the intercept, so it is dropped and named in `dropped`.
+Dataset benchmark_dataset(const std::string& benchmark, const RegressionStudy& study,
+                          const std::vector<std::pair<std::size_t, std::size_t>>& pairs, const BenchmarkSet& benchmarks,
+                          std::vector<std::string>& dropped) {
   const auto& columns = study.predictor_columns;
-
   Dataset data;
   std::vector<std::vector<double>> predictor_rows, control_rows;
   std::vector<double> scores;
@@ -435,20 +433,17 @@ BenchmarkAnalysis analyse_benchmark(const std::string& benchmark, const Regressi
     scores.push_back(score->second);
   }
   const Eigen::Index n = static_cast<Eigen::Index>(scores.size());
-  analysis.n = n;
   data.score = Eigen::Map<Eigen::VectorXd>(scores.data(), n);
   data.predictors.resize(n, static_cast<Eigen::Index>(columns.size()));
   for (Eigen::Index i = 0; i < n; ++i)
     for (std::size_t c = 0; c < columns.size(); ++c) data.predictors(i, static_cast<Eigen::Index>(c)) = predictor_rows[i][c];
 
-  // A control that does not vary (all final checkpoints of one recipe share the token count)
-  // is absorbed by the intercept; it is dropped and said so, not reported as an error.
-  std::vector<std::string> control_names{"log10_params", "log10_tokens"};
+  const std::vector<std::string> control_names{"log10_params", "log10_tokens"};
   std::vector<Eigen::Index> kept_controls;
   for (Eigen::Index c = 0; c < 2; ++c) {
     bool constant = true;
     for (Eigen::Index i = 1; i < n; ++i) constant = constant && std::abs(control_rows[i][c] - control_rows[0][c]) < 1e-12;
-    if (constant && n > 0) analysis.dropped_controls.push_back(control_names[c]);
+    if (constant && n > 0) dropped.push_back(control_names[c]);
     else kept_controls.push_back(c);
   }
   data.controls.resize(n, static_cast<Eigen::Index>(kept_controls.size()));
@@ -456,29 +451,13 @@ BenchmarkAnalysis analyse_benchmark(const std::string& benchmark, const Regressi
     for (std::size_t c = 0; c < kept_controls.size(); ++c)
       data.controls(i, static_cast<Eigen::Index>(c)) = control_rows[i][kept_controls[c]];
   for (const auto c : kept_controls) data.control_names.push_back(control_names[c]);
+  return data;
+}
 
-  std::set<std::string> family_set(data.family.begin(), data.family.end());
-  analysis.families.assign(family_set.begin(), family_set.end());
-  std::vector<std::string> fe_levels;
-  if (study.options.family_effects && analysis.families.size() > 1) fe_levels = analysis.families;
-
-  std::vector<std::string> names{"const"};
-  names.insert(names.end(), columns.begin(), columns.end());
-  names.insert(names.end(), data.control_names.begin(), data.control_names.end());
-  for (std::size_t f = 1; f < fe_levels.size(); ++f) names.push_back("family[" + fe_levels[f] + "]");
-
-  if (n == 0) {
-    analysis.skipped = "no model has both a score and every predictor (see matches.csv)";
-    return analysis;
-  }
-  try {
-    const Eigen::MatrixXd X = design_matrix(data.predictors, data.controls, data.family, fe_levels);
-    analysis.fit = fit_ols(X, data.score, names);
-  } catch (const DegenerateRegression& e) {
-    analysis.skipped = std::string(e.what());
-    return analysis;
-  }
-  const OlsFit& fit = *analysis.fit;
+// Each coefficient with its test, and for the predictors their partial and rank correlations.
+std::vector<TermResult> term_results(const OlsFit& fit, const std::vector<std::string>& names, const Dataset& data,
+                                     const std::vector<std::string>& columns) {
+  std::vector<TermResult> terms;
   for (std::size_t j = 0; j < names.size(); ++j) {
     TermResult term;
     term.term = names[j];
@@ -498,19 +477,56 @@ BenchmarkAnalysis analyse_benchmark(const std::string& benchmark, const Regressi
       } catch (const DegenerateRegression&) {
       }
     }
-    analysis.terms.push_back(term);
+    terms.push_back(term);
   }
+  return terms;
+}
+
+BenchmarkAnalysis analyse_benchmark(const std::string& benchmark, const RegressionStudy& study,
+                                    const std::vector<std::pair<std::size_t, std::size_t>>& pairs,
+                                    const BenchmarkSet& benchmarks) {
+  BenchmarkAnalysis analysis;
+  analysis.benchmark = benchmark;
+  analysis.slug = slugify(benchmark);
+  if (const auto m = benchmarks.metric_of.find(benchmark); m != benchmarks.metric_of.end()) analysis.metric = m->second;
+  const auto& columns = study.predictor_columns;
+  const Dataset data = benchmark_dataset(benchmark, study, pairs, benchmarks, analysis.dropped_controls);
+  const Eigen::Index n = data.score.size();
+  analysis.n = n;
+
+  std::set<std::string> family_set(data.family.begin(), data.family.end());
+  analysis.families.assign(family_set.begin(), family_set.end());
+  std::vector<std::string> fe_levels;
+  if (study.options.family_effects && analysis.families.size() > 1) fe_levels = analysis.families;
+
+  std::vector<std::string> names{"const"};
+  names.insert(names.end(), columns.begin(), columns.end());
+  names.insert(names.end(), data.control_names.begin(), data.control_names.end());
+  for (std::size_t f = 1; f < fe_levels.size(); ++f) names.push_back("family[" + fe_levels[f] + "]");
+
+  if (n == 0) {
+    analysis.skipped = "no model has both a score and every predictor (see matches.csv)";
+    return analysis;
+  }
+  Eigen::MatrixXd X;
+  try {
+    X = design_matrix(data.predictors, data.controls, data.family, fe_levels);
+    analysis.fit = fit_ols(X, data.score, names);
+  } catch (const DegenerateRegression& e) {
+    analysis.skipped = std::string(e.what());
+    return analysis;
+  }
+  analysis.terms = term_results(*analysis.fit, names, data, columns);
   analysis.lofo = leave_one_family_out(data, analysis.families);
 
   // Added-variable plot of the first predictor: both axes residualised on every other column,
   // so the fitted line's slope is exactly that predictor's coefficient (Frisch-Waugh-Lovell).
-  const Eigen::MatrixXd X = design_matrix(data.predictors, data.controls, data.family, fe_levels);
   const Eigen::MatrixXd others = X.rightCols(X.cols() - 2);  // without the intercept (residualise adds it) and the predictor
   analysis.added_variable_predictor = columns.front();
   const Eigen::VectorXd av_x = residualise(X.col(1), others), av_y = residualise(data.score, others);
   for (Eigen::Index i = 0; i < n; ++i) {
     const Observation& obs = study.observations[data.observation[i]];
-    analysis.points.push_back({obs.model, obs.checkpoint, obs.family, data.score(i), fit.fitted(i), av_x(i), av_y(i)});
+    analysis.points.push_back({obs.model, obs.checkpoint, obs.family, data.score(i), analysis.fit->fitted(i), av_x(i), av_y(i)});
   }
   return analysis;
 }
