@@ -327,15 +327,15 @@ std::optional<BuiltFigure> regression_scatter(const std::string& benchmark, cons
            "\nset grid\nset key outside right top box\nplot ";
   for (std::size_t i = 0; i < plots.size(); ++i) f.body += (i ? ", \\\n     " : "") + plots[i];
   f.body += "\n";
-  built.caption = benchmark + ": added-variable plot of " + predictor + " (each point a model, colour = family).";
+  built.caption = benchmark + ": added-variable plot of " + predictor + " (each point a model checkpoint, colour = family).";
   built.reading =
-      "Each point is one model. Both axes have the other regressors (the other predictors, log10 parameters, log10 "
+      "Each point is one model checkpoint. Both axes have the other regressors (the other predictors, log10 parameters, log10 "
       "training tokens and any family effects) removed, so the line's slope is exactly the regression coefficient of " +
       predictor + ": " + format_value(slope) + " score points per unit (SE " + format_value(se) + ", p = " + format_value(p, 2) +
       "; R² of the full model " + format_value(r2) + "). " +
       (p < 0.05 ? "At the 5% level the measure predicts the score beyond scale."
                 : "At the 5% level this is not distinguishable from no effect beyond scale.") +
-      " Points far from the line are models the measure does not explain.";
+      " Points far from the line are checkpoints the measure does not explain.";
   return built;
 }
 
