@@ -115,7 +115,10 @@ std::unique_ptr<BpeModel> BpeModel::from_json(const Json& model, const std::stri
   const std::size_t prefix_length = bpe->continuing_subword_prefix_ ? bpe->continuing_subword_prefix_->size() : 0;
   bpe->merges_.reserve(merges.size());
   for (std::size_t rank = 0; rank < merges.size(); ++rank) {
-    const auto [left, right] = parse_merge(merges[rank], rank, where);
+    // Named references, not a structured binding: clang 14 (the fuzz build) cannot capture those.
+    const auto merge = parse_merge(merges[rank], rank, where);
+    const std::string& left = merge.first;
+    const std::string& right = merge.second;
     const auto id_of = [&](const std::string& token) {
       const auto it = bpe->vocab_.find(token);
       if (it == bpe->vocab_.end()) {
