@@ -23,7 +23,7 @@ seed() {  # seed TARGET FILE...: copies the files that exist into TARGET's corpu
 "$build/fuzz/write_seeds" "$work/written"
 seed safetensors_header_fuzzer fuzz/corpus/*
 seed tokenizer_json_fuzzer data/*/tokenizer.json "$fixtures"/tokenizers/*/tokenizer.json
-seed study_yaml_fuzzer configs/*.yaml tests/integration/*.yaml "$fixtures"/scale/*.yaml
+seed study_yaml_fuzzer configs/*.yaml tests/integration/*.yaml fuzz/corpus/study_yaml/* "$fixtures"/scale/*.yaml
 seed token_cache_fuzzer "$work"/written/token_cache/*.h5 "$fixtures"/soft_entropy/ngram_layout.h5
 seed pytorch_bin_fuzzer fuzz/corpus/pytorch_bin/*
 seed unit_file_fuzzer tests/io/data/*.h5 "$fixtures"/soft_entropy/ngram_layout.h5

@@ -35,6 +35,15 @@ std::string with_estimator(const std::string& estimator_lines) {
 
 }  // namespace
 
+// Found by study_yaml_fuzzer: a byte that is not UTF-8 in a value reached config_hash, whose JSON
+// encoder threw a type_error instead of an InputError.
+TEST(BadConfig, BytesThatAreNotUtf8AreRefusedAtTheirLine) {
+  const std::string error =
+      error_of("study: s\nmodels:\n  - {name: \"m\\xff\", path: model}\n  - {name: n\xff\xfe, path: model}\n");
+  EXPECT_NE(error.find("/nonexistent/study.yaml:4: byte"), std::string::npos) << error;
+  EXPECT_NE(error.find("is not valid UTF-8"), std::string::npos) << error;
+}
+
 TEST(BadConfig, DuplicateKeyNamesItsSecondOccurrence) {
   const std::string error = error_of(with_estimator("  n_bins: 10\n  n_bins: 20\n"));
   EXPECT_EQ(error.rfind("/nonexistent/study.yaml:8:3: key 'n_bins' is given twice", 0), 0u) << error;

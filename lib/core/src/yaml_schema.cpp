@@ -8,6 +8,7 @@
 
 #include "infobound/core/error.hpp"
 #include "infobound/core/input_file.hpp"
+#include "infobound/core/utf8.hpp"
 
 namespace infobound::yaml {
 namespace {
@@ -74,6 +75,13 @@ void fail(const std::string& file, const YAML::Node& node, const std::string& me
 }
 
 YAML::Node load_string(const std::string& text, const std::string& file) {
+  // YAML is Unicode text; bytes that are not UTF-8 would reach names, paths and the config hash
+  // (whose JSON encoder refuses them), so they are refused here, at their line.
+  if (const auto bad = first_invalid_utf8(text)) {
+    const auto line = 1 + std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(*bad), '\n');
+    throw InputError(file + ":" + std::to_string(line) + ": byte " + std::to_string(*bad) +
+                     " is not valid UTF-8 (a YAML file must be UTF-8 text; re-save it as UTF-8)");
+  }
   try {
     const YAML::Node root = YAML::Load(text);
     std::size_t visited = 0;
