@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
-# Runs every libFuzzer target of a build for a bounded time, starting from seed corpora made of the
-# repository's files, the shared fixtures when present (../shared/fixtures) and files written by the
-# production writers (fuzz/write_seeds.cpp). A finding stops the script with the crashing input
-# under BUILD/fuzz-findings/. Usage: bash scripts/fuzz.sh BUILD_DIR [seconds per target, default 60]
+# Runs every libFuzzer target of a build for a bounded number of inputs (FUZZ_RUNS, default 20000)
+# and at most a bounded time, starting from seed corpora made of the repository's files, the shared
+# fixtures when present (../shared/fixtures) and files written by the production writers
+# (fuzz/write_seeds.cpp). With a fixed seed and a fixed number of runs every CI run explores the
+# same inputs, so a finding is reproducible, never a flake. A finding stops the script with the
+# crashing input under BUILD/fuzz-findings/.
+# Usage: bash scripts/fuzz.sh BUILD_DIR [seconds per target at most, default 30]
+#   FUZZ_RUNS=N FUZZ_SEED=S   inputs per target and libFuzzer's seed (FUZZ_SEED=0: a random one,
+#                              FUZZ_RUNS=-1: until the time is up, for longer local hunts)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="$1"
-seconds="${2:-60}"
+seconds="${2:-30}"
 fixtures="../shared/fixtures"
 work="$build/fuzz-work"
 rm -rf "$work"
 mkdir -p "$work" "$build/fuzz-findings"
-export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1"
+export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:suppressions=$PWD/fuzz/asan-suppressions.txt"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 
 seed() {  # seed TARGET FILE...: copies the files that exist into TARGET's corpus
@@ -31,7 +36,8 @@ seed unit_file_fuzzer tests/io/data/*.h5 "$fixtures"/soft_entropy/ngram_layout.h
 for target in safetensors_header_fuzzer tokenizer_json_fuzzer study_yaml_fuzzer token_cache_fuzzer pytorch_bin_fuzzer unit_file_fuzzer; do
   echo "fuzz: $target for ${seconds}s"
   # -max_len: tokenizer.json seeds are megabytes; longer inputs only slow each run.
-  "$build/fuzz/$target" "$work/$target" -max_total_time="$seconds" -max_len=65536 -timeout=30 -rss_limit_mb=4096 \
+  "$build/fuzz/$target" "$work/$target" -seed="${FUZZ_SEED:-1}" -runs="${FUZZ_RUNS:-20000}" -max_total_time="$seconds" \
+    -max_len=65536 -timeout=30 -rss_limit_mb=4096 \
     -artifact_prefix="$build/fuzz-findings/${target}-" -print_final_stats=1 2>"$work/$target.log" ||
     { tail -n 60 "$work/$target.log"; echo "fuzz: $target found a failure (input in $build/fuzz-findings/)"; exit 1; }
   grep -E "^stat::number_of_executed_units|^stat::peak_rss_mb" "$work/$target.log" | tr '\n' ' '; echo
