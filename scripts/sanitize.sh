@@ -3,11 +3,11 @@
 #  1. build-sanitize/: a Debug build with AddressSanitizer and UndefinedBehaviorSanitizer (GCC, as
 #     the Release build) that runs the unit and golden tests;
 #  2. build-fuzz/: the libFuzzer targets (clang), each run for a bounded time (scripts/fuzz.sh).
-# Usage: bash scripts/sanitize.sh [seconds per fuzz target, default 60]
+# Usage: bash scripts/sanitize.sh [seconds per fuzz target, default 30]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-fuzz_seconds="${1:-60}"
+fuzz_seconds="${1:-30}"
 start=$SECONDS
 phase() { echo "== sanitize.sh: $1 done after $((SECONDS - start)) s"; }
 
