@@ -122,16 +122,18 @@ BoundColumnsSummary add_bound_columns(io::MetricsTable& view, const std::vector<
   return summary;
 }
 
-io::MetricsTable read_metrics_view(const std::filesystem::path& run_dir, BoundColumnsSummary* summary) {
+io::MetricsTable read_metrics_view(const std::filesystem::path& run_dir, std::vector<OrderCurve>* curves) {
   const auto metrics_path = run_dir / "metrics.csv";
   if (!std::filesystem::exists(metrics_path))
     throw InputError(metrics_path.string() + ": not found (run `infobound reduce` first)");
   io::MetricsTable view = io::MetricsTable::read(metrics_path);
   const auto bound_path = run_dir / "bound.csv";
+  std::vector<OrderCurve> read;
   if (std::filesystem::exists(bound_path)) {
-    const BoundColumnsSummary joined = add_bound_columns(view, read_bound_csv(bound_path));
-    if (summary) *summary = joined;
+    read = read_bound_csv(bound_path);
+    add_bound_columns(view, read);
   }
+  if (curves) *curves = std::move(read);
   return view;
 }
 

@@ -185,15 +185,13 @@ ReportResult write_report(const ReportOptions& options) {
     throw InputError(metrics_path.string() +
                      ": not found; the report needs at least the per-layer metrics (run `infobound reduce`)");
   // metrics.csv joined with bound.csv (when `bound` has run): the bound_gap / bound_ratio columns.
-  const io::MetricsTable view = bound::read_metrics_view(options.run_dir);
+  std::vector<bound::OrderCurve> curves;
+  const io::MetricsTable view = bound::read_metrics_view(options.run_dir, &curves);
   const io::CsvTable& metrics = view.table();
   const int64_t max_order = view.max_order();
   const auto trajectories = read_trajectories(view);
   if (trajectories.empty()) throw InputError(metrics_path.string() + ": no rows");
-  std::vector<bound::OrderCurve> curves;
-  const auto bound_path = options.run_dir / "bound.csv";
-  const bool have_bound = std::filesystem::exists(bound_path);
-  if (have_bound) curves = bound::read_bound_csv(bound_path);
+  const bool have_bound = std::filesystem::exists(options.run_dir / "bound.csv");
 
   ReportBuilder builder(options);
   Document doc;

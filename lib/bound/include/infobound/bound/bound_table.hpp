@@ -48,7 +48,8 @@ struct BoundColumnsSummary {
 BoundColumnsSummary add_bound_columns(io::MetricsTable& metrics, const std::vector<OrderCurve>& curves);
 
 // RUN/metrics.csv with the bound columns of RUN/bound.csv when it exists (what report and regress
-// read). `summary`, when given, receives what the join filled.
-io::MetricsTable read_metrics_view(const std::filesystem::path& run_dir, BoundColumnsSummary* summary = nullptr);
+// read). `curves`, when given, receives bound.csv's curves (empty without it), so a reader that
+// also draws them does not read the file again.
+io::MetricsTable read_metrics_view(const std::filesystem::path& run_dir, std::vector<OrderCurve>* curves = nullptr);
 
 }  // namespace infobound::bound
