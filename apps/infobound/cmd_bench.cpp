@@ -62,7 +62,9 @@ int run_bench_forward(int argc, char** argv) {
   out["model"] = model_dir;
   out["minor_faults_load"] = loaded.minor_faults - at_start.minor_faults;
   out["minor_faults_total"] = models::process_counters().minor_faults;
-  out["blas"] = detect_blas().library_path;
+  const BlasInfo blas = detect_blas();
+  out["blas"] = blas.library_path;
+  out["blas_core"] = blas.core;
   std::printf("%s\n", out.dump(2).c_str());
   return 0;
 }

@@ -14,7 +14,7 @@
 #include "infobound/core/error.hpp"
 #include "infobound/core/error_context.hpp"
 #include "infobound/core/log.hpp"
-#include "infobound/core/openmp_env.hpp"
+#include "infobound/core/runtime_env.hpp"
 #include "infobound/core/version.hpp"
 
 namespace infobound::cli {
@@ -37,7 +37,7 @@ void print_usage() {
 
 int main(int argc, char** argv) {
   using namespace infobound;
-  reexec_with_passive_openmp_wait(argv);
+  reexec_with_runtime_env(argv);
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h" || std::string(argv[1]) == "help") {
     cli::print_usage();
     return argc < 2 ? 2 : 0;

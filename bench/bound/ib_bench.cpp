@@ -23,7 +23,7 @@
 
 #include "infobound/bound/information_bottleneck.hpp"
 #include "infobound/bound/ngram_joint.hpp"
-#include "infobound/core/openmp_env.hpp"
+#include "infobound/core/runtime_env.hpp"
 #include "infobound/corpus/token_cache.hpp"
 
 namespace ib = infobound::bound;
@@ -87,7 +87,7 @@ void print_schedule(const char* name, const Timed& t, bool comma) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  infobound::reexec_with_passive_openmp_wait(argv);
+  infobound::reexec_with_runtime_env(argv);
   std::string cache_path;
   int64_t positions = 20000, order = 1, vocab = 2000, context_cap = 0;
   int threads = 2;

@@ -19,7 +19,7 @@
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
-#include "infobound/core/openmp_env.hpp"
+#include "infobound/core/runtime_env.hpp"
 #include "infobound/estimate/accumulator.hpp"
 #include "infobound/estimate/calibration.hpp"
 #include "infobound/estimate/ngram.hpp"
@@ -172,7 +172,7 @@ void bench_threads(int64_t n_batches, int64_t layers) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  infobound::reexec_with_passive_openmp_wait(argv);
+  infobound::reexec_with_runtime_env(argv);
   int64_t batches = 40, layers = 12;
   int threads = 2;
   for (int i = 1; i + 1 < argc; i += 2) {

@@ -11,7 +11,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "infobound/core/openmp_env.hpp"
+#include "infobound/core/runtime_env.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -147,7 +147,7 @@ long child_peak_rss(const nlohmann::json& config, const Settings& s, bool collec
 }  // namespace
 
 int main(int argc, char** argv) {
-  infobound::reexec_with_passive_openmp_wait(argv);
+  infobound::reexec_with_runtime_env(argv);
   Settings s;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
@@ -180,6 +180,7 @@ int main(int argc, char** argv) {
                     {"batch", s.batch},
                     {"length", s.length},
                     {"blas", infobound::detect_blas().library_path},
+                    {"blas_core", infobound::detect_blas().core},
                     {"dtype", "float32"}};
   // Memory first: fork() before this process starts torch's thread pool.
   if (s.memory) {

@@ -3,7 +3,7 @@
 # SIGTERM (interrupted), on a finished run (complete), and with a worker that went silent (stale).
 source "$(dirname "$0")/common.sh"
 absolute_config "$WORK/config.yaml"
-sed -i 's/heartbeat_seconds: 5/heartbeat_seconds: 1/; s/batch_size: 8/batch_size: 2/; s/max_documents: 900/max_documents: 150/' "$WORK/config.yaml"
+sed -i 's/heartbeat_seconds: 5/heartbeat_seconds: 1/; s/batch_size: 8/batch_size: 2/; s/max_documents: 900/max_documents: 600/' "$WORK/config.yaml"
 run=$WORK/run
 "$INFOBOUND" plan --config "$WORK/config.yaml" --out "$run" > /dev/null 2>&1 || fail "plan failed"
 [ "$(status_field "$run" '.pending')" -eq 6 ] || fail "a planned run should show 6 pending units"

@@ -3,12 +3,45 @@
 #include <dlfcn.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
+#include <cctype>
 #include <fstream>
 #include <string>
 
 #include "infobound/core/log.hpp"
 
 namespace infobound {
+
+namespace {
+
+std::string openblas_core_name() {
+  using CoreName = char* (*)();
+  const auto core_name = reinterpret_cast<CoreName>(dlsym(RTLD_DEFAULT, "openblas_get_corename"));
+  const char* name = core_name ? core_name() : nullptr;
+  return name ? name : "";
+}
+
+}  // namespace
+
+std::string openblas_core_for_this_cpu() {
+#if defined(__x86_64__) || defined(__i386__)
+  std::string chosen = openblas_core_name();
+  if (chosen.empty()) return "";
+  std::transform(chosen.begin(), chosen.end(), chosen.begin(), [](unsigned char c) { return std::tolower(c); });
+  // OpenBLAS's x86 cores older than Haswell: none of them uses AVX2 or FMA.
+  constexpr std::array kPreAvx2{"katmai",     "coppermine", "northwood", "prescott", "banias",      "core2",
+                                "penryn",     "dunnington", "nehalem",   "atom",     "sandybridge", "bulldozer",
+                                "piledriver", "barcelona",  "opteron",   "athlon"};
+  if (std::find(kPreAvx2.begin(), kPreAvx2.end(), chosen) == kPreAvx2.end()) return "";
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl"))
+    return "SkylakeX";
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return "Haswell";
+#endif
+  return "";
+}
 
 BlasInfo detect_blas() {
   BlasInfo info;
@@ -26,6 +59,7 @@ BlasInfo detect_blas() {
     info.optimised = fast;
     if (fast) break;
   }
+  info.core = openblas_core_name();
   return info;
 }
 

@@ -1,0 +1,30 @@
+#include "infobound/core/runtime_env.hpp"
+
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "infobound/core/blas.hpp"
+
+namespace infobound {
+
+void reexec_with_runtime_env(char** argv) {
+  bool changed = false;
+  if (std::getenv("OMP_WAIT_POLICY") == nullptr) {
+    setenv("OMP_WAIT_POLICY", "passive", 1);
+    changed = true;
+  }
+  if (std::getenv("OPENBLAS_CORETYPE") == nullptr) {
+    const std::string core = openblas_core_for_this_cpu();
+    if (!core.empty()) {
+      setenv("OPENBLAS_CORETYPE", core.c_str(), 1);
+      changed = true;
+    }
+  }
+  if (!changed) return;
+  execv("/proc/self/exe", argv);
+  // exec failed (no /proc): carry on with the libraries' defaults, only slower.
+}
+
+}  // namespace infobound

@@ -1,0 +1,52 @@
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <regex>
+#include <string>
+
+#include "infobound/testing/cli.hpp"
+
+namespace {
+
+std::string output_of(const std::string& environment) { return infobound::testing::run_cli("version", environment).both(); }
+
+// The kernels OpenBLAS runs in the CLI, from `infobound version`; empty if it does not say.
+std::string openblas_kernels(const std::string& environment) {
+  std::smatch match;
+  const std::string out = output_of(environment);
+  return std::regex_search(out, match, std::regex("openblas kernels: ([A-Za-z0-9]+)")) ? match[1].str() : "";
+}
+
+bool cpu_has_avx2_and_fma() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(cpuinfo, line))
+    if (line.rfind("flags", 0) == 0) return line.find(" avx2") != std::string::npos && line.find(" fma") != std::string::npos;
+  return false;
+}
+
+}  // namespace
+
+// Spinning OpenMP workers starve OpenBLAS's threads, so the CLI re-executes itself passive.
+TEST(RuntimeEnv, CliRunsWithPassiveWaitPolicyByDefault) {
+  EXPECT_NE(output_of("env -u OMP_WAIT_POLICY").find("openmp wait policy: passive"), std::string::npos);
+}
+
+TEST(RuntimeEnv, UsersChoiceIsKept) {
+  EXPECT_NE(output_of("OMP_WAIT_POLICY=active").find("openmp wait policy: active"), std::string::npos);
+}
+
+// On a VM that reports a generic CPU model OpenBLAS would run SSE3 kernels (3.5x slower forward
+// here); the CLI runs the kernels of the instruction sets the CPU has.
+TEST(RuntimeEnv, CliRunsOpenblasKernelsOfTheCpusVectorUnits) {
+  const std::string kernels = openblas_kernels("env -u OPENBLAS_CORETYPE");
+  if (kernels.empty()) GTEST_SKIP() << "libtorch does not use OpenBLAS here";
+  if (!cpu_has_avx2_and_fma()) GTEST_SKIP() << "no AVX2 + FMA on this CPU";
+  for (const char* old : {"Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Sandybridge", "Atom"})
+    EXPECT_NE(kernels, old) << "OpenBLAS runs pre-AVX2 kernels on a CPU with AVX2 + FMA";
+}
+
+TEST(RuntimeEnv, UsersOpenblasCoreIsKept) {
+  if (openblas_kernels("env -u OPENBLAS_CORETYPE").empty()) GTEST_SKIP() << "libtorch does not use OpenBLAS here";
+  EXPECT_EQ(openblas_kernels("OPENBLAS_CORETYPE=Prescott"), "Prescott");
+}
