@@ -1,10 +1,13 @@
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <fstream>
+#include <iterator>
 #include <regex>
 #include <string>
 
 #include "infobound/testing/cli.hpp"
+#include "infobound/testing/scratch_dir.hpp"
 
 namespace {
 
@@ -44,6 +47,19 @@ TEST(RuntimeEnv, CliRunsOpenblasKernelsOfTheCpusVectorUnits) {
   if (!cpu_has_avx2_and_fma()) GTEST_SKIP() << "no AVX2 + FMA on this CPU";
   for (const char* old : {"Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Sandybridge", "Atom"})
     EXPECT_NE(kernels, old) << "OpenBLAS runs pre-AVX2 kernels on a CPU with AVX2 + FMA";
+}
+
+// The launcher sets the variables before the program is loaded; the program started directly
+// (infobound-main, as a job script might) re-executes itself with them.
+TEST(RuntimeEnv, TheProgramStartedWithoutTheLauncherSetsThemItself) {
+  const auto program = infobound::testing::infobound_binary().parent_path() / "infobound-main";
+  const std::string out = infobound::testing::scratch_dir("runtime-env").string() + "/version.txt";
+  const std::string command = "env -u OMP_WAIT_POLICY -u OPENBLAS_CORETYPE " + infobound::testing::shell_quote(program.string()) +
+                              " version > " + infobound::testing::shell_quote(out);
+  ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  std::ifstream in(out);
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("openmp wait policy: passive"), std::string::npos) << text;
 }
 
 TEST(RuntimeEnv, UsersOpenblasCoreIsKept) {

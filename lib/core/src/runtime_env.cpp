@@ -9,7 +9,7 @@
 
 namespace infobound {
 
-void reexec_with_runtime_env(char** argv) {
+bool set_runtime_env() {
   bool changed = false;
   if (std::getenv("OMP_WAIT_POLICY") == nullptr) {
     setenv("OMP_WAIT_POLICY", "passive", 1);
@@ -22,7 +22,11 @@ void reexec_with_runtime_env(char** argv) {
       changed = true;
     }
   }
-  if (!changed) return;
+  return changed;
+}
+
+void reexec_with_runtime_env(char** argv) {
+  if (!set_runtime_env()) return;
   execv("/proc/self/exe", argv);
   // exec failed (no /proc): carry on with the libraries' defaults, only slower.
 }

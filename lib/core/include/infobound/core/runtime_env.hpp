@@ -1,12 +1,18 @@
 #pragma once
-// Settings that libraries read once, when they are loaded, so the program re-executes itself
-// with them. Call first thing in main(); the user's own values always win.
+// Settings that libraries read once, when they are loaded. The user's own values always win.
 // - OMP_WAIT_POLICY=passive: libgomp's default spinning workers starve OpenBLAS's own threads on
 //   small machines (the elementwise work after each GEMM ran ~6x slower on 2 cores, bench/estimate).
 // - OPENBLAS_CORETYPE: OpenBLAS picks its kernels from the CPU model, and on virtual machines that
 //   report a generic model it falls back to SSE3 (Prescott) kernels (blas.hpp, openblas_core_for_this_cpu).
+// The `infobound` launcher (apps/infobound/launcher.cpp) sets them before the program, which links
+// libtorch, is loaded; a program started some other way re-executes itself once with them.
 namespace infobound {
 
+// Sets the variables above that the user left unset; true when it set one. OPENBLAS_CORETYPE needs
+// OpenBLAS loaded in this process (it is asked which kernels it chose).
+bool set_runtime_env();
+
+// Call first thing in main(): when set_runtime_env() changed anything, runs this program again.
 void reexec_with_runtime_env(char** argv);
 
 }  // namespace infobound
