@@ -173,14 +173,15 @@ int main(int argc, char** argv) {
   nlohmann::json out;
   char host[256] = {};
   gethostname(host, sizeof host - 1);
+  const infobound::BlasInfo blas = infobound::detect_blas();
   out["context"] = {{"infobound", infobound::kVersion},
                     {"host", host},
                     {"threads", s.threads},
                     {"hardware_threads", std::thread::hardware_concurrency()},
                     {"batch", s.batch},
                     {"length", s.length},
-                    {"blas", infobound::detect_blas().library_path},
-                    {"blas_core", infobound::detect_blas().core},
+                    {"blas", blas.library_path},
+                    {"blas_core", blas.core},
                     {"dtype", "float32"}};
   // Memory first: fork() before this process starts torch's thread pool.
   if (s.memory) {
