@@ -23,8 +23,12 @@ foreach(wrapped torch_cpu torch)
                  "$<TARGET_FILE:${wrapped}>;$<TARGET_PROPERTY:${wrapped},INTERFACE_LINK_LIBRARIES>")
   endif()
 endforeach()
+# libtorch is built with OpenMP (ATen/Config.h: AT_PARALLEL_OPENMP): at::parallel_for is inline
+# code whose `#pragma omp parallel` is compiled into the caller, so a translation unit of ours
+# without OpenMP runs every parallel_for on one thread. Same runtime as libtorch (libgomp).
+find_package(OpenMP REQUIRED COMPONENTS CXX)
 add_library(infobound_torch INTERFACE)
-target_link_libraries(infobound_torch INTERFACE ${TORCH_LIBRARIES})
+target_link_libraries(infobound_torch INTERFACE ${TORCH_LIBRARIES} OpenMP::OpenMP_CXX)
 target_include_directories(infobound_torch SYSTEM INTERFACE ${TORCH_INCLUDE_DIRS})
 
 add_library(infobound_hdf5 INTERFACE)

@@ -106,14 +106,17 @@ TEST(AdaptiveIb, ConvergedCurveMatchesTheReferenceSchedule) {
 
 TEST(AdaptiveIb, BitIdenticalWhateverTheThreadCount) {
   const ThreadCount restore;
-  const auto joint = text_like_joint(6000, 200, 2, 9);  // several blocks of contexts per kernel
+  const auto joint = text_like_joint(12000, 300, 2, 9);  // 7+ blocks of contexts: work for 3 threads
   auto options = options_for(IbSchedule::adaptive, 12);
   options.restarts = 1;
   at::set_num_threads(1);
   const auto one = infobound::bound::information_bottleneck_curve(joint, options);
+  EXPECT_EQ(one.threads_used, 1);
   for (const int threads : {2, 3}) {
     at::set_num_threads(threads);
     const auto many = infobound::bound::information_bottleneck_curve(joint, options);
+    // The threads really ran: at::parallel_for is compiled into our code, which needs OpenMP.
+    EXPECT_EQ(many.threads_used, threads) << "contexts solved: " << many.n_contexts_solved;
     EXPECT_TRUE(bit_identical(one, many)) << threads << " threads";
   }
   expect_valid_frontier(one);

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <random>
 
+#include <ATen/Parallel.h>
+
 #include "infobound/core/error.hpp"
 #include "infobound/estimate/accumulator.hpp"
 #include "infobound/estimate/ngram.hpp"
@@ -208,6 +210,28 @@ TEST(EstimatorProperties, WorkerThreadsGiveIdenticalStatistics) {
   pooled.finish();
   expect_identical(pooled.statistics(0), inline_acc.statistics(0));
   expect_identical(pooled.statistics(1), inline_acc.statistics(1));
+}
+
+TEST(EstimatorProperties, TorchThreadsOfAnInlineScatterGiveIdenticalStatistics) {
+  // Without workers the scatter spreads the folded rows' entropies and the label sets over torch's threads.
+  const Data data = make_data(6000, 40, 17);
+  est::LabelCounter counter(data.specs);
+  counter.add(data.labels);
+  const int saved = at::get_num_threads();
+  std::vector<infobound::LayerStatistics> by_threads;
+  for (const int threads : {1, 3}) {
+    at::set_num_threads(threads);
+    est::MultiLayerAccumulator acc(40, {0}, data.specs, kMaxRows);
+    acc.use_kept_keys(counter.kept_keys());
+    for (int64_t start = 0; start < 6000; start += 1500) {
+      acc.set_labels(slice(data.labels, start, 1500));
+      acc.add_layer(0, data.p.narrow(0, start, 1500));
+    }
+    by_threads.push_back(acc.statistics(0));
+  }
+  at::set_num_threads(saved);
+  EXPECT_GT(by_threads[0].label_sets[1].folded_rows, 0);
+  expect_identical(by_threads[1], by_threads[0]);
 }
 
 TEST(EstimatorProperties, NonFiniteAssignmentsAreAnErrorNamingWhere) {

@@ -27,6 +27,33 @@ void for_each_block(int64_t n_blocks, const Body& body) {
   });
 }
 
+// Ranges [bounds[c], bounds[c+1]) of consecutive items, each of about the same total cost.
+// at::parallel_for hands each thread an equal number of items; with Zipf-distributed contexts and
+// tokens the frequent ones come first and one thread would get most of the work.
+constexpr int64_t kWorkRanges = 64;
+std::vector<int64_t> balanced_ranges(const std::vector<int64_t>& cost) {
+  int64_t total = 0;
+  for (const int64_t c : cost) total += c;
+  std::vector<int64_t> bounds{0};
+  int64_t done = 0;
+  for (int64_t i = 0; i < static_cast<int64_t>(cost.size()); ++i) {
+    done += cost[static_cast<std::size_t>(i)];
+    const int64_t range = static_cast<int64_t>(bounds.size());
+    if (done * kWorkRanges >= total * range && i + 1 < static_cast<int64_t>(cost.size())) bounds.push_back(i + 1);
+  }
+  bounds.push_back(static_cast<int64_t>(cost.size()));
+  return bounds;
+}
+
+// Runs body(item) for every item of the balanced ranges, the ranges spread over the threads.
+template <typename Body>
+void for_each_balanced(const std::vector<int64_t>& bounds, const Body& body) {
+  at::parallel_for(0, static_cast<int64_t>(bounds.size()) - 1, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r)
+      for (int64_t i = bounds[static_cast<std::size_t>(r)]; i < bounds[static_cast<std::size_t>(r) + 1]; ++i) body(i);
+  });
+}
+
 uint64_t mix(uint64_t z) {  // splitmix64's finaliser
   z += 0x9E3779B97F4A7C15ull;
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
@@ -71,6 +98,16 @@ IbEngine::IbEngine(const JointDistribution& joint, int64_t n_clusters)
     }
   p_y_ = joint.marginal_y();
   log_partition_.assign(n_x_, 0.0);
+  // Work per context block: T multiply-adds per entry, T exponentials per context (~8 entries'
+  // worth); per token: T multiply-adds per entry, T logarithms (~8 entries' worth).
+  constexpr int64_t kPerRow = 8;
+  std::vector<int64_t> block_cost(static_cast<std::size_t>(blocks_of(n_x_, kBlock)), 0);
+  for (int64_t x = 0; x < n_x_; ++x)
+    block_cost[static_cast<std::size_t>(x / kBlock)] += joint.row_begin[x + 1] - joint.row_begin[x] + kPerRow;
+  x_block_ranges_ = balanced_ranges(block_cost);
+  std::vector<int64_t> token_cost(static_cast<std::size_t>(n_y_));
+  for (int64_t y = 0; y < n_y_; ++y) token_cost[static_cast<std::size_t>(y)] = column_begin_[y + 1] - column_begin_[y] + kPerRow;
+  y_ranges_ = balanced_ranges(token_cost);
 }
 
 std::vector<double> IbEngine::random_encoder(uint64_t seed, uint64_t stream) const {
@@ -121,20 +158,18 @@ void IbEngine::decode(const std::vector<double>& encoder) {
   }
   p_y_t_.resize(static_cast<std::size_t>(n_y_ * T_));
   log_p_y_t_.resize(p_y_t_.size());
-  at::parallel_for(0, n_y_, 16, [&](int64_t begin, int64_t end) {
-    for (int64_t y = begin; y < end; ++y) {
-      double* row = &p_y_t_[y * T_];
-      std::fill(row, row + T_, 0.0);
-      for (int64_t e = column_begin_[y]; e < column_begin_[y + 1]; ++e) {
-        const double w = column_p_[e];
-        const double* q = &encoder[static_cast<int64_t>(column_x_[e]) * T_];
-        for (int64_t t = 0; t < T_; ++t) row[t] += w * q[t];
-      }
-      double* log_row = &log_p_y_t_[y * T_];
-      for (int64_t t = 0; t < T_; ++t) {
-        row[t] *= inverse[t];
-        log_row[t] = row[t] > 0 ? std::log(row[t]) : kNegInf;
-      }
+  for_each_balanced(y_ranges_, [&](int64_t y) {
+    double* row = &p_y_t_[y * T_];
+    std::fill(row, row + T_, 0.0);
+    for (int64_t e = column_begin_[y]; e < column_begin_[y + 1]; ++e) {
+      const double w = column_p_[e];
+      const double* q = &encoder[static_cast<int64_t>(column_x_[e]) * T_];
+      for (int64_t t = 0; t < T_; ++t) row[t] += w * q[t];
+    }
+    double* log_row = &log_p_y_t_[y * T_];
+    for (int64_t t = 0; t < T_; ++t) {
+      row[t] *= inverse[t];
+      log_row[t] = row[t] > 0 ? std::log(row[t]) : kNegInf;
     }
   });
 }
@@ -148,7 +183,9 @@ IbEngine::Solved IbEngine::solve(double beta, std::vector<double>& encoder, int6
   int quiet = 0;  // consecutive iterations whose objective moved less than the tolerance
   for (int64_t iteration = 0; iteration < max_iterations;) {
     decode(encoder);
-    for_each_block(n_blocks, [&](int64_t b) {
+    for_each_balanced(x_block_ranges_, [&](int64_t b) {
+      const int64_t thread = at::get_thread_num() + 1;
+      if (thread > threads_used_.load(std::memory_order_relaxed)) threads_used_.store(thread);
       std::vector<double> row(T_), cross(T_);
       double change = 0, free_energy = 0;
       for (int64_t x = b * kBlock; x < std::min(n_x_, (b + 1) * kBlock); ++x) {
@@ -293,11 +330,9 @@ int64_t IbEngine::refine_hard(std::vector<int32_t>& assignment, double inverse_b
   const int64_t T = T_;
   HardClusters c{std::vector<double>(static_cast<std::size_t>(n_y_ * T), 0.0),
                  std::vector<double>(static_cast<std::size_t>(n_y_ * T), 0.0), std::vector<double>(T, 0.0)};
-  at::parallel_for(0, n_y_, 16, [&](int64_t begin, int64_t end) {
-    for (int64_t y = begin; y < end; ++y) {
-      for (int64_t e = column_begin_[y]; e < column_begin_[y + 1]; ++e) c.p_ty[y * T + assignment[column_x_[e]]] += column_p_[e];
-      for (int64_t t = 0; t < T; ++t) c.g_ty[y * T + t] = x_log_x(c.p_ty[y * T + t]);
-    }
+  for_each_balanced(y_ranges_, [&](int64_t y) {
+    for (int64_t e = column_begin_[y]; e < column_begin_[y + 1]; ++e) c.p_ty[y * T + assignment[column_x_[e]]] += column_p_[e];
+    for (int64_t t = 0; t < T; ++t) c.g_ty[y * T + t] = x_log_x(c.p_ty[y * T + t]);
   });
   for (int64_t x = 0; x < n_x_; ++x) c.p_t[assignment[x]] += joint_.p_x[x];
   // Objective I(T;Y) - s H(T) = sum g(p(t,y)) - (1 - s) sum g(p(t)) + const, g(v) = v ln v.

@@ -2,6 +2,7 @@
 // The kernels of the adaptive IB schedule, parallel over contexts with at::parallel_for. Every
 // sum that crosses contexts is taken per fixed block of contexts and the blocks' partial sums
 // are added in block order, so results are bit-identical whatever the thread count.
+#include <atomic>
 #include <cstdint>
 #include <vector>
 
@@ -16,6 +17,8 @@ class IbEngine {
   int64_t n_x() const { return n_x_; }
   int64_t n_clusters() const { return T_; }
   double mutual_information() const { return i_xy_; }
+  // How many threads the IB updates ran on: at::get_num_threads() is only what was asked for.
+  int64_t threads_used() const { return threads_used_.load(); }
 
   // An encoder is p(t|x), [n_x * T], linear. Random streams are counter-based (seed, stream,
   // entry), so they do not depend on the order in which threads visit contexts.
@@ -63,6 +66,9 @@ class IbEngine {
   // The decoder of the last decode(): p(t), ln p(t), p(y|t) and ln p(y|t), y-major [n_y * T].
   std::vector<double> p_t_, log_p_t_, p_y_t_, log_p_y_t_;
   std::vector<double> log_partition_;  // [n_x]: ln Z(x) of the last update
+  // The threads' shares of the work: ranges of context blocks and of tokens of about equal cost.
+  std::vector<int64_t> x_block_ranges_, y_ranges_;
+  std::atomic<int64_t> threads_used_{1};
 };
 
 }  // namespace infobound::bound

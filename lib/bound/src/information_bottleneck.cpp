@@ -48,6 +48,7 @@ class AdaptiveSchedule {
   }
 
   std::vector<IbPoint>& candidates() { return candidates_; }
+  int64_t threads_used() const { return engine_.threads_used(); }
 
  private:
   uint64_t stream() { return (restart_ << 32) + next_stream_++; }
@@ -161,6 +162,7 @@ IbCurve information_bottleneck_curve_adaptive(const JointDistribution& joint, co
   curve.n_contexts_solved = merged.n_x();
   AdaptiveSchedule schedule(merged, options, curve);
   for (int64_t restart = 0; restart < options.restarts; ++restart) schedule.run_restart(restart);
+  curve.threads_used = schedule.threads_used();
   curve.n_candidates = static_cast<int64_t>(schedule.candidates().size());
   curve.points = upper_frontier(std::move(schedule.candidates()), &curve.n_pruned);
   return curve;

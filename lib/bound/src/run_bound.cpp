@@ -126,7 +126,7 @@ SolvedCurve solve_order(const corpus::TokenCache& cache, const std::filesystem::
   message << ", curve max I(T;Y) = " << ib_curve.points.back().i_ty << " nats, " << ib_curve.points.size() << " points ("
           << ib_curve.n_pruned << " pruned; " << ib_curve.n_contexts_solved << " distinct rows p(y|x), "
           << ib_curve.n_betas_solved << " betas, " << ib_curve.n_iterations << " iterations, " << ib_curve.n_sweeps
-          << " sIB sweeps) in " << seconds << " s (" << cpu_seconds << " s CPU)";
+          << " sIB sweeps) in " << seconds << " s (" << cpu_seconds << " s CPU, " << ib_curve.threads_used << " threads)";
   log::info(message.str());
   solved.record = {{"tokenizer_id", cache.tokenizer_id},
                    {"order", k},
@@ -142,6 +142,7 @@ SolvedCurve solve_order(const corpus::TokenCache& cache, const std::filesystem::
                    {"betas_solved", ib_curve.n_betas_solved},
                    {"iterations", ib_curve.n_iterations},
                    {"sweeps", ib_curve.n_sweeps},
+                   {"threads_used", ib_curve.threads_used},
                    {"n_next_tokens", ngram.n_tokens},
                    {"n_candidates", ib_curve.n_candidates},
                    {"n_pruned", ib_curve.n_pruned},

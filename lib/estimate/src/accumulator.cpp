@@ -4,6 +4,8 @@
 #include <bit>
 #include <cmath>
 
+#include <ATen/Parallel.h>
+
 #include "fixed_point.hpp"
 #include "infobound/core/error.hpp"
 #include "label_tensors.hpp"
@@ -109,7 +111,26 @@ void MultiLayerAccumulator::set_labels(const std::vector<at::Tensor>& labels, co
   routing_ = std::move(routing);
 }
 
-void MultiLayerAccumulator::scatter(Layer& layer, const int64_t* q, int64_t n_rows, const Routing* routing, Parts parts) {
+namespace {
+
+// body(i) for i in [0, n): over torch's threads when the scatter runs on the caller's thread,
+// in order on an accumulate worker (the forward pass already has the other cores). Each i
+// writes its own memory and every sum is exact, so no result depends on the split.
+template <typename Body>
+void for_each_index(bool threaded, int64_t n, int64_t grain, const Body& body) {
+  if (!threaded) {
+    for (int64_t i = 0; i < n; ++i) body(i);
+    return;
+  }
+  at::parallel_for(0, n, grain, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) body(i);
+  });
+}
+
+}  // namespace
+
+void MultiLayerAccumulator::scatter(Layer& layer, const int64_t* q, int64_t n_rows, const Routing* routing, Parts parts,
+                                    bool threaded) {
   const int64_t n = n_bins_;
   std::lock_guard lock(layer.busy);
   if (parts != Parts::tables) {
@@ -124,10 +145,11 @@ void MultiLayerAccumulator::scatter(Layer& layer, const int64_t* q, int64_t n_ro
   std::vector<double> entropies;
   if (routing->has_folded) {
     entropies.resize(static_cast<std::size_t>(n_rows));
-    for (int64_t i = 0; i < n_rows; ++i) entropies[static_cast<std::size_t>(i)] = detail::fixed_point_entropy(q + i * n, n);
+    for_each_index(threaded, n_rows, 256,
+                   [&](int64_t i) { entropies[static_cast<std::size_t>(i)] = detail::fixed_point_entropy(q + i * n, n); });
   }
-  for (std::size_t s = 0; s < sets_.size(); ++s) {
-    SetTable& set = layer.sets[s];
+  for_each_index(threaded, static_cast<int64_t>(sets_.size()), 1, [&](int64_t s) {
+    SetTable& set = layer.sets[static_cast<std::size_t>(s)];
     const std::size_t needed = static_cast<std::size_t>(routing->table_rows[s] * n);
     if (set.table.size() < needed) set.table.resize(needed, 0);
     const std::vector<int64_t>& rows = routing->rows[s];
@@ -141,7 +163,7 @@ void MultiLayerAccumulator::scatter(Layer& layer, const int64_t* q, int64_t n_ro
         detail::add_row(set.table.data() + target * n, row, n);
       }
     }
-  }
+  });
 }
 
 void MultiLayerAccumulator::add_layer(int64_t slot, const at::Tensor& p, Parts parts, const std::string& where) {
@@ -157,9 +179,10 @@ void MultiLayerAccumulator::add_layer(int64_t slot, const at::Tensor& p, Parts p
   host = host.contiguous();
   Layer* layer = layers_[static_cast<std::size_t>(slot)].get();
   const std::string context = where.empty() ? "layer " + std::to_string(layer_ids_[static_cast<std::size_t>(slot)]) : where;
-  auto task = [this, layer, host, routing, parts, context] {
+  const bool threaded = workers_ == nullptr;
+  auto task = [this, layer, host, routing, parts, context, threaded] {
     const std::vector<int64_t> q = detail::quantize(host, bits_, context);
-    scatter(*layer, q.data(), host.size(0), routing.get(), parts);
+    scatter(*layer, q.data(), host.size(0), routing.get(), parts, threaded);
   };
   if (workers_) {
     scatters_pending_ = true;

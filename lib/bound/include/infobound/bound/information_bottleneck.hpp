@@ -61,6 +61,7 @@ struct IbCurve {
   int64_t n_betas_solved = 0;         // soft IB solutions computed (each a run of iterations)
   int64_t n_iterations = 0;           // IB iterations over all of them
   int64_t n_sweeps = 0;               // sequential-IB sweeps over all hard refinements
+  int64_t threads_used = 1;           // adaptive: threads the IB updates ran on
 };
 
 IbCurve information_bottleneck_curve(const JointDistribution& joint, const IbOptions& options);

@@ -121,7 +121,8 @@ class MultiLayerAccumulator {
   };
   struct Routing;  // per batch: table row of each labelled row, per set
 
-  void scatter(Layer& layer, const int64_t* q, int64_t n_rows, const Routing* routing, Parts parts);
+  // threaded: spread over torch's threads (the caller's own scatter, not an accumulate worker's).
+  void scatter(Layer& layer, const int64_t* q, int64_t n_rows, const Routing* routing, Parts parts, bool threaded);
   const SetIndex& index_of(int64_t set) const;
 
   int64_t n_bins_;
