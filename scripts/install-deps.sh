@@ -12,7 +12,7 @@ packages=(
   slurm-wlm munge
   gnuplot-nox
   python3-statsmodels python3-numpy python3-h5py jq
-  clang libclang-rt-14-dev clang-format clang-tidy
+  clang libclang-rt-14-dev libomp-dev clang-format clang-tidy
 )
 
 missing=()
