@@ -5,7 +5,9 @@
 #include <ATen/Parallel.h>
 
 #include <cmath>
+#include <cstdio>
 #include <random>
+#include <string>
 
 #include "infobound/bound/information_bottleneck.hpp"
 #include "infobound/bound/ngram_joint.hpp"
@@ -120,6 +122,34 @@ TEST(AdaptiveIb, BitIdenticalWhateverTheThreadCount) {
     EXPECT_TRUE(bit_identical(one, many)) << threads << " threads";
   }
   expect_valid_frontier(one);
+}
+
+TEST(AdaptiveIb, ReportsWhatEachPhaseOfEachRestartCost) {
+  const auto joint = text_like_joint(3000, 40, 1, 3);
+  auto options = options_for(IbSchedule::adaptive, 8);
+  options.restarts = 2;
+  std::vector<std::string> lines;
+  options.progress = [&lines](const std::string& line) { lines.push_back(line); };
+  const auto curve = infobound::bound::information_bottleneck_curve(joint, options);
+  ASSERT_EQ(lines.size(), 6u);
+  EXPECT_EQ(lines[0].rfind("restart 1/2, forward annealing: ", 0), 0u) << lines[0];
+  EXPECT_EQ(lines[4].rfind("restart 2/2, hard end and hard path: ", 0), 0u) << lines[4];
+  EXPECT_EQ(lines[5].rfind("restart 2/2, reverse annealing: ", 0), 0u) << lines[5];
+  // The phases' counts add up to the curve's.
+  int64_t iterations = 0, sweeps = 0;
+  for (const auto& line : lines) {
+    long long betas = 0, its = 0, sw = 0;
+    ASSERT_EQ(
+        std::sscanf(line.substr(line.find('(')).c_str(), "(%lld betas, %lld iterations, %lld sIB sweeps)", &betas, &its, &sw), 3)
+        << line;
+    iterations += its;
+    sweeps += sw;
+  }
+  EXPECT_EQ(iterations, curve.n_iterations);
+  EXPECT_EQ(sweeps, curve.n_sweeps);
+  // Reporting changes nothing.
+  options.progress = nullptr;
+  EXPECT_TRUE(bit_identical(curve, infobound::bound::information_bottleneck_curve(joint, options)));
 }
 
 TEST(AdaptiveIb, EndpointsAreTheOriginAndAtMostTheMutualInformation) {

@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
 
 #include "infobound/bound/run_bound.hpp"
 #include "infobound/core/error.hpp"
@@ -42,7 +45,10 @@ TEST(RunBound, WritesBoundCsvAndTheViewJoinsGapColumnsConsistentWithTheCurve) {
       EXPECT_GT(result.curves[i].i_xy_uncapped, result.curves[i].i_xy + 1e-9) << "order " << i + 1;
     } else EXPECT_EQ(result.curves[i].i_xy_uncapped, result.curves[i].i_xy);
   }
-  EXPECT_TRUE(std::filesystem::exists(run / "bound.json"));
+  ASSERT_TRUE(std::filesystem::exists(run / "bound.json"));
+  const auto settings = nlohmann::json::parse(std::ifstream(run / "bound.json"));
+  ASSERT_EQ(settings.at("curves").size(), 4u);
+  for (const auto& curve : settings.at("curves")) EXPECT_GE(curve.at("threads_used").get<int64_t>(), 1);
 
   const auto view = infobound::bound::read_metrics_view(run);
   const auto& metrics = view.table();

@@ -99,7 +99,10 @@ SolvedCurve solve_order(const corpus::TokenCache& cache, const std::filesystem::
     uncapped.context_cap = 0;
     i_xy_uncapped = ngram_joint(cache.corpus.ids, cache.corpus.offsets, uncapped).joint.mutual_information();
   }
-  const IbCurve ib_curve = information_bottleneck_curve(ngram.joint, ib);
+  IbOptions logged = ib;
+  const std::string curve_name = cache.tokenizer_id + " order " + std::to_string(k);
+  logged.progress = [&curve_name](const std::string& line) { log::info(curve_name + ", " + line); };
+  const IbCurve ib_curve = information_bottleneck_curve(ngram.joint, logged);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   const double cpu_seconds = static_cast<double>(std::clock() - cpu_started) / CLOCKS_PER_SEC;  // all threads
 

@@ -3,6 +3,7 @@
 // I(T;Y) an encoder p(t|x) with |T| clusters can keep for a given I(X;T), traced by the
 // iterative IB equations under deterministic annealing over beta.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -43,6 +44,9 @@ struct IbOptions {
   double max_point_step = 0.02;
   IbSchedule schedule = IbSchedule::adaptive;
   uint64_t seed = 20240601;
+  // Adaptive: called after each restart's annealing phase with a line saying what it cost (a
+  // curve at scale takes long; the caller logs it). Does not change the result.
+  std::function<void(const std::string&)> progress;
 };
 
 struct IbPoint {
