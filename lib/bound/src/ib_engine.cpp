@@ -185,7 +185,9 @@ IbEngine::Solved IbEngine::solve(double beta, std::vector<double>& encoder, int6
     decode(encoder);
     for_each_balanced(x_block_ranges_, [&](int64_t b) {
       const int64_t thread = at::get_thread_num() + 1;
-      if (thread > threads_used_.load(std::memory_order_relaxed)) threads_used_.store(thread);
+      int64_t seen = threads_used_.load();
+      while (thread > seen && !threads_used_.compare_exchange_weak(seen, thread)) {
+      }
       std::vector<double> row(T_), cross(T_);
       double change = 0, free_energy = 0;
       for (int64_t x = b * kBlock; x < std::min(n_x_, (b + 1) * kBlock); ++x) {
