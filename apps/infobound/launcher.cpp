@@ -18,7 +18,7 @@ int main(int, char** argv) {
   // program checks again itself.
   for (const char* name : {"libblas.so.3", "libopenblas.so.0"})
     if (dlopen(name, RTLD_NOW | RTLD_GLOBAL) != nullptr) break;
-  infobound::set_runtime_env();
+  infobound::set_runtime_env(infobound::thread_waits_for_command(argv));
   std::error_code error;
   const std::filesystem::path self = std::filesystem::read_symlink("/proc/self/exe", error);
   const std::string program = ((error ? std::filesystem::path(argv[0]) : self).parent_path() / "infobound-main").string();

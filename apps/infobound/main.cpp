@@ -37,7 +37,7 @@ void print_usage() {
 
 int main(int argc, char** argv) {
   using namespace infobound;
-  reexec_with_runtime_env(argv);
+  reexec_with_runtime_env(argv, thread_waits_for_command(argv));
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h" || std::string(argv[1]) == "help") {
     cli::print_usage();
     return argc < 2 ? 2 : 0;

@@ -2,12 +2,15 @@
 // algorithm before issue #12, one thread) and the adaptive one (1 and N threads).
 // Usage: bench_ib [--cache FILE.h5 --positions N] [--order K] [--clusters T] [--restarts R]
 //                 [--betas B] [--objective-tolerance E] [--max-point-step D] [--threads N] [--no-reference] [--sizes-only]
-//                 [--context-cap C]
+//                 [--context-cap C] [--max-iterations N] [--converged N]
 // Without --cache the tokens come from a Zipf-Markov source (text-like: a few frequent
 // successors per token over a Zipf background). With --cache, the first N positions of a run's
 // token cache. Prints one JSON object: the joint's size, wall and CPU seconds, iterations and
 // sweeps per schedule, the speed-up, the largest gap between the curves (nats and relative to
-// I(X;Y)) and whether 1 and N threads gave bit-identical curves.
+// I(X;Y)) and whether 1 and N threads gave bit-identical curves. --converged N also computes the
+// adaptive curve with the settings before this release's defaults (3 restarts, objective
+// tolerance 1e-7) and N iterations per beta, i.e. run to the end, and gives the adaptive curve's
+// gaps to it. --threads 1 skips the second pass.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -87,9 +90,9 @@ void print_schedule(const char* name, const Timed& t, bool comma) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  infobound::reexec_with_runtime_env(argv);
+  infobound::reexec_with_runtime_env(argv, infobound::ThreadWaits::spinning);  // as `infobound bound`
   std::string cache_path;
-  int64_t positions = 20000, order = 1, vocab = 2000, context_cap = 0;
+  int64_t positions = 20000, order = 1, vocab = 2000, context_cap = 0, converged_iterations = 0;
   int threads = 2;
   bool reference = true, sizes_only = false;
   ib::IbOptions options;
@@ -108,6 +111,8 @@ int main(int argc, char** argv) {
     else if (arg == "--max-point-step" && has_value) options.max_point_step = std::stod(argv[++i]);
     else if (arg == "--threads" && has_value) threads = std::stoi(argv[++i]);
     else if (arg == "--no-reference") reference = false;
+    else if (arg == "--max-iterations" && has_value) options.max_iterations = std::stoll(argv[++i]);
+    else if (arg == "--converged" && has_value) converged_iterations = std::stoll(argv[++i]);
     else if (arg == "--sizes-only") sizes_only = true;
     else if (arg == "--context-cap" && has_value) context_cap = std::stoll(argv[++i]);
     else {
@@ -144,7 +149,15 @@ int main(int argc, char** argv) {
   at::set_num_threads(1);
   const Timed one = timed_curve(joint, options);
   at::set_num_threads(threads);
-  const Timed many = timed_curve(joint, options);
+  const Timed many = threads == 1 ? one : timed_curve(joint, options);
+  Timed converged;
+  if (converged_iterations > 0) {
+    ib::IbOptions to_the_end = options;
+    to_the_end.restarts = 3;
+    to_the_end.objective_tolerance = 1e-7;
+    to_the_end.max_iterations = converged_iterations;
+    converged = timed_curve(joint, to_the_end);
+  }
   Timed ref;
   if (reference) {
     options.schedule = ib::IbSchedule::reference;
@@ -171,6 +184,16 @@ int main(int argc, char** argv) {
         "\"adaptive_above_reference_rel\": %.3g, \"adaptive_below_reference_rel\": %.3g,\n",
         ref.wall / many.wall, ref.cpu / many.cpu, gap, gap / std::max(one.curve.i_xy, 1e-300),
         above / std::max(one.curve.i_xy, 1e-300), below / std::max(one.curve.i_xy, 1e-300));
+  }
+  if (converged_iterations > 0) {
+    print_schedule("previous_settings_run_to_the_end", converged, true);
+    const double i_xy = std::max(one.curve.i_xy, 1e-300);
+    std::printf(
+        "  \"adaptive_vs_run_to_the_end\": {\"speedup_cpu\": %.2f, \"max_gap_rel_I_XY\": %.3g, \"above_rel\": %.3g, "
+        "\"below_rel\": %.3g},\n",
+        converged.cpu / one.cpu, ib::curve_distance(one.curve.points, converged.curve.points) / i_xy,
+        ib::curve_excess(one.curve.points, converged.curve.points) / i_xy,
+        ib::curve_excess(converged.curve.points, one.curve.points) / i_xy);
   }
   std::printf("  \"thread_scaling\": %.2f, \"bit_identical_across_threads\": %s\n}\n", one.wall / many.wall,
               identical(one.curve, many.curve) ? "true" : "false");

@@ -5,7 +5,9 @@
 #include <iterator>
 #include <regex>
 #include <string>
+#include <vector>
 
+#include "infobound/core/runtime_env.hpp"
 #include "infobound/testing/cli.hpp"
 #include "infobound/testing/scratch_dir.hpp"
 
@@ -65,4 +67,20 @@ TEST(RuntimeEnv, TheProgramStartedWithoutTheLauncherSetsThemItself) {
 TEST(RuntimeEnv, UsersOpenblasCoreIsKept) {
   if (openblas_kernels("env -u OPENBLAS_CORETYPE").empty()) GTEST_SKIP() << "libtorch does not use OpenBLAS here";
   EXPECT_EQ(openblas_kernels("OPENBLAS_CORETYPE=Prescott"), "Prescott");
+}
+
+// The IB bound runs no BLAS, and its three parallel regions per iteration pay for waking
+// sleeping workers: `bound` alone spins; every other command stays passive.
+TEST(RuntimeEnv, OnlyBoundSpins) {
+  using infobound::ThreadWaits;
+  auto waits = [](std::vector<std::string> words) {
+    std::vector<char*> argv;
+    for (auto& word : words) argv.push_back(word.data());
+    argv.push_back(nullptr);
+    return infobound::thread_waits_for_command(argv.data());
+  };
+  EXPECT_EQ(waits({"infobound", "bound", "--run", "r"}), ThreadWaits::spinning);
+  for (const char* command : {"run", "extract", "reduce", "version"})
+    EXPECT_EQ(waits({"infobound", command}), ThreadWaits::passive) << command;
+  EXPECT_EQ(waits({"infobound"}), ThreadWaits::passive);
 }

@@ -399,7 +399,10 @@ int64_t IbEngine::refine_hard(std::vector<int32_t>& assignment, double inverse_b
             const double w = px * joint_.p_y_given_x[e];
             const double* a = &c.p_ty[static_cast<int64_t>(joint_.y[e]) * T];
             const double* g = &c.g_ty[static_cast<int64_t>(joint_.y[e]) * T];
-            for (int64_t t = 0; t < T; ++t) gain[t] += x_log_x(a[t] + w) - g[t];
+            // A hard clustering puts a token's contexts in few clusters: where p(t, y) = 0 the
+            // term is x_log_x(w) - x_log_x(0), the same for every such t, so one logarithm serves.
+            const double into_empty = x_log_x(w);
+            for (int64_t t = 0; t < T; ++t) gain[t] += a[t] > 0 ? x_log_x(a[t] + w) - g[t] : into_empty;
           }
           gain[assignment[x]] = leave_gain(x, assignment[x]);
         }

@@ -9,10 +9,15 @@
 
 namespace infobound {
 
-bool set_runtime_env() {
+ThreadWaits thread_waits_for_command(char** argv) {
+  return argv[0] != nullptr && argv[1] != nullptr && std::string(argv[1]) == "bound" ? ThreadWaits::spinning
+                                                                                     : ThreadWaits::passive;
+}
+
+bool set_runtime_env(ThreadWaits waits) {
   bool changed = false;
   if (std::getenv("OMP_WAIT_POLICY") == nullptr) {
-    setenv("OMP_WAIT_POLICY", "passive", 1);
+    setenv("OMP_WAIT_POLICY", waits == ThreadWaits::spinning ? "active" : "passive", 1);
     changed = true;
   }
   if (std::getenv("OPENBLAS_CORETYPE") == nullptr) {
@@ -25,8 +30,8 @@ bool set_runtime_env() {
   return changed;
 }
 
-void reexec_with_runtime_env(char** argv) {
-  if (!set_runtime_env()) return;
+void reexec_with_runtime_env(char** argv, ThreadWaits waits) {
+  if (!set_runtime_env(waits)) return;
   execv("/proc/self/exe", argv);
   // exec failed (no /proc): carry on with the libraries' defaults, only slower.
 }

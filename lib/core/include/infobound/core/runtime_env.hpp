@@ -2,17 +2,23 @@
 // Settings that libraries read once, when they are loaded. The user's own values always win.
 // - OMP_WAIT_POLICY=passive: libgomp's default spinning workers starve OpenBLAS's own threads on
 //   small machines (the elementwise work after each GEMM ran ~6x slower on 2 cores, bench/estimate).
+//   The IB bound uses no BLAS and enters three parallel regions per iteration, where waking
+//   sleeping workers cost a quarter of the second thread's gain, so `bound` spins (active).
 // - OPENBLAS_CORETYPE: OpenBLAS picks its kernels from the CPU model, and on virtual machines that
 //   report a generic model it falls back to SSE3 (Prescott) kernels (blas.hpp, openblas_core_for_this_cpu).
 // The `infobound` launcher (apps/infobound/launcher.cpp) sets them before the program, which links
 // libtorch, is loaded; a program started some other way re-executes itself once with them.
 namespace infobound {
 
+enum class ThreadWaits { passive, spinning };
+// What `infobound` with these arguments wants: spinning for `bound`, which runs no BLAS.
+ThreadWaits thread_waits_for_command(char** argv);
+
 // Sets the variables above that the user left unset; true when it set one. OPENBLAS_CORETYPE needs
 // OpenBLAS loaded in this process (it is asked which kernels it chose).
-bool set_runtime_env();
+bool set_runtime_env(ThreadWaits waits = ThreadWaits::passive);
 
 // Call first thing in main(): when set_runtime_env() changed anything, runs this program again.
-void reexec_with_runtime_env(char** argv);
+void reexec_with_runtime_env(char** argv, ThreadWaits waits = ThreadWaits::passive);
 
 }  // namespace infobound
