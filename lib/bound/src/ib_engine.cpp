@@ -6,16 +6,16 @@
 #include <cmath>
 #include <limits>
 
+#include "ib_kernels.hpp"
+#include "ib_math.hpp"
+
 namespace infobound::bound {
 namespace {
 
-constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 // Contexts per block of the cross-context sums: fixed, so that their rounding is too.
 constexpr int64_t kBlock = 256;
 // Contexts whose sequential-IB moves are found together against the same cluster statistics.
 constexpr int64_t kMoveBlock = 64;
-// Below this, exp() is exactly 0 in double precision: skipping the call changes nothing.
-constexpr double kExpUnderflow = -746.0;
 
 int64_t blocks_of(int64_t n, int64_t block) { return (n + block - 1) / block; }
 
@@ -65,7 +65,7 @@ uint64_t mix(uint64_t z) {  // splitmix64's finaliser
 double uniform01(uint64_t key, uint64_t index) { return static_cast<double>(mix(key + mix(index)) >> 11) * 0x1.0p-53; }
 uint64_t stream_key(uint64_t seed, uint64_t stream) { return mix(seed ^ mix(stream + 0x632BE59BD9B4E019ull)); }
 
-double x_log_x(double v) { return v > 0 ? v * std::log(v) : 0.0; }
+double x_log_x(double v) { return v > 0 ? v * math::log(v) : 0.0; }
 
 void normalise(double* row, int64_t n) {
   double sum = 0;
@@ -81,7 +81,7 @@ IbEngine::IbEngine(const JointDistribution& joint, int64_t n_clusters)
   neg_entropy_.assign(n_x_, 0.0);
   for (int64_t x = 0; x < n_x_; ++x)
     for (int64_t e = joint.row_begin[x]; e < joint.row_begin[x + 1]; ++e)
-      neg_entropy_[x] += joint.p_y_given_x[e] * std::log(joint.p_y_given_x[e]);
+      neg_entropy_[x] += joint.p_y_given_x[e] * math::log(joint.p_y_given_x[e]);
   // The transpose of p(x, y), each column in increasing x: decode sums a token's contexts in
   // one fixed order, and tokens are independent of each other.
   column_begin_.assign(n_y_ + 1, 0);
@@ -153,24 +153,17 @@ void IbEngine::decode(const std::vector<double>& encoder) {
   log_p_t_.resize(T_);
   std::vector<double> inverse(T_);
   for (int64_t t = 0; t < T_; ++t) {
-    log_p_t_[t] = p_t_[t] > 0 ? std::log(p_t_[t]) : kNegInf;
+    log_p_t_[t] = math::log(p_t_[t]);
     inverse[t] = p_t_[t] > 0 ? 1.0 / p_t_[t] : 0.0;
   }
   p_y_t_.resize(static_cast<std::size_t>(n_y_ * T_));
   log_p_y_t_.resize(p_y_t_.size());
   for_each_balanced(y_ranges_, [&](int64_t y) {
     double* row = &p_y_t_[y * T_];
-    std::fill(row, row + T_, 0.0);
-    for (int64_t e = column_begin_[y]; e < column_begin_[y + 1]; ++e) {
-      const double w = column_p_[e];
-      const double* q = &encoder[static_cast<int64_t>(column_x_[e]) * T_];
-      for (int64_t t = 0; t < T_; ++t) row[t] += w * q[t];
-    }
-    double* log_row = &log_p_y_t_[y * T_];
-    for (int64_t t = 0; t < T_; ++t) {
-      row[t] *= inverse[t];
-      log_row[t] = row[t] > 0 ? std::log(row[t]) : kNegInf;
-    }
+    const int64_t first = column_begin_[y];
+    kernels::weighted_row_sum(row, encoder.data(), T_, &column_x_[first], &column_p_[first], column_begin_[y + 1] - first);
+    for (int64_t t = 0; t < T_; ++t) row[t] *= inverse[t];
+    kernels::log_into(row, &log_p_y_t_[y * T_], T_);
   });
 }
 
@@ -192,32 +185,13 @@ IbEngine::Solved IbEngine::solve(double beta, std::vector<double>& encoder, int6
       double change = 0, free_energy = 0;
       for (int64_t x = b * kBlock; x < std::min(n_x_, (b + 1) * kBlock); ++x) {
         // cross[t] = sum_y p(y|x) ln p(y|t) over x's tokens only; -inf when t misses one of them.
-        std::fill(cross.begin(), cross.end(), 0.0);
-        for (int64_t e = joint_.row_begin[x]; e < joint_.row_begin[x + 1]; ++e) {
-          const double w = joint_.p_y_given_x[e];
-          const double* log_row = &log_p_y_t_[static_cast<int64_t>(joint_.y[e]) * T_];
-          for (int64_t t = 0; t < T_; ++t) cross[t] += w * log_row[t];
-        }
-        // ln p(t) - beta KL[p(y|x) || p(y|t)], KL = -H(Y|x) - cross.
-        double max = kNegInf;
-        for (int64_t t = 0; t < T_; ++t) {
-          row[t] = log_p_t_[t] + beta * (cross[t] - neg_entropy_[x]);
-          max = std::max(max, row[t]);
-        }
-        double sum = 0;
-        for (int64_t t = 0; t < T_; ++t) {
-          const double shifted = row[t] - max;
-          row[t] = shifted > kExpUnderflow ? std::exp(shifted) : 0.0;
-          sum += row[t];
-        }
-        const double inverse = 1.0 / sum;
-        double* q = &encoder[x * T_];
-        for (int64_t t = 0; t < T_; ++t) {
-          const double updated = row[t] * inverse;
-          change = std::max(change, std::abs(updated - q[t]));
-          q[t] = updated;
-        }
-        log_partition_[x] = max + std::log(sum);
+        const int64_t first = joint_.row_begin[x];
+        kernels::weighted_row_sum(cross.data(), log_p_y_t_.data(), T_, &joint_.y[first], &joint_.p_y_given_x[first],
+                                  joint_.row_begin[x + 1] - first);
+        double row_change = 0;
+        log_partition_[x] = kernels::encoder_update(&encoder[x * T_], log_p_t_.data(), cross.data(), neg_entropy_[x], beta,
+                                                    row.data(), T_, &row_change);
+        change = std::max(change, row_change);
         free_energy += joint_.p_x[x] * log_partition_[x];
       }
       block_change[b] = change;
@@ -262,7 +236,7 @@ double IbEngine::encoder_information(const std::vector<double>& encoder) const {
       const double* q = &encoder[x * T_];
       double sum = 0;
       for (int64_t t = 0; t < T_; ++t)
-        if (q[t] > 0 && p_t_[t] > 0) sum += q[t] * (std::log(q[t]) - log_p_t_[t]);
+        if (q[t] > 0 && p_t_[t] > 0) sum += q[t] * (math::log(q[t]) - log_p_t_[t]);
       block_sum += joint_.p_x[x] * sum;
     }
     partial[b] = block_sum;
@@ -279,7 +253,7 @@ double IbEngine::relevant_information() const {
     double sum = 0;
     for (int64_t y = b * kBlock; y < std::min(n_y_, (b + 1) * kBlock); ++y) {
       if (!(p_y_[y] > 0)) continue;
-      const double log_p_y = std::log(p_y_[y]);
+      const double log_p_y = math::log(p_y_[y]);
       for (int64_t t = 0; t < T_; ++t) {
         const double p = p_y_t_[y * T_ + t];
         if (p > 0) sum += p_t_[t] * p * (log_p_y_t_[y * T_ + t] - log_p_y);
@@ -321,9 +295,9 @@ void IbEngine::soften(const std::vector<int32_t>& assignment, std::vector<double
 
 namespace {
 
-// The sufficient statistics of a hard clustering: p(t, y) (y-major), g = v ln v of each, p(t).
+// The sufficient statistics of a hard clustering: p(t, y) (y-major), p(t), and g = v ln v of each.
 struct HardClusters {
-  std::vector<double> p_ty, g_ty, p_t;
+  std::vector<double> p_ty, g_ty, p_t, g_t;
 };
 
 }  // namespace
@@ -331,19 +305,21 @@ struct HardClusters {
 int64_t IbEngine::refine_hard(std::vector<int32_t>& assignment, double inverse_beta, double objective_tolerance) {
   const int64_t T = T_;
   HardClusters c{std::vector<double>(static_cast<std::size_t>(n_y_ * T), 0.0),
-                 std::vector<double>(static_cast<std::size_t>(n_y_ * T), 0.0), std::vector<double>(T, 0.0)};
+                 std::vector<double>(static_cast<std::size_t>(n_y_ * T), 0.0), std::vector<double>(T, 0.0),
+                 std::vector<double>(T, 0.0)};
   for_each_balanced(y_ranges_, [&](int64_t y) {
     for (int64_t e = column_begin_[y]; e < column_begin_[y + 1]; ++e) c.p_ty[y * T + assignment[column_x_[e]]] += column_p_[e];
     for (int64_t t = 0; t < T; ++t) c.g_ty[y * T + t] = x_log_x(c.p_ty[y * T + t]);
   });
   for (int64_t x = 0; x < n_x_; ++x) c.p_t[assignment[x]] += joint_.p_x[x];
+  for (int64_t t = 0; t < T; ++t) c.g_t[t] = x_log_x(c.p_t[t]);
   // Objective I(T;Y) - s H(T) = sum g(p(t,y)) - (1 - s) sum g(p(t)) + const, g(v) = v ln v.
   const double weight = 1 - inverse_beta;
 
   // What moving x (out of `from`) into `to` adds, against the clusters as they are now.
   auto entry_gain = [&](int64_t x, int32_t to) {
     const double px = joint_.p_x[x];
-    double gain = -weight * (x_log_x(c.p_t[to] + px) - x_log_x(c.p_t[to]));
+    double gain = -weight * (x_log_x(c.p_t[to] + px) - c.g_t[to]);
     for (int64_t e = joint_.row_begin[x]; e < joint_.row_begin[x + 1]; ++e) {
       const double a = c.p_ty[static_cast<int64_t>(joint_.y[e]) * T + to];
       gain += x_log_x(a + px * joint_.p_y_given_x[e]) - x_log_x(a);
@@ -352,7 +328,7 @@ int64_t IbEngine::refine_hard(std::vector<int32_t>& assignment, double inverse_b
   };
   auto leave_gain = [&](int64_t x, int32_t from) {  // the same for x's own cluster, x taken out
     const double px = joint_.p_x[x];
-    double gain = -weight * (x_log_x(c.p_t[from]) - x_log_x(std::max(c.p_t[from] - px, 0.0)));
+    double gain = -weight * (c.g_t[from] - x_log_x(std::max(c.p_t[from] - px, 0.0)));
     for (int64_t e = joint_.row_begin[x]; e < joint_.row_begin[x + 1]; ++e) {
       const double a = c.p_ty[static_cast<int64_t>(joint_.y[e]) * T + from];
       gain += x_log_x(a) - x_log_x(std::max(a - px * joint_.p_y_given_x[e], 0.0));
@@ -363,6 +339,8 @@ int64_t IbEngine::refine_hard(std::vector<int32_t>& assignment, double inverse_b
     const double px = joint_.p_x[x];
     c.p_t[from] = std::max(c.p_t[from] - px, 0.0);
     c.p_t[to] += px;
+    c.g_t[from] = x_log_x(c.p_t[from]);
+    c.g_t[to] = x_log_x(c.p_t[to]);
     for (int64_t e = joint_.row_begin[x]; e < joint_.row_begin[x + 1]; ++e) {
       const int64_t y = joint_.y[e];
       const double w = px * joint_.p_y_given_x[e];
@@ -390,19 +368,17 @@ int64_t IbEngine::refine_hard(std::vector<int32_t>& assignment, double inverse_b
     for (int64_t begin = 0; begin < n_x_; begin += kMoveBlock) {
       const int64_t end = std::min(n_x_, begin + kMoveBlock);
       at::parallel_for(begin, end, 1, [&](int64_t first, int64_t last) {
+        std::vector<double> scratch(static_cast<std::size_t>(2 * T));
+        std::vector<int32_t> occupied(static_cast<std::size_t>(T));
         for (int64_t x = first; x < last; ++x) {
           double* gain = &gains[(x - begin) * T];
           const double px = joint_.p_x[x];
           if (px == 0) continue;
-          for (int64_t t = 0; t < T; ++t) gain[t] = -weight * (x_log_x(c.p_t[t] + px) - x_log_x(c.p_t[t]));
+          kernels::cluster_size_gains(gain, c.p_t.data(), c.g_t.data(), px, weight, T);
           for (int64_t e = joint_.row_begin[x]; e < joint_.row_begin[x + 1]; ++e) {
-            const double w = px * joint_.p_y_given_x[e];
-            const double* a = &c.p_ty[static_cast<int64_t>(joint_.y[e]) * T];
-            const double* g = &c.g_ty[static_cast<int64_t>(joint_.y[e]) * T];
-            // A hard clustering puts a token's contexts in few clusters: where p(t, y) = 0 the
-            // term is x_log_x(w) - x_log_x(0), the same for every such t, so one logarithm serves.
-            const double into_empty = x_log_x(w);
-            for (int64_t t = 0; t < T; ++t) gain[t] += a[t] > 0 ? x_log_x(a[t] + w) - g[t] : into_empty;
+            const int64_t y = joint_.y[e];
+            kernels::add_entry_gains(gain, &c.p_ty[y * T], &c.g_ty[y * T], px * joint_.p_y_given_x[e], scratch.data(),
+                                     occupied.data(), T);
           }
           gain[assignment[x]] = leave_gain(x, assignment[x]);
         }
@@ -448,7 +424,7 @@ IbPoint IbEngine::evaluate_hard(const std::vector<int32_t>& assignment) const {
       std::fill(p_ty.begin(), p_ty.end(), 0.0);
       for (int64_t e = column_begin_[y]; e < column_begin_[y + 1]; ++e) p_ty[assignment[column_x_[e]]] += column_p_[e];
       for (int64_t t = 0; t < T; ++t)
-        if (p_ty[t] > 0) sum += p_ty[t] * std::log(p_ty[t] / (p_t[t] * p_y_[y]));
+        if (p_ty[t] > 0) sum += p_ty[t] * math::log(p_ty[t] / (p_t[t] * p_y_[y]));
     }
     partial[b] = sum;
   });

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <utility>
 
 namespace infobound::eval {
 namespace {
@@ -34,10 +36,9 @@ at::Tensor next_token_log_probs(models::CausalLM& model, const at::Tensor& ids, 
   return at::log_softmax(logits.narrow(1, 0, ids.size(1) - 1).to(at::kFloat), -1).cpu();
 }
 
-}  // namespace
-
-std::vector<double> continuation_log_likelihoods(models::CausalLM& model, const std::vector<std::vector<int64_t>>& sequences,
-                                                 const std::vector<int64_t>& first, int64_t batch_size) {
+// continuation_log_likelihoods without the deduplication.
+std::vector<double> score_distinct(models::CausalLM& model, const std::vector<std::vector<int64_t>>& sequences,
+                                   const std::vector<int64_t>& first, int64_t batch_size) {
   at::NoGradGuard no_grad;
   std::vector<double> out(sequences.size(), 0.0);
   for (std::size_t begin = 0; begin < sequences.size(); begin += static_cast<std::size_t>(batch_size)) {
@@ -54,6 +55,30 @@ std::vector<double> continuation_log_likelihoods(models::CausalLM& model, const 
       out[i] = sum;
     }
   }
+  return out;
+}
+
+}  // namespace
+
+// A sequence is scored once however often it is asked for: the GEMM's rounding depends on the
+// row a sequence takes in its batch, so two copies scored apart need not tie exactly.
+std::vector<double> continuation_log_likelihoods(models::CausalLM& model, const std::vector<std::vector<int64_t>>& sequences,
+                                                 const std::vector<int64_t>& first, int64_t batch_size) {
+  std::map<std::pair<std::vector<int64_t>, int64_t>, std::size_t> distinct_index;
+  std::vector<std::vector<int64_t>> distinct;
+  std::vector<int64_t> distinct_first;
+  std::vector<std::size_t> index_of(sequences.size());
+  for (std::size_t i = 0; i < sequences.size(); ++i) {
+    const auto [it, inserted] = distinct_index.try_emplace({sequences[i], first[i]}, distinct.size());
+    if (inserted) {
+      distinct.push_back(sequences[i]);
+      distinct_first.push_back(first[i]);
+    }
+    index_of[i] = it->second;
+  }
+  const std::vector<double> scored = score_distinct(model, distinct, distinct_first, batch_size);
+  std::vector<double> out(sequences.size());
+  for (std::size_t i = 0; i < sequences.size(); ++i) out[i] = scored[index_of[i]];
   return out;
 }
 

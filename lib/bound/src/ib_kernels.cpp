@@ -1,0 +1,122 @@
+#include "ib_kernels.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <limits>
+
+#include "ib_math.hpp"
+
+// One clone per kernel for x86-64-v3 next to the default build; not under the sanitizers, whose
+// start-up runs after ifunc resolution.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define INFOBOUND_KERNEL __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define INFOBOUND_KERNEL
+#endif
+
+namespace infobound::bound::kernels {
+
+INFOBOUND_KERNEL void weighted_row_sum(double* acc, const double* table, int64_t T, const int32_t* index, const double* weight,
+                                       int64_t n) {
+  std::fill(acc, acc + T, 0.0);
+  int64_t e = 0;
+  // Four entries per pass over acc, added in entry order: the same doubles as one at a time, with
+  // a quarter of the loads and stores of acc.
+  for (; e + 4 <= n; e += 4) {
+    const double w0 = weight[e], w1 = weight[e + 1], w2 = weight[e + 2], w3 = weight[e + 3];
+    const double* r0 = table + static_cast<int64_t>(index[e]) * T;
+    const double* r1 = table + static_cast<int64_t>(index[e + 1]) * T;
+    const double* r2 = table + static_cast<int64_t>(index[e + 2]) * T;
+    const double* r3 = table + static_cast<int64_t>(index[e + 3]) * T;
+    for (int64_t t = 0; t < T; ++t) acc[t] = (((acc[t] + w0 * r0[t]) + w1 * r1[t]) + w2 * r2[t]) + w3 * r3[t];
+  }
+  for (; e < n; ++e) {
+    const double w = weight[e];
+    const double* row = table + static_cast<int64_t>(index[e]) * T;
+    for (int64_t t = 0; t < T; ++t) acc[t] += w * row[t];
+  }
+}
+
+INFOBOUND_KERNEL void exp_in_place(double* v, int64_t n) {
+  for (int64_t t = 0; t < n; ++t) v[t] = math::exp(v[t]);
+}
+
+INFOBOUND_KERNEL void log_into(const double* in, double* out, int64_t n) {
+  for (int64_t t = 0; t < n; ++t) out[t] = math::log(in[t]);
+}
+
+namespace {
+
+// Four independent chains, so the reduction is not one long dependency; the order is fixed.
+// Always inlined: a call would run the baseline build inside the AVX2 clone of its caller.
+template <typename Combine>
+[[gnu::always_inline]] inline double reduce4(const double* v, int64_t n, double init, const Combine& combine) {
+  double lane[4] = {init, init, init, init};
+  int64_t t = 0;
+  for (; t + 4 <= n; t += 4)
+    for (int j = 0; j < 4; ++j) lane[j] = combine(lane[j], v[t + j]);
+  double result = combine(combine(lane[0], lane[1]), combine(lane[2], lane[3]));
+  for (; t < n; ++t) result = combine(result, v[t]);
+  return result;
+}
+
+}  // namespace
+
+INFOBOUND_KERNEL double encoder_update(double* q, const double* log_p_t, const double* cross, double neg_entropy, double beta,
+                                       double* scratch, int64_t n, double* change) {
+  for (int64_t t = 0; t < n; ++t) scratch[t] = log_p_t[t] + beta * (cross[t] - neg_entropy);
+  const double shift =
+      reduce4(scratch, n, -std::numeric_limits<double>::infinity(), [](double a, double b) { return b > a ? b : a; });
+  for (int64_t t = 0; t < n; ++t) scratch[t] = math::exp(scratch[t] - shift);
+  const double sum = reduce4(scratch, n, 0.0, [](double a, double b) { return a + b; });
+  const double inverse_sum = 1.0 / sum;
+  for (int64_t t = 0; t < n; ++t) {
+    const double updated = scratch[t] * inverse_sum;
+    scratch[t] = updated > q[t] ? updated - q[t] : q[t] - updated;
+    q[t] = updated;
+  }
+  *change = reduce4(scratch, n, 0.0, [](double a, double b) { return b > a ? b : a; });
+  return shift + math::log(sum);
+}
+
+INFOBOUND_KERNEL void cluster_size_gains(double* gain, const double* p, const double* p_log_p, double mass, double weight,
+                                         int64_t n) {
+  for (int64_t t = 0; t < n; ++t) {
+    const double sum = p[t] + mass;
+    gain[t] = -weight * (sum * math::log(sum) - p_log_p[t]);
+  }
+}
+
+INFOBOUND_KERNEL void add_entry_gains(double* gain, const double* a, const double* g, double w, double* scratch,
+                                      int32_t* occupied, int64_t n) {
+  const double into_empty = w * math::log(w);
+  int64_t n_occupied = 0;
+  for (int64_t t = 0; t < n; ++t) n_occupied += a[t] > 0 ? 1 : 0;
+  // Where most clusters hold the token, one vector loop over all of them is cheapest.
+  if (5 * n_occupied > 2 * n) {
+    for (int64_t t = 0; t < n; ++t) {
+      const double sum = a[t] + w;
+      const double sum_log_sum = sum * math::log(sum);
+      gain[t] += a[t] > 0 ? sum_log_sum - g[t] : into_empty;
+    }
+    return;
+  }
+  // Where few do (a hard clustering puts a rare token's contexts in few clusters), the logarithms
+  // are taken only for the occupied ones, packed without branches so that they still run as a
+  // vector loop; the doubles are the same as above.
+  int64_t k = 0;
+  for (int64_t t = 0; t < n; ++t) {
+    occupied[k] = static_cast<int32_t>(t);
+    scratch[k] = a[t] + w;
+    k += a[t] > 0 ? 1 : 0;
+  }
+  for (int64_t t = 0; t < n; ++t) gain[t] += a[t] > 0 ? 0.0 : into_empty;
+  double* logs = scratch + n;
+  for (int64_t i = 0; i < k; ++i) logs[i] = math::log(scratch[i]);
+  for (int64_t i = 0; i < k; ++i) {
+    const int32_t t = occupied[i];
+    gain[t] += scratch[i] * logs[i] - g[t];
+  }
+}
+
+}  // namespace infobound::bound::kernels

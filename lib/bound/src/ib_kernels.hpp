@@ -1,0 +1,39 @@
+#pragma once
+// The inner loops of the IB engine, over one row of |T| values. At scale an IB iteration is
+// |T| exponentials per context, |T| logarithms per token and |T| multiply-adds per entry of
+// p(x, y); sequential IB is |T| logarithms per entry. glibc's exp and log are scalar calls, so
+// these loops are written branch-free for the compiler to vectorise, exp and log included (a
+// polynomial on a reduced argument, within 1 ulp of glibc's). On x86-64 each kernel is also
+// compiled for x86-64-v3 (AVX2 and FMA) and the CPU picks the clone at load time: the default
+// build targets SSE2 only. Results are bit-identical for any thread count on one machine; a
+// machine without AVX2 rounds differently in the last bits.
+#include <cstdint>
+
+namespace infobound::bound::kernels {
+
+// acc[t] = sum_e weight[e] * table[index[e] * T + t], e = 0 .. n-1 in order (acc is overwritten).
+void weighted_row_sum(double* acc, const double* table, int64_t T, const int32_t* index, const double* weight, int64_t n);
+
+// v[t] = exp(v[t]) for v[t] <= 709; below -708 the result is 0 (exp's true value there is under
+// 1e-307, subnormal, and never matters against the row's maximum of 1).
+void exp_in_place(double* v, int64_t n);
+
+// out[t] = ln(in[t]) for in[t] >= 0 (0 gives -infinity; subnormals are exact).
+void log_into(const double* in, double* out, int64_t n);
+
+// One context's IB update, q[t] = p(t) exp(-beta KL[p(y|x) || p(y|t)]) / Z, from log_p_t[t],
+// cross[t] = sum_y p(y|x) ln p(y|t) and neg_entropy = sum_y p(y|x) ln p(y|x) (KL = neg_entropy -
+// cross). Returns ln Z; *change = max_t |q_new - q_old|. `scratch` holds n values.
+double encoder_update(double* q, const double* log_p_t, const double* cross, double neg_entropy, double beta, double* scratch,
+                      int64_t n, double* change);
+
+// gain[t] = -weight ((p[t] + mass) ln(p[t] + mass) - p_log_p[t]): the cluster-size term of the
+// sequential-IB gain of moving mass into each cluster t.
+void cluster_size_gains(double* gain, const double* p, const double* p_log_p, double mass, double weight, int64_t n);
+
+// The sequential-IB gain of adding mass w of one token to every cluster t, whose mass of that
+// token is a[t] with a[t] ln a[t] = g[t]: gain[t] += (a + w) ln(a + w) - g where a[t] > 0, and
+// w ln w where a[t] = 0. `scratch` holds 2n values and `occupied` n.
+void add_entry_gains(double* gain, const double* a, const double* g, double w, double* scratch, int32_t* occupied, int64_t n);
+
+}  // namespace infobound::bound::kernels

@@ -1,0 +1,74 @@
+#pragma once
+// exp and log in double precision, branch-free so that loops over them vectorise (glibc's are
+// scalar calls). Within 1 ulp of glibc's (tests/bound/ib_math_test.cpp). Every IB kernel and
+// every scalar use in the IB engine calls these, so a quantity computed in a vector loop and
+// again in scalar code is the same double. The bound library is compiled with -ffp-contract=off,
+// so the SSE2 and the AVX2 code round alike.
+#include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <limits>
+
+namespace infobound::bound::math {
+
+// ln 2 = kLn2Hi + kLn2Lo; kLn2Hi has 21 significant bits, so k * kLn2Hi is exact for |k| < 2^32.
+inline constexpr double kLn2Hi = 0x1.62e42p-1;
+inline constexpr double kLn2Lo = 0x1.fdf473de6af28p-22;
+inline constexpr double kLog2E = 0x1.71547652b82fep+0;
+inline constexpr double kSqrt2 = 0x1.6a09e667f3bcdp+0;
+
+// exp(x) for x <= 709; 0 below -708 (where the true value is subnormal).
+inline double exp(double x) {
+  // x = k ln 2 + r with k = round(x / ln 2), |r| <= ln 2 / 2; exp(x) = 2^k exp(r). Adding 1.5 * 2^52
+  // rounds to an integer and leaves k in the low bits, without a float-to-int conversion.
+  constexpr double kShift = 0x1.8p52;
+  const double clamped = std::min(std::max(x, -708.0), 709.0);
+  const double shifted = clamped * kLog2E + kShift;
+  const double k = shifted - kShift;
+  const double r = (clamped - k * kLn2Hi) - k * kLn2Lo;
+  // (exp(r) - 1 - r) / r^2 to 1.3e-17 relative: a degree-9 Chebyshev fit on |r| <= ln 2 / 2,
+  // evaluated by Estrin's scheme (short dependency chains, so vector loops overlap iterations).
+  const double r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+  const double e01 = 0x1.0000000000001p-1 + r * 0x1.5555555555556p-3;
+  const double e23 = 0x1.5555555553d68p-5 + r * 0x1.11111111109b5p-7;
+  const double e45 = 0x1.6c16c17889ef1p-10 + r * 0x1.a01a01a7c2efep-13;
+  const double e67 = 0x1.a019b9149a41cp-16 + r * 0x1.71de0db2f6b19p-19;
+  const double e89 = 0x1.28917c89a43a7p-22 + r * 0x1.af389ecfc4b9cp-26;
+  const double p = (e01 + r2 * e23) + r4 * (e45 + r2 * e67) + r8 * e89;
+  const double exp_r = 1.0 + (r + r2 * p);
+  const uint64_t biased = std::bit_cast<uint64_t>(shifted) - std::bit_cast<uint64_t>(kShift) + 1023;
+  const double scale = std::bit_cast<double>(biased << 52);
+  return x < -708.0 ? 0.0 : exp_r * scale;
+}
+
+// ln(x) for x >= 0 finite; ln 0 = -infinity.
+inline double log(double x) {
+  // x = 2^e m with m in [sqrt(2)/2, sqrt(2)); ln m = ln(1 + f) = 2 atanh(s), s = f / (2 + f).
+  const bool subnormal = x < 0x1p-1022;
+  const double normal = subnormal ? x * 0x1p54 : x;
+  const uint64_t bits = std::bit_cast<uint64_t>(normal);
+  double m = std::bit_cast<double>((bits & 0x000FFFFFFFFFFFFFull) | 0x3FF0000000000000ull);
+  // The biased exponent as a double, again without an int-to-float conversion.
+  double e = std::bit_cast<double>(0x4330000000000000ull | (bits >> 52)) - 0x1p52 - (subnormal ? 1077.0 : 1023.0);
+  const bool high = m > kSqrt2;
+  m = high ? m * 0.5 : m;
+  e = high ? e + 1 : e;
+  const double f = m - 1;
+  const double s = f / (2 + f);
+  const double z = s * s;
+  // R = 2 (z/3 + z^2/5 + ...) = z G(z): G to 3e-16 (4.6e-18 of ln) by a degree-6 Chebyshev fit on
+  // z <= 3 - 2 sqrt(2) squared, evaluated by Estrin's scheme.
+  const double z2 = z * z, z4 = z2 * z2;
+  const double g01 = 0x1.5555555555558p-1 + z * 0x1.99999999952e2p-2;
+  const double g23 = 0x1.2492492df148dp-2 + z * 0x1.c71c62e5800a1p-3;
+  const double g45 = 0x1.7462b4ab2ef6bp-3 + z * 0x1.39fe606542ddep-3;
+  const double q = (g01 + z2 * g23) + z4 * (g45 + z2 * 0x1.2b584aae78a57p-3);
+  const double R = q * z;
+  // ln(1 + f) = 2s + sR, and 2s = f - s f = f - (h - s h) with h = f^2 / 2: f carries the value
+  // exactly and the rest is a small correction.
+  const double h = 0.5 * f * f;
+  const double ln = e * kLn2Hi + (f - (h - (s * (h + R) + e * kLn2Lo)));
+  return x == 0 ? -std::numeric_limits<double>::infinity() : ln;
+}
+
+}  // namespace infobound::bound::math
