@@ -10,26 +10,31 @@ run=$WORK/run
 "$INFOBOUND" extract --run "$run" > "$WORK/extract.out" 2> "$WORK/extract.err" &
 pid=$!
 # status is a snapshot: between two units the worker briefly runs none, so the text and JSON views
-# are taken together and retaken until one pair catches a unit in flight.
+# are taken together, with the worker stopped (SIGSTOP) so that it can neither finish nor move on
+# between them, and retaken until one pair catches a unit in flight. A fast machine would otherwise
+# finish the whole extract between two polls.
 seen_running=false
-for _ in $(seq 150); do
-  kill -0 "$pid" 2> /dev/null || break
-  "$INFOBOUND" status --run "$run" --json > "$WORK/running.json" 2> /dev/null || { sleep 0.1; continue; }
-  "$INFOBOUND" status --run "$run" > "$WORK/running.txt" 2> /dev/null || fail "status on a running run failed"
-  if [ "$(jq '.running' "$WORK/running.json")" -eq 1 ] && [ "$(jq -r '.workers[0].state' "$WORK/running.json")" = running ] &&
-    grep -q " 1 running, " "$WORK/running.txt" && grep -q "rank-0 .* unit tinystories-656k__" "$WORK/running.txt"; then
-    seen_running=true
-    break
+for _ in $(seq 300); do
+  kill -STOP "$pid" 2> /dev/null || break
+  if "$INFOBOUND" status --run "$run" --json > "$WORK/running.json" 2> /dev/null; then
+    "$INFOBOUND" status --run "$run" > "$WORK/running.txt" 2> /dev/null || { kill -CONT "$pid"; fail "status on a running run failed"; }
+    if [ "$(jq '.running' "$WORK/running.json")" -eq 1 ] && [ "$(jq -r '.workers[0].state' "$WORK/running.json")" = running ] &&
+      grep -q " 1 running, " "$WORK/running.txt" && grep -q "rank-0 .* unit tinystories-656k__" "$WORK/running.txt"; then
+      seen_running=true
+      break  # still stopped: the SIGTERM below reaches it mid-unit
+    fi
   fi
-  sleep 0.1
+  kill -CONT "$pid"
+  sleep 0.2
 done
 [ "$seen_running" = true ] || { cat "$WORK/running.txt" >&2; fail "status never showed the unit being computed as running"; }
 kill -0 "$pid" 2> /dev/null || fail "extract finished before status could see it running (too fast to test)"
 [ "$(jq -r '.workers[0].stale' "$WORK/running.json")" = false ] || fail "a live worker is reported stale"
 grep -q "rank-0 .* running .* units, 0 failed, .* tok/s, ETA .*, heartbeat .* ago, unit tinystories-656k__" "$WORK/running.txt" ||
-  { cat "$WORK/running.txt" >&2; fail "the text status lacks the worker's line"; }
+  { kill -CONT "$pid"; cat "$WORK/running.txt" >&2; fail "the text status lacks the worker's line"; }
 note "running: $(grep 'rank-0' "$WORK/running.txt")"
 kill -TERM "$pid"
+kill -CONT "$pid"
 wait "$pid" && code=0 || code=$?
 [ "$code" -eq 3 ] || fail "SIGTERM: exit $code, expected 3"
 [ "$(status_field "$run" '.workers[0].state')" = interrupted ] || fail "the heartbeat of an interrupted worker does not say so"
