@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 #include "ib_kernels.hpp"
 #include "ib_math.hpp"
