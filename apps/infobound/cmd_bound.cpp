@@ -45,6 +45,9 @@ int run_bound_command(int argc, char** argv) {
                                 "stop a beta when max |delta p(t|x)| falls below")(
       "objective-tolerance", po::value(&options.ib.objective_tolerance)->default_value(options.ib.objective_tolerance),
       "adaptive: stop a beta when the IB objective changes by less than this times beta I(X;Y), twice")(
+      "hard-candidate-tolerance",
+      po::value(&options.ib.hard_candidate_tolerance)->default_value(options.ib.hard_candidate_tolerance),
+      "adaptive: stop sequential IB on an intermediate hard candidate when a sweep gains less than this times I(X;Y)")(
       "max-point-step", po::value(&options.ib.max_point_step)->default_value(options.ib.max_point_step),
       "adaptive: halve a beta step whose solution moves further (fraction of ln n_bins or of I(X;Y))")(
       "schedule", po::value(&schedule)->default_value(schedule),
@@ -61,8 +64,9 @@ int run_bound_command(int argc, char** argv) {
   if (options.ib.n_betas < 2) throw UsageError("--betas must be >= 2");
   if (!(options.ib.beta_min > 0) || !(options.ib.beta_max > options.ib.beta_min))
     throw UsageError("need 0 < --beta-min < --beta-max");
-  if (!(options.ib.objective_tolerance >= 0) || !(options.ib.max_point_step > 0))
-    throw UsageError("need --objective-tolerance >= 0 and --max-point-step > 0");
+  if (!(options.ib.objective_tolerance >= 0) || !(options.ib.hard_candidate_tolerance >= 0) ||
+      !(options.ib.max_point_step > 0))
+    throw UsageError("need --objective-tolerance >= 0, --hard-candidate-tolerance >= 0 and --max-point-step > 0");
   if (threads < 0) throw UsageError("--threads must be >= 0");
   try {
     options.ib.schedule = bound::ib_schedule_from_name(schedule);

@@ -1,15 +1,16 @@
 // The IB curve of one n-gram joint by both schedules in one process: the reference (the
 // algorithm before issue #12, one thread) and the adaptive one (1 and N threads).
 // Usage: bench_ib [--cache FILE.h5 --positions N] [--order K] [--clusters T] [--restarts R]
-//                 [--betas B] [--objective-tolerance E] [--max-point-step D] [--threads N] [--no-reference] [--sizes-only]
+//                 [--betas B] [--objective-tolerance E] [--hard-candidate-tolerance E] [--max-point-step D]
+//                 [--threads N] [--no-reference] [--sizes-only]
 //                 [--context-cap C] [--max-iterations N] [--converged N]
 // Without --cache the tokens come from a Zipf-Markov source (text-like: a few frequent
 // successors per token over a Zipf background). With --cache, the first N positions of a run's
 // token cache. Prints one JSON object: the joint's size, wall and CPU seconds, iterations and
 // sweeps per schedule, the speed-up, the largest gap between the curves (nats and relative to
 // I(X;Y)) and whether 1 and N threads gave bit-identical curves. --converged N also computes the
-// adaptive curve with the settings before this release's defaults (3 restarts, objective
-// tolerance 1e-7) and N iterations per beta, i.e. run to the end, and gives the adaptive curve's
+// adaptive curve with the settings before this release's defaults (3 restarts, objective and
+// hard-candidate tolerances 1e-7) and N iterations per beta, i.e. run to the end, and gives the adaptive curve's
 // gaps to it. --threads 1 skips the second pass.
 #include <sys/resource.h>
 
@@ -108,6 +109,7 @@ int main(int argc, char** argv) {
     else if (arg == "--restarts" && has_value) options.restarts = std::stoll(argv[++i]);
     else if (arg == "--betas" && has_value) options.n_betas = std::stoll(argv[++i]);
     else if (arg == "--objective-tolerance" && has_value) options.objective_tolerance = std::stod(argv[++i]);
+    else if (arg == "--hard-candidate-tolerance" && has_value) options.hard_candidate_tolerance = std::stod(argv[++i]);
     else if (arg == "--max-point-step" && has_value) options.max_point_step = std::stod(argv[++i]);
     else if (arg == "--threads" && has_value) threads = std::stoi(argv[++i]);
     else if (arg == "--no-reference") reference = false;
@@ -155,6 +157,7 @@ int main(int argc, char** argv) {
     ib::IbOptions to_the_end = options;
     to_the_end.restarts = 3;
     to_the_end.objective_tolerance = 1e-7;
+    to_the_end.hard_candidate_tolerance = 1e-7;
     to_the_end.max_iterations = converged_iterations;
     converged = timed_curve(joint, to_the_end);
   }

@@ -44,11 +44,12 @@ IbOptions options_for(IbSchedule schedule, int64_t clusters) {
   return options;  // the shipped defaults otherwise: 48 betas in [0.05, 2000], 3 restarts
 }
 
-// The settings before 2026-12-01 (objective tolerance 1e-7), with iterations per beta capped at
-// `max_iterations`: 300 then, or enough to run every beta to the end.
+// The settings before 2026-12-01 (objective tolerance 1e-7, every sequential IB run to it), with
+// iterations per beta capped at `max_iterations`: 300 then, or enough to run every beta to the end.
 IbOptions previous_settings(IbSchedule schedule, int64_t clusters, int64_t max_iterations) {
   IbOptions options = options_for(schedule, clusters);
   options.objective_tolerance = 1e-7;
+  options.hard_candidate_tolerance = 1e-7;
   options.max_iterations = max_iterations;
   return options;
 }
@@ -117,17 +118,21 @@ TEST(AdaptiveIb, ConvergedCurveMatchesTheReferenceSchedule) {
   }
 }
 
-// The shipped settings (iterations capped at 60 per beta, objective tolerance 1e-6) against the
-// previous settings run to the end: the same curve within the 2e-3 I(X;Y) that separates local
-// optima of equal quality (ConvergedCurveMatchesTheReferenceSchedule), in fewer iterations.
-// (One restart instead of three would save two thirds more, but on the first case its curve is
-// 1.2% of I(X;Y) below, 0.5% with seed 7: with few clusters the hard end has many local optima.)
+// The shipped settings (iterations capped at 60 per beta, objective tolerance 1e-6, intermediate
+// hard candidates to 1e-4) against the previous settings run to the end: nowhere lower than the
+// 2e-3 I(X;Y) that separates local optima of equal quality (ConvergedCurveMatchesTheReferenceSchedule),
+// in fewer iterations. Higher is a better local optimum (every vertex is a real encoder's point),
+// bounded only loosely. Both sides run 6 restarts: with few clusters the hard end has many local
+// optima, and with 3 the curves differ by which ones the random starts found (1.0% of I(X;Y) at
+// |T| = 8; one restart alone ends 1.2% below), not by the settings compared.
 TEST(AdaptiveIb, ShippedSettingsGiveTheCurveOfThePreviousSettingsRunToTheEnd) {
   for (const auto& [order, clusters, seed] : {std::tuple{1, 8, 3u}, std::tuple{2, 6, 4u}, std::tuple{1, 20, 5u}}) {
     const auto joint = text_like_joint(3000, 40, order, seed);
-    const auto shipped = infobound::bound::information_bottleneck_curve(joint, options_for(IbSchedule::adaptive, clusters));
-    const auto converged =
-        infobound::bound::information_bottleneck_curve(joint, previous_settings(IbSchedule::adaptive, clusters, 20000));
+    auto shipped_options = options_for(IbSchedule::adaptive, clusters);
+    auto converged_options = previous_settings(IbSchedule::adaptive, clusters, 20000);
+    shipped_options.restarts = converged_options.restarts = 6;
+    const auto shipped = infobound::bound::information_bottleneck_curve(joint, shipped_options);
+    const auto converged = infobound::bound::information_bottleneck_curve(joint, converged_options);
     expect_valid_frontier(shipped);
     const double below = infobound::bound::curve_excess(converged.points, shipped.points);
     const double above = infobound::bound::curve_excess(shipped.points, converged.points);
@@ -136,7 +141,7 @@ TEST(AdaptiveIb, ShippedSettingsGiveTheCurveOfThePreviousSettingsRunToTheEnd) {
     RecordProperty(name + "_above_rel", std::to_string(above / converged.i_xy));
     RecordProperty(name + "_iterations", std::to_string(shipped.n_iterations) + " of " + std::to_string(converged.n_iterations));
     EXPECT_LE(below, 2e-3 * converged.i_xy) << name;
-    EXPECT_LE(above, 2e-3 * converged.i_xy) << name;
+    EXPECT_LE(above, 2e-2 * converged.i_xy) << name;
     EXPECT_LT(static_cast<double>(shipped.n_iterations), 0.7 * static_cast<double>(converged.n_iterations)) << name;
   }
 }
@@ -159,7 +164,32 @@ TEST(AdaptiveIb, BitIdenticalWhateverTheThreadCount) {
   expect_valid_frontier(one);
 }
 
+// Restarts run side by side, one per thread, and each is bit-identical whatever thread runs it:
+// the curve of 3 restarts on 1, 2 (two side by side, then one on both threads) and 3 threads.
+TEST(AdaptiveIb, RestartsSideBySideGiveTheCurveOfRestartsInTurn) {
+  const ThreadCount restore;
+  const auto joint = text_like_joint(6000, 120, 2, 11);
+  auto options = options_for(IbSchedule::adaptive, 10);
+  at::set_num_threads(1);
+  const auto in_turn = infobound::bound::information_bottleneck_curve(joint, options);
+  EXPECT_EQ(in_turn.threads_used, 1);
+  for (const int threads : {2, 3}) {
+    at::set_num_threads(threads);
+    const auto side_by_side = infobound::bound::information_bottleneck_curve(joint, options);
+    EXPECT_EQ(side_by_side.threads_used, threads);
+    EXPECT_TRUE(bit_identical(in_turn, side_by_side)) << threads << " threads";
+  }
+  // The first restart alone is the first of the three: its candidates are among theirs, so the
+  // three restarts' curve is nowhere below it.
+  options.restarts = 1;
+  const auto first = infobound::bound::information_bottleneck_curve(joint, options);
+  EXPECT_LT(first.n_iterations, in_turn.n_iterations);
+  EXPECT_LE(infobound::bound::curve_excess(first.points, in_turn.points), 1e-12);
+}
+
 TEST(AdaptiveIb, ReportsWhatEachPhaseOfEachRestartCost) {
+  const ThreadCount restore;
+  at::set_num_threads(2);  // the two restarts side by side: their lines interleave
   const auto joint = text_like_joint(3000, 40, 1, 3);
   auto options = options_for(IbSchedule::adaptive, 8);
   options.restarts = 2;
@@ -167,9 +197,15 @@ TEST(AdaptiveIb, ReportsWhatEachPhaseOfEachRestartCost) {
   options.progress = [&lines](const std::string& line) { lines.push_back(line); };
   const auto curve = infobound::bound::information_bottleneck_curve(joint, options);
   ASSERT_EQ(lines.size(), 6u);
-  EXPECT_EQ(lines[0].rfind("restart 1/2, forward annealing: ", 0), 0u) << lines[0];
-  EXPECT_EQ(lines[4].rfind("restart 2/2, hard end and hard path: ", 0), 0u) << lines[4];
-  EXPECT_EQ(lines[5].rfind("restart 2/2, reverse annealing: ", 0), 0u) << lines[5];
+  for (const std::string restart : {"restart 1/2, ", "restart 2/2, "}) {  // each restart's phases in order
+    std::vector<std::string> phases;
+    for (const auto& line : lines)
+      if (line.rfind(restart, 0) == 0) phases.push_back(line.substr(restart.size()));
+    ASSERT_EQ(phases.size(), 3u) << restart;
+    EXPECT_EQ(phases[0].rfind("forward annealing: ", 0), 0u) << phases[0];
+    EXPECT_EQ(phases[1].rfind("hard end and hard path: ", 0), 0u) << phases[1];
+    EXPECT_EQ(phases[2].rfind("reverse annealing: ", 0), 0u) << phases[2];
+  }
   // The phases' counts add up to the curve's.
   int64_t iterations = 0, sweeps = 0;
   for (const auto& line : lines) {

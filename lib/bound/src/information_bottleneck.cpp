@@ -1,10 +1,15 @@
 // The adaptive IB schedule (IbSchedule::adaptive) and the entry point of both schedules.
 #include "infobound/bound/information_bottleneck.hpp"
 
+#include <ATen/Parallel.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <functional>
+#include <memory>
+#include <mutex>
 #include <stdexcept>
 
 #include "ib_engine.hpp"
@@ -20,12 +25,15 @@ double point_distance(const IbPoint& a, const IbPoint& b, double log_clusters, d
   return std::max(dx, dy);
 }
 
+// One restart of the adaptive schedule: its own engine and random streams, so restarts can run
+// side by side and each gives the same candidates whichever thread runs it.
 class AdaptiveSchedule {
  public:
-  AdaptiveSchedule(const JointDistribution& joint, const IbOptions& options, IbCurve& curve)
+  using Progress = std::function<void(const std::string&)>;
+  AdaptiveSchedule(const JointDistribution& joint, const IbOptions& options, Progress progress)
       : options_(options),
+        progress_(std::move(progress)),
         engine_(joint, options.n_clusters),
-        curve_(curve),
         log_clusters_(std::log(static_cast<double>(options.n_clusters))) {
     const double grid_ratio = std::pow(options.beta_max / options.beta_min, 1.0 / static_cast<double>(options.n_betas - 1));
     log_step_ = std::log(grid_ratio);
@@ -53,6 +61,7 @@ class AdaptiveSchedule {
   }
 
   std::vector<IbPoint>& candidates() { return candidates_; }
+  const IbCurve& counts() const { return curve_; }  // betas, iterations and sweeps of this restart
   int64_t threads_used() const { return engine_.threads_used(); }
 
  private:
@@ -62,7 +71,7 @@ class AdaptiveSchedule {
   // counted since the previous line.
   void report(int64_t restart, const char* phase) {
     const auto now = std::chrono::steady_clock::now();
-    if (options_.progress) {
+    if (progress_) {
       const double seconds = std::chrono::duration<double>(now - reported_at_).count();
       char line[256];
       std::snprintf(line, sizeof line, "restart %lld/%lld, %s: %.1f s (%lld betas, %lld iterations, %lld sIB sweeps)",
@@ -70,7 +79,7 @@ class AdaptiveSchedule {
                     static_cast<long long>(curve_.n_betas_solved - reported_.n_betas_solved),
                     static_cast<long long>(curve_.n_iterations - reported_.n_iterations),
                     static_cast<long long>(curve_.n_sweeps - reported_.n_sweeps));
-      options_.progress(line);
+      progress_(line);
     }
     reported_at_ = now;
     reported_ = curve_;
@@ -86,8 +95,9 @@ class AdaptiveSchedule {
     return solved.point;
   }
 
+  // An intermediate hard candidate: refined to hard_candidate_tolerance only (IbOptions).
   IbPoint add_hard(std::vector<int32_t>& assignment, double beta) {
-    curve_.n_sweeps += engine_.refine_hard(assignment, 1.0 / beta, options_.objective_tolerance);
+    curve_.n_sweeps += engine_.refine_hard(assignment, 1.0 / beta, options_.hard_candidate_tolerance);
     IbPoint point = engine_.evaluate_hard(assignment);
     point.beta = beta;
     candidates_.push_back(point);
@@ -159,8 +169,9 @@ class AdaptiveSchedule {
   }
 
   const IbOptions& options_;
+  Progress progress_;
   IbEngine engine_;
-  IbCurve& curve_;
+  IbCurve curve_;  // only the counts
   double log_clusters_, log_step_, min_log_step_, max_log_step_;
   std::vector<IbPoint> candidates_;
   uint64_t restart_ = 0, next_stream_ = 0;
@@ -185,11 +196,46 @@ IbCurve information_bottleneck_curve_adaptive(const JointDistribution& joint, co
   curve.i_xy = joint.mutual_information();
   const JointDistribution merged = joint.merged_identical_rows();
   curve.n_contexts_solved = merged.n_x();
-  AdaptiveSchedule schedule(merged, options, curve);
-  for (int64_t restart = 0; restart < options.restarts; ++restart) schedule.run_restart(restart);
-  curve.threads_used = schedule.threads_used();
-  curve.n_candidates = static_cast<int64_t>(schedule.candidates().size());
-  curve.points = upper_frontier(std::move(schedule.candidates()), &curve.n_pruned);
+  std::mutex progress_mutex;  // restarts side by side report from their threads
+  AdaptiveSchedule::Progress progress;
+  if (options.progress)
+    progress = [&](const std::string& line) {
+      const std::lock_guard lock(progress_mutex);
+      options.progress(line);
+    };
+  std::vector<std::unique_ptr<AdaptiveSchedule>> restarts(static_cast<std::size_t>(options.restarts));
+  auto run = [&](int64_t restart) {
+    auto schedule = std::make_unique<AdaptiveSchedule>(merged, options, progress);
+    schedule->run_restart(restart);
+    restarts[static_cast<std::size_t>(restart)] = std::move(schedule);
+  };
+  // Restarts are independent. Side by side, one per thread, they scale with the threads; within
+  // one restart they do not as well (sequential IB applies its moves in order). The nested
+  // at::parallel_for calls of a restart run serially on its thread. A last restart alone gets
+  // all the threads. Memory: one engine and its encoders per restart running.
+  const int64_t threads = std::max(1, at::get_num_threads());
+  for (int64_t next = 0; next < options.restarts;) {
+    const int64_t side_by_side = std::min(threads, options.restarts - next);
+    if (side_by_side > 1) {
+      at::parallel_for(next, next + side_by_side, 1, [&](int64_t begin, int64_t end) {
+        for (int64_t restart = begin; restart < end; ++restart) run(restart);
+      });
+      curve.threads_used = std::max(curve.threads_used, side_by_side);
+    } else {
+      run(next);
+    }
+    next += side_by_side;
+  }
+  std::vector<IbPoint> candidates;
+  for (const auto& schedule : restarts) {  // in restart order, whichever finished first
+    candidates.insert(candidates.end(), schedule->candidates().begin(), schedule->candidates().end());
+    curve.n_betas_solved += schedule->counts().n_betas_solved;
+    curve.n_iterations += schedule->counts().n_iterations;
+    curve.n_sweeps += schedule->counts().n_sweeps;
+    curve.threads_used = std::max(curve.threads_used, schedule->threads_used());
+  }
+  curve.n_candidates = static_cast<int64_t>(candidates.size());
+  curve.points = upper_frontier(std::move(candidates), &curve.n_pruned);
   return curve;
 }
 
@@ -198,8 +244,9 @@ IbCurve information_bottleneck_curve(const JointDistribution& joint, const IbOpt
   if (!(options.beta_min > 0) || !(options.beta_max > options.beta_min) || options.n_betas < 2)
     throw std::invalid_argument("information bottleneck: need 0 < beta_min < beta_max and n_betas >= 2");
   if (options.restarts < 1) throw std::invalid_argument("information bottleneck: need at least one restart");
-  if (!(options.objective_tolerance >= 0) || !(options.max_point_step > 0))
-    throw std::invalid_argument("information bottleneck: need objective_tolerance >= 0 and max_point_step > 0");
+  if (!(options.objective_tolerance >= 0) || !(options.hard_candidate_tolerance >= 0) || !(options.max_point_step > 0))
+    throw std::invalid_argument(
+        "information bottleneck: need objective_tolerance >= 0, hard_candidate_tolerance >= 0 and max_point_step > 0");
   return options.schedule == IbSchedule::adaptive ? information_bottleneck_curve_adaptive(joint, options)
                                                   : information_bottleneck_curve_reference(joint, options);
 }
