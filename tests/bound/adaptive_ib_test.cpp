@@ -89,6 +89,22 @@ struct ThreadCount {  // restores the thread count a test changed
   int saved = at::get_num_threads();
   ~ThreadCount() { at::set_num_threads(saved); }
 };
+
+// The curve on one thread, checked bit-identical on 2 and 3, where the threads really ran
+// (at::parallel_for is compiled into our code, which needs OpenMP).
+IbCurve curve_bit_identical_on_1_2_3_threads(const JointDistribution& joint, const IbOptions& options) {
+  const ThreadCount restore;
+  at::set_num_threads(1);
+  const auto one = infobound::bound::information_bottleneck_curve(joint, options);
+  EXPECT_EQ(one.threads_used, 1);
+  for (const int threads : {2, 3}) {
+    at::set_num_threads(threads);
+    const auto many = infobound::bound::information_bottleneck_curve(joint, options);
+    EXPECT_EQ(many.threads_used, threads) << "contexts solved: " << many.n_contexts_solved;
+    EXPECT_TRUE(bit_identical(one, many)) << threads << " threads";
+  }
+  return one;
+}
 }  // namespace
 
 // Both schedules run to convergence on a case small enough for the reference (seconds). The
@@ -147,38 +163,18 @@ TEST(AdaptiveIb, ShippedSettingsGiveTheCurveOfThePreviousSettingsRunToTheEnd) {
 }
 
 TEST(AdaptiveIb, BitIdenticalWhateverTheThreadCount) {
-  const ThreadCount restore;
   const auto joint = text_like_joint(12000, 300, 2, 9);  // 7+ blocks of contexts: work for 3 threads
   auto options = options_for(IbSchedule::adaptive, 12);
   options.restarts = 1;
-  at::set_num_threads(1);
-  const auto one = infobound::bound::information_bottleneck_curve(joint, options);
-  EXPECT_EQ(one.threads_used, 1);
-  for (const int threads : {2, 3}) {
-    at::set_num_threads(threads);
-    const auto many = infobound::bound::information_bottleneck_curve(joint, options);
-    // The threads really ran: at::parallel_for is compiled into our code, which needs OpenMP.
-    EXPECT_EQ(many.threads_used, threads) << "contexts solved: " << many.n_contexts_solved;
-    EXPECT_TRUE(bit_identical(one, many)) << threads << " threads";
-  }
-  expect_valid_frontier(one);
+  expect_valid_frontier(curve_bit_identical_on_1_2_3_threads(joint, options));
 }
 
 // Restarts run side by side, one per thread, and each is bit-identical whatever thread runs it:
 // the curve of 3 restarts on 1, 2 (two side by side, then one on both threads) and 3 threads.
 TEST(AdaptiveIb, RestartsSideBySideGiveTheCurveOfRestartsInTurn) {
-  const ThreadCount restore;
   const auto joint = text_like_joint(6000, 120, 2, 11);
   auto options = options_for(IbSchedule::adaptive, 10);
-  at::set_num_threads(1);
-  const auto in_turn = infobound::bound::information_bottleneck_curve(joint, options);
-  EXPECT_EQ(in_turn.threads_used, 1);
-  for (const int threads : {2, 3}) {
-    at::set_num_threads(threads);
-    const auto side_by_side = infobound::bound::information_bottleneck_curve(joint, options);
-    EXPECT_EQ(side_by_side.threads_used, threads);
-    EXPECT_TRUE(bit_identical(in_turn, side_by_side)) << threads << " threads";
-  }
+  const auto in_turn = curve_bit_identical_on_1_2_3_threads(joint, options);
   // The first restart alone is the first of the three: its candidates are among theirs, so the
   // three restarts' curve is nowhere below it.
   options.restarts = 1;
