@@ -8,7 +8,6 @@
 #include <cmath>
 #include <cstdio>
 #include <functional>
-#include <memory>
 #include <mutex>
 #include <stdexcept>
 
@@ -203,11 +202,17 @@ IbCurve information_bottleneck_curve_adaptive(const JointDistribution& joint, co
       const std::lock_guard lock(progress_mutex);
       options.progress(line);
     };
-  std::vector<std::unique_ptr<AdaptiveSchedule>> restarts(static_cast<std::size_t>(options.restarts));
+  // What a finished restart leaves: its engine is freed before the next restarts run.
+  struct RestartResult {
+    std::vector<IbPoint> candidates;
+    IbCurve counts;
+    int64_t threads_used = 1;
+  };
+  std::vector<RestartResult> restarts(static_cast<std::size_t>(options.restarts));
   auto run = [&](int64_t restart) {
-    auto schedule = std::make_unique<AdaptiveSchedule>(merged, options, progress);
-    schedule->run_restart(restart);
-    restarts[static_cast<std::size_t>(restart)] = std::move(schedule);
+    AdaptiveSchedule schedule(merged, options, progress);
+    schedule.run_restart(restart);
+    restarts[static_cast<std::size_t>(restart)] = {std::move(schedule.candidates()), schedule.counts(), schedule.threads_used()};
   };
   // Restarts are independent. Side by side, one per thread, they scale with the threads; within
   // one restart they do not as well (sequential IB applies its moves in order). The nested
@@ -227,12 +232,12 @@ IbCurve information_bottleneck_curve_adaptive(const JointDistribution& joint, co
     next += side_by_side;
   }
   std::vector<IbPoint> candidates;
-  for (const auto& schedule : restarts) {  // in restart order, whichever finished first
-    candidates.insert(candidates.end(), schedule->candidates().begin(), schedule->candidates().end());
-    curve.n_betas_solved += schedule->counts().n_betas_solved;
-    curve.n_iterations += schedule->counts().n_iterations;
-    curve.n_sweeps += schedule->counts().n_sweeps;
-    curve.threads_used = std::max(curve.threads_used, schedule->threads_used());
+  for (const RestartResult& restart : restarts) {  // in restart order, whichever finished first
+    candidates.insert(candidates.end(), restart.candidates.begin(), restart.candidates.end());
+    curve.n_betas_solved += restart.counts.n_betas_solved;
+    curve.n_iterations += restart.counts.n_iterations;
+    curve.n_sweeps += restart.counts.n_sweeps;
+    curve.threads_used = std::max(curve.threads_used, restart.threads_used);
   }
   curve.n_candidates = static_cast<int64_t>(candidates.size());
   curve.points = upper_frontier(std::move(candidates), &curve.n_pruned);
