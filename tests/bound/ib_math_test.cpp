@@ -1,4 +1,4 @@
-// The IB engine's exp, log and row kernels (lib/bound/src/ib_math.hpp, ib_kernels.hpp): accuracy
+// The IB engine's exp, log and row kernels (lib/core vector_math.hpp, lib/bound/src/ib_kernels.hpp): accuracy
 // against glibc, and the vector kernels giving the very doubles of the scalar functions.
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "ib_kernels.hpp"
-#include "ib_math.hpp"
+#include "infobound/core/vector_math.hpp"
 
 namespace infobound::bound {
 namespace {

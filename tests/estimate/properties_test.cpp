@@ -1,13 +1,17 @@
 // Properties that would catch real estimator bugs, on random Zipfian data.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <bit>
 #include <cmath>
 #include <random>
+#include <vector>
 
 #include <ATen/Parallel.h>
 
 #include "infobound/core/error.hpp"
 #include "infobound/estimate/accumulator.hpp"
+#include "infobound/estimate/entropy.hpp"
 #include "infobound/estimate/ngram.hpp"
 #include "infobound/estimate/soft_assign.hpp"
 
@@ -118,6 +122,46 @@ TEST(EstimatorProperties, ExactSumDoesNotDependOnOrder) {
   double naive = 0;
   for (double t : terms) naive += t;
   EXPECT_NEAR(forward.value(), naive, 1e-9 * naive);
+}
+
+// The entropy kernel (vector log, counts to double without a cast, partial sums in a fixed order)
+// against the plain formula with glibc's log: zero counts, counts under the 1e-9 clip, counts above
+// 2^53 that a double rounds, and row lengths that are not a multiple of the kernel's lanes.
+TEST(EstimatorProperties, EntropyOfExactCountsMatchesThePlainFormula) {
+  std::mt19937_64 rng(5);
+  double worst = 0;
+  for (const int64_t n : {2, 3, 7, 8, 9, 63, 64, 65, 100, 1000}) {
+    for (int trial = 0; trial < 200; ++trial) {
+      // Sums of real rows stay below 2^62 (fixed_point_bits_for_rows).
+      const int shift = std::uniform_int_distribution<int>(0, 61 - static_cast<int>(std::bit_width(static_cast<uint64_t>(n))))(rng);
+      std::vector<int64_t> counts(static_cast<std::size_t>(n));
+      for (auto& c : counts) {
+        const int kind = std::uniform_int_distribution<int>(0, 9)(rng);
+        const int64_t scale = int64_t{1} << std::uniform_int_distribution<int>(0, shift)(rng);
+        c = kind == 0 ? 0 : kind == 1 ? 1 : static_cast<int64_t>(std::uniform_real_distribution<double>(0, 1)(rng) * scale);
+      }
+      counts[0] = std::max<int64_t>(counts[0], int64_t{1} << shift);  // leaves the small counts below the clip
+      int64_t total = 0;
+      for (const int64_t c : counts) total += c;
+      double plain = 0;
+      for (const int64_t c : counts) {
+        if (c == 0) continue;
+        const double q = static_cast<double>(c) / static_cast<double>(total);
+        plain -= q * (q < 1e-9 ? std::log(1e-9) : std::log(q));
+      }
+      plain /= std::log(static_cast<double>(n));
+      const double kernel = est::normalised_entropy(counts);
+      worst = std::max(worst, std::abs(kernel - plain) / std::max(plain, 1e-300));
+      if (plain == 0) {
+        EXPECT_EQ(kernel, 0.0);
+      }
+    }
+  }
+  EXPECT_LT(worst, 1e-13);
+  EXPECT_DOUBLE_EQ(est::normalised_entropy(std::vector<int64_t>{5, 5}), 1.0);
+  EXPECT_EQ(est::normalised_entropy(std::vector<int64_t>{0, 7, 0}), 0.0);
+  EXPECT_THROW(est::normalised_entropy(std::vector<int64_t>{0, 0}), infobound::InputError);
+  EXPECT_THROW(est::normalised_entropy(std::vector<int64_t>{3, -1}), infobound::InputError);
 }
 
 TEST(EstimatorProperties, ASingleLabelCarriesNoInformation) {

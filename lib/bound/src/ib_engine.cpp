@@ -6,7 +6,7 @@
 #include <cmath>
 
 #include "ib_kernels.hpp"
-#include "ib_math.hpp"
+#include "infobound/core/vector_math.hpp"
 
 namespace infobound::bound {
 namespace {

@@ -4,15 +4,7 @@
 #include <bit>
 #include <limits>
 
-#include "ib_math.hpp"
-
-// One clone per kernel for x86-64-v3 next to the default build; not under the sanitizers, whose
-// start-up runs after ifunc resolution.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define INFOBOUND_KERNEL __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define INFOBOUND_KERNEL
-#endif
+#include "infobound/core/vector_math.hpp"
 
 namespace infobound::bound::kernels {
 

@@ -20,9 +20,11 @@ int fixed_point_bits_for_rows(int64_t max_rows) {
 
 double fixed_point_value(int64_t fixed, int bits) { return std::ldexp(static_cast<double>(fixed), -bits); }
 
-void ExactSum::add(double term) {
+ExactSum ExactSum::of_term(double term) {
   if (!std::isfinite(term)) throw InputError("a non-finite term in an exact sum");
-  value_ += static_cast<__int128>(std::nearbyint(term * kTermScale));
+  ExactSum sum;
+  sum.value_ = static_cast<__int128>(std::nearbyint(term * kTermScale));
+  return sum;
 }
 
 double ExactSum::value() const {

@@ -1,6 +1,6 @@
 #include "infobound/estimate/accumulator.hpp"
 
-#include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cmath>
 
@@ -12,16 +12,16 @@
 
 namespace infobound::estimate {
 
-// Per batch and label set: the table row of each batch row (or kUnlabelled / kFolded), and the
-// labelled rows sorted by table row so that a scatter walks each table forwards.
+// Per batch and label set: the table row of each batch row (or kUnlabelled / kFolded). A scatter
+// reads the batch rows in order (faster than walking each table forwards, which reads the rows
+// at random).
 struct MultiLayerAccumulator::Routing {
   static constexpr int64_t kUnlabelled = -1;
   static constexpr int64_t kFolded = -2;
   int64_t n_rows = 0;
   std::vector<std::vector<int64_t>> rows;   // per set, per batch row
-  std::vector<std::vector<int64_t>> order;  // per set, labelled batch rows by table row
   std::vector<int64_t> table_rows;          // per set, table size after this batch
-  bool has_folded = false;
+  std::vector<char> folded;                 // per batch row: folded in some set (its entropy is needed)
 };
 
 MultiLayerAccumulator::MultiLayerAccumulator(int64_t n_bins, std::vector<int64_t> layers, std::vector<LabelSetSpec> label_sets,
@@ -76,7 +76,7 @@ void MultiLayerAccumulator::set_labels(const std::vector<at::Tensor>& labels, co
   auto routing = std::make_shared<Routing>();
   routing->n_rows = keys.empty() ? -1 : n_rows;
   routing->rows.resize(sets_.size());
-  routing->order.resize(sets_.size());
+  routing->folded.assign(static_cast<std::size_t>(n_rows), 0);
   for (std::size_t s = 0; s < sets_.size(); ++s) {
     SetIndex& set = sets_[s];
     const int64_t* key = keys[s].data_ptr<int64_t>();
@@ -97,15 +97,11 @@ void MultiLayerAccumulator::set_labels(const std::vector<at::Tensor>& labels, co
         } else {
           row = Routing::kFolded;
           ++set.folded_rows;
-          routing->has_folded = true;
+          routing->folded[static_cast<std::size_t>(i)] = 1;
         }
       }
       rows[static_cast<std::size_t>(i)] = row;
     }
-    std::vector<int64_t>& order = routing->order[s];
-    for (int64_t i = 0; i < n_rows; ++i)
-      if (rows[static_cast<std::size_t>(i)] != Routing::kUnlabelled) order.push_back(i);
-    std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return rows[a] < rows[b]; });
     routing->table_rows.push_back(static_cast<int64_t>(set.counts.size()));
   }
   routing_ = std::move(routing);
@@ -129,9 +125,30 @@ void for_each_index(bool threaded, int64_t n, int64_t grain, const Body& body) {
 
 }  // namespace
 
-void MultiLayerAccumulator::scatter(Layer& layer, const int64_t* q, int64_t n_rows, const Routing* routing, Parts parts,
-                                    bool threaded) {
-  const int64_t n = n_bins_;
+void MultiLayerAccumulator::scatter(Layer& layer, const at::Tensor& p, const Routing* routing, Parts parts, bool threaded,
+                                    const std::string& where) {
+  const int64_t n = n_bins_, n_rows = p.size(0);
+  // Reused by the thread's next scatter: a fresh buffer of this size per batch and layer costs
+  // ~800 first-touch page faults.
+  thread_local std::vector<int64_t> quantized;
+  if (quantized.size() < static_cast<std::size_t>(n_rows * n)) quantized.resize(static_cast<std::size_t>(n_rows * n));
+  int64_t* q = quantized.data();
+  // One pass over the rows: fixed point, and the entropy of each row folded in some label set
+  // (computed once however many sets fold it, and rounded once for all their exact sums).
+  const bool tables = parts != Parts::marginal && routing && !sets_.empty();
+  std::vector<ExactSum> entropies(tables ? static_cast<std::size_t>(n_rows) : 0);
+  std::atomic<bool> in_range = true;
+  for_each_index(threaded, n_rows, 64, [&](int64_t i) {
+    int64_t* row = q + i * n;
+    if (!detail::quantize_rows(p, bits_, i, i + 1, row)) {
+      in_range.store(false, std::memory_order_relaxed);
+      return;
+    }
+    if (tables && routing->folded[static_cast<std::size_t>(i)])
+      entropies[static_cast<std::size_t>(i)] = ExactSum::of_term(detail::fixed_point_entropy(row, n));
+  });
+  if (!in_range) throw InputError(where + ": soft assignments outside [0, 1] (the hidden states hold NaN or infinite values)");
+
   std::lock_guard lock(layer.busy);
   if (parts != Parts::tables) {
     layer.n_rows += n_rows;
@@ -140,21 +157,15 @@ void MultiLayerAccumulator::scatter(Layer& layer, const int64_t* q, int64_t n_ro
                        " this accumulator was sized for");
     for (int64_t i = 0; i < n_rows; ++i) detail::add_row(layer.bins.data(), q + i * n, n);
   }
-  if (parts == Parts::marginal || !routing) return;
-  // A row folded in several label sets has its entropy computed once.
-  std::vector<double> entropies;
-  if (routing->has_folded) {
-    entropies.resize(static_cast<std::size_t>(n_rows));
-    for_each_index(threaded, n_rows, 256,
-                   [&](int64_t i) { entropies[static_cast<std::size_t>(i)] = detail::fixed_point_entropy(q + i * n, n); });
-  }
+  if (!tables) return;
   for_each_index(threaded, static_cast<int64_t>(sets_.size()), 1, [&](int64_t s) {
     SetTable& set = layer.sets[static_cast<std::size_t>(s)];
     const std::size_t needed = static_cast<std::size_t>(routing->table_rows[s] * n);
     if (set.table.size() < needed) set.table.resize(needed, 0);
     const std::vector<int64_t>& rows = routing->rows[s];
-    for (const int64_t i : routing->order[s]) {
+    for (int64_t i = 0; i < n_rows; ++i) {
       const int64_t target = rows[static_cast<std::size_t>(i)];
+      if (target == Routing::kUnlabelled) continue;
       const int64_t* row = q + i * n;
       if (target == Routing::kFolded) {
         detail::add_row(set.folded_bins.data(), row, n);
@@ -181,8 +192,7 @@ void MultiLayerAccumulator::add_layer(int64_t slot, const at::Tensor& p, Parts p
   const std::string context = where.empty() ? "layer " + std::to_string(layer_ids_[static_cast<std::size_t>(slot)]) : where;
   const bool threaded = workers_ == nullptr;
   auto task = [this, layer, host, routing, parts, context, threaded] {
-    const std::vector<int64_t> q = detail::quantize(host, bits_, context);
-    scatter(*layer, q.data(), host.size(0), routing.get(), parts, threaded);
+    scatter(*layer, host, routing.get(), parts, threaded, context);
   };
   if (workers_) {
     scatters_pending_ = true;

@@ -3,8 +3,6 @@
 #include <bit>
 #include <cmath>
 
-#include "infobound/core/error.hpp"
-
 namespace infobound::estimate::detail {
 namespace {
 
@@ -13,7 +11,7 @@ namespace {
 constexpr double kMagic = 4503599627370496.0;  // 2^52
 
 template <typename Scalar>
-bool quantize_rows(const Scalar* p, int64_t count, double scale, int64_t* out) {
+bool quantize_values(const Scalar* p, int64_t count, double scale, int64_t* out) {
   const auto magic_bits = std::bit_cast<int64_t>(kMagic);
   bool in_range = true;
   for (int64_t i = 0; i < count; ++i) {
@@ -26,14 +24,11 @@ bool quantize_rows(const Scalar* p, int64_t count, double scale, int64_t* out) {
 
 }  // namespace
 
-std::vector<int64_t> quantize(const at::Tensor& p, int bits, const std::string& where) {
-  const int64_t count = p.numel();
-  std::vector<int64_t> out(static_cast<std::size_t>(count));
+bool quantize_rows(const at::Tensor& p, int bits, int64_t begin, int64_t end, int64_t* out) {
+  const int64_t n = p.size(1), count = (end - begin) * n;
   const double scale = std::ldexp(1.0, bits);
-  const bool ok = p.scalar_type() == at::kFloat ? quantize_rows(p.data_ptr<float>(), count, scale, out.data())
-                                                : quantize_rows(p.data_ptr<double>(), count, scale, out.data());
-  if (!ok) throw InputError(where + ": soft assignments outside [0, 1] (the hidden states hold NaN or infinite values)");
-  return out;
+  return p.scalar_type() == at::kFloat ? quantize_values(p.data_ptr<float>() + begin * n, count, scale, out)
+                                       : quantize_values(p.data_ptr<double>() + begin * n, count, scale, out);
 }
 
 }  // namespace infobound::estimate::detail

@@ -3,8 +3,6 @@
 // entropy of a fixed-point row.
 #include <cstdint>
 #include <span>
-#include <string>
-#include <vector>
 
 #include <ATen/ATen.h>
 
@@ -12,9 +10,9 @@
 
 namespace infobound::estimate::detail {
 
-// round(p * 2^bits) of a contiguous CPU float32/float64 [N, n] tensor. Throws InputError naming
-// `where` when a value is not in [0, 1] (NaN or infinite hidden states end up here).
-std::vector<int64_t> quantize(const at::Tensor& p, int bits, const std::string& where);
+// round(p * 2^bits) of rows [begin, end) of a contiguous CPU float32/float64 [N, n] tensor into
+// out. False when a value is not in [0, 1] (NaN or infinite hidden states end up here).
+bool quantize_rows(const at::Tensor& p, int bits, int64_t begin, int64_t end, int64_t* out);
 
 inline double fixed_point_entropy(const int64_t* row, int64_t n) {
   return normalised_entropy(std::span<const int64_t>(row, static_cast<std::size_t>(n)));

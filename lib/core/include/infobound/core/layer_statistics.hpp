@@ -19,8 +19,10 @@ double fixed_point_value(int64_t fixed, int bits);
 // integer, so it does not depend on the order of additions. Terms up to ~2^62 in magnitude.
 class ExactSum {
  public:
-  void add(double term);
+  void add(double term) { add(of_term(term)); }
   void add(const ExactSum& other) { value_ += other.value_; }
+  // One term, rounded as add(term) rounds it: a term added to many sums is rounded once.
+  static ExactSum of_term(double term);
   double value() const;
   // Two's-complement words for storage.
   int64_t high_word() const { return static_cast<int64_t>(value_ >> 64); }

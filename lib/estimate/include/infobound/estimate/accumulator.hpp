@@ -122,7 +122,8 @@ class MultiLayerAccumulator {
   struct Routing;  // per batch: table row of each labelled row, per set
 
   // threaded: spread over torch's threads (the caller's own scatter, not an accumulate worker's).
-  void scatter(Layer& layer, const int64_t* q, int64_t n_rows, const Routing* routing, Parts parts, bool threaded);
+  // p: the assignments on the CPU, contiguous float32 or float64; where: names them in errors.
+  void scatter(Layer& layer, const at::Tensor& p, const Routing* routing, Parts parts, bool threaded, const std::string& where);
   const SetIndex& index_of(int64_t set) const;
 
   int64_t n_bins_;

@@ -1,15 +1,23 @@
 #pragma once
 // exp and log in double precision, branch-free so that loops over them vectorise (glibc's are
-// scalar calls). Within 1 ulp of glibc's (tests/bound/ib_math_test.cpp). Every IB kernel and
-// every scalar use in the IB engine calls these, so a quantity computed in a vector loop and
-// again in scalar code is the same double. The bound library is compiled with -ffp-contract=off,
-// so the SSE2 and the AVX2 code round alike.
+// scalar calls). Within 1 ulp of glibc's (tests/bound/ib_math_test.cpp). The IB engine and the
+// estimator's entropies call these in their vector kernels and in scalar code alike, so a quantity
+// computed in either is the same double. Their libraries are compiled with -ffp-contract=off, so
+// the SSE2 and the AVX2 code round alike.
 #include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <limits>
 
-namespace infobound::bound::math {
+// A kernel built twice, for x86-64-v3 (AVX2) next to the default target, chosen when the program
+// loads. Not under the sanitizers, whose start-up runs after ifunc resolution.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#define INFOBOUND_KERNEL __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define INFOBOUND_KERNEL
+#endif
+
+namespace infobound::math {
 
 // ln 2 = kLn2Hi + kLn2Lo; kLn2Hi has 21 significant bits, so k * kLn2Hi is exact for |k| < 2^32.
 inline constexpr double kLn2Hi = 0x1.62e42p-1;
@@ -71,4 +79,4 @@ inline double log(double x) {
   return x == 0 ? -std::numeric_limits<double>::infinity() : ln;
 }
 
-}  // namespace infobound::bound::math
+}  // namespace infobound::math
