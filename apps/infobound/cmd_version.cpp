@@ -20,6 +20,8 @@ int run_version(int, char**) {
   }
   const char* wait_policy = std::getenv("OMP_WAIT_POLICY");
   std::printf("openmp wait policy: %s\n", wait_policy ? wait_policy : "(default)");
+  const char* blas_timeout = std::getenv("OPENBLAS_THREAD_TIMEOUT");
+  std::printf("openblas thread timeout: %s\n", blas_timeout ? blas_timeout : "(default)");
   return 0;
 }
 const Register registered{{"version", "print the version and the BLAS in use", run_version}};

@@ -37,8 +37,14 @@ TEST(RuntimeEnv, CliRunsWithPassiveWaitPolicyByDefault) {
   EXPECT_NE(output_of("env -u OMP_WAIT_POLICY").find("openmp wait policy: passive"), std::string::npos);
 }
 
+// OpenBLAS's idle workers spin ~0.1 s after each GEMM unless told otherwise (runtime_env.hpp).
+TEST(RuntimeEnv, CliShortensOpenblasSpinningByDefault) {
+  EXPECT_NE(output_of("env -u OPENBLAS_THREAD_TIMEOUT").find("openblas thread timeout: 16"), std::string::npos);
+}
+
 TEST(RuntimeEnv, UsersChoiceIsKept) {
   EXPECT_NE(output_of("OMP_WAIT_POLICY=active").find("openmp wait policy: active"), std::string::npos);
+  EXPECT_NE(output_of("OPENBLAS_THREAD_TIMEOUT=28").find("openblas thread timeout: 28"), std::string::npos);
 }
 
 // On a VM that reports a generic CPU model OpenBLAS would run SSE3 kernels (3.5x slower forward
@@ -56,12 +62,13 @@ TEST(RuntimeEnv, CliRunsOpenblasKernelsOfTheCpusVectorUnits) {
 TEST(RuntimeEnv, TheProgramStartedWithoutTheLauncherSetsThemItself) {
   const auto program = infobound::testing::infobound_binary().parent_path() / "infobound-main";
   const std::string out = infobound::testing::scratch_dir("runtime-env").string() + "/version.txt";
-  const std::string command = "env -u OMP_WAIT_POLICY -u OPENBLAS_CORETYPE " + infobound::testing::shell_quote(program.string()) +
+  const std::string command = "env -u OMP_WAIT_POLICY -u OPENBLAS_CORETYPE -u OPENBLAS_THREAD_TIMEOUT " + infobound::testing::shell_quote(program.string()) +
                               " version > " + infobound::testing::shell_quote(out);
   ASSERT_EQ(std::system(command.c_str()), 0) << command;
   std::ifstream in(out);
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_NE(text.find("openmp wait policy: passive"), std::string::npos) << text;
+  EXPECT_NE(text.find("openblas thread timeout: 16"), std::string::npos) << text;
 }
 
 TEST(RuntimeEnv, UsersOpenblasCoreIsKept) {

@@ -20,6 +20,10 @@ bool set_runtime_env(ThreadWaits waits) {
     setenv("OMP_WAIT_POLICY", waits == ThreadWaits::spinning ? "active" : "passive", 1);
     changed = true;
   }
+  if (std::getenv("OPENBLAS_THREAD_TIMEOUT") == nullptr) {
+    setenv("OPENBLAS_THREAD_TIMEOUT", kOpenblasThreadTimeout, 1);
+    changed = true;
+  }
   if (std::getenv("OPENBLAS_CORETYPE") == nullptr) {
     const std::string core = openblas_core_for_this_cpu();
     if (!core.empty()) {
