@@ -8,6 +8,9 @@
 #include "infobound/core/blas.hpp"
 
 namespace infobound {
+namespace {
+constexpr const char* kOpenblasThreadTimeout = "16";  // log2 of the cycles (runtime_env.hpp)
+}  // namespace
 
 ThreadWaits thread_waits_for_command(char** argv) {
   return argv[0] != nullptr && argv[1] != nullptr && std::string(argv[1]) == "bound" ? ThreadWaits::spinning

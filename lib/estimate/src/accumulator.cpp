@@ -1,5 +1,6 @@
 #include "infobound/estimate/accumulator.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <bit>
 #include <cmath>
@@ -138,14 +139,16 @@ void MultiLayerAccumulator::scatter(Layer& layer, const at::Tensor& p, const Rou
   const bool tables = parts != Parts::marginal && routing && !sets_.empty();
   std::vector<ExactSum> entropies(tables ? static_cast<std::size_t>(n_rows) : 0);
   std::atomic<bool> in_range = true;
-  for_each_index(threaded, n_rows, 64, [&](int64_t i) {
-    int64_t* row = q + i * n;
-    if (!detail::quantize_rows(p, bits_, i, i + 1, row)) {
+  constexpr int64_t kBlockRows = 64;
+  for_each_index(threaded, (n_rows + kBlockRows - 1) / kBlockRows, 1, [&](int64_t block) {
+    const int64_t begin = block * kBlockRows, end = std::min(begin + kBlockRows, n_rows);
+    if (!detail::quantize_rows(p, bits_, begin, end, q + begin * n)) {
       in_range.store(false, std::memory_order_relaxed);
       return;
     }
-    if (tables && routing->folded[static_cast<std::size_t>(i)])
-      entropies[static_cast<std::size_t>(i)] = ExactSum::of_term(detail::fixed_point_entropy(row, n));
+    for (int64_t i = begin; tables && i < end; ++i)
+      if (routing->folded[static_cast<std::size_t>(i)])
+        entropies[static_cast<std::size_t>(i)] = ExactSum::of_term(detail::fixed_point_entropy(q + i * n, n));
   });
   if (!in_range) throw InputError(where + ": soft assignments outside [0, 1] (the hidden states hold NaN or infinite values)");
 

@@ -15,8 +15,6 @@
 // libtorch, is loaded; a program started some other way re-executes itself once with them.
 namespace infobound {
 
-inline constexpr const char* kOpenblasThreadTimeout = "16";  // log2 of the cycles
-
 enum class ThreadWaits { passive, spinning };
 // What `infobound` with these arguments wants: spinning for `bound`, which runs no BLAS.
 ThreadWaits thread_waits_for_command(char** argv);
