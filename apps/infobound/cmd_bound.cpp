@@ -9,6 +9,7 @@
 #include "command.hpp"
 #include "infobound/bound/run_bound.hpp"
 #include "infobound/core/error.hpp"
+#include "infobound/pipeline/extract.hpp"
 #include "options.hpp"
 
 namespace infobound::cli {
@@ -37,7 +38,8 @@ int run_bound_command(int argc, char** argv) {
       "beta-min", po::value(&options.ib.beta_min)->default_value(options.ib.beta_min), "smallest beta of the annealing")(
       "beta-max", po::value(&options.ib.beta_max)->default_value(options.ib.beta_max), "largest beta of the annealing")(
       "betas", po::value(&options.ib.n_betas)->default_value(options.ib.n_betas), "number of betas (geometric)")(
-      "restarts", po::value(&options.ib.restarts)->default_value(options.ib.restarts), "independent annealing runs")(
+      "restarts", po::value(&options.ib.restarts)->default_value(options.ib.restarts),
+      "forward annealing runs from random starts; reverse annealing runs once, from the best of their hard ends")(
       "perturbation", po::value(&options.ib.perturbation)->default_value(options.ib.perturbation),
       "relative noise on p(t|x) before each beta")(
       "max-iterations", po::value(&options.ib.max_iterations)->default_value(options.ib.max_iterations),
@@ -64,8 +66,7 @@ int run_bound_command(int argc, char** argv) {
   if (options.ib.n_betas < 2) throw UsageError("--betas must be >= 2");
   if (!(options.ib.beta_min > 0) || !(options.ib.beta_max > options.ib.beta_min))
     throw UsageError("need 0 < --beta-min < --beta-max");
-  if (!(options.ib.objective_tolerance >= 0) || !(options.ib.hard_candidate_tolerance >= 0) ||
-      !(options.ib.max_point_step > 0))
+  if (!(options.ib.objective_tolerance >= 0) || !(options.ib.hard_candidate_tolerance >= 0) || !(options.ib.max_point_step > 0))
     throw UsageError("need --objective-tolerance >= 0, --hard-candidate-tolerance >= 0 and --max-point-step > 0");
   if (threads < 0) throw UsageError("--threads must be >= 0");
   try {
@@ -73,7 +74,9 @@ int run_bound_command(int argc, char** argv) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(std::string("--schedule: ") + e.what());
   }
-  if (threads > 0) at::set_num_threads(threads);
+  // libtorch's own default is not "all cores": on a 2-core VM it gave one thread. The job's CPUs
+  // (its affinity mask, capped by SLURM_CPUS_PER_TASK) are what --threads 0 promises.
+  at::set_num_threads(threads > 0 ? threads : static_cast<int>(pipeline::threads_for_job_cpus(1)));
 
   const auto result = bound::run_bound(options);
   std::printf("%-22s %5s %8s %10s %10s %10s %8s\n", "tokenizer", "order", "contexts", "H(X)", "I(X;Y)", "max I(T;Y)", "points");

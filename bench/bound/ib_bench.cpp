@@ -4,6 +4,7 @@
 //                 [--betas B] [--objective-tolerance E] [--hard-candidate-tolerance E] [--max-point-step D]
 //                 [--threads N] [--no-reference] [--sizes-only]
 //                 [--context-cap C] [--max-iterations N] [--converged N]
+//                 [--curve-out FILE.csv] [--compare-curve FILE.csv]
 // Without --cache the tokens come from a Zipf-Markov source (text-like: a few frequent
 // successors per token over a Zipf background). With --cache, the first N positions of a run's
 // token cache. Prints one JSON object: the joint's size, wall and CPU seconds, iterations and
@@ -11,7 +12,9 @@
 // I(X;Y)) and whether 1 and N threads gave bit-identical curves. --converged N also computes the
 // adaptive curve with the settings before this release's defaults (3 restarts, objective and
 // hard-candidate tolerances 1e-7) and N iterations per beta, i.e. run to the end, and gives the adaptive curve's
-// gaps to it. --threads 1 skips the second pass.
+// gaps to it. --threads 1 skips the second pass. --curve-out writes the adaptive curve's points
+// (i_xt, i_ty, beta; every digit); --compare-curve gives the adaptive curve's gaps to such a file,
+// so that two builds can be compared on the same case.
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -19,7 +22,9 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -88,11 +93,34 @@ void print_schedule(const char* name, const Timed& t, bool comma) {
       static_cast<long long>(t.curve.n_candidates), static_cast<long long>(t.curve.n_contexts_solved), comma ? "," : "");
 }
 
+void write_curve(const std::string& path, const ib::IbCurve& curve) {
+  std::FILE* out = std::fopen(path.c_str(), "w");
+  if (!out) throw std::runtime_error("cannot write " + path);
+  std::fprintf(out, "i_xt,i_ty,beta\n");
+  for (const ib::IbPoint& p : curve.points) std::fprintf(out, "%.17g,%.17g,%.17g\n", p.i_xt, p.i_ty, p.beta);
+  std::fclose(out);
+}
+
+std::vector<ib::IbPoint> read_curve(const std::string& path) {
+  std::ifstream in(path);
+  std::string line;
+  if (!in || !std::getline(in, line) || line != "i_xt,i_ty,beta")
+    throw std::runtime_error(path + ": expected a curve written by --curve-out (header i_xt,i_ty,beta)");
+  std::vector<ib::IbPoint> points;
+  while (std::getline(in, line)) {
+    ib::IbPoint p;
+    if (std::sscanf(line.c_str(), "%lf,%lf,%lf", &p.i_xt, &p.i_ty, &p.beta) != 3)
+      throw std::runtime_error(path + ": cannot read the line '" + line + "'");
+    points.push_back(p);
+  }
+  return points;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   infobound::reexec_with_runtime_env(argv, infobound::ThreadWaits::spinning);  // as `infobound bound`
-  std::string cache_path;
+  std::string cache_path, curve_out, compare_curve;
   int64_t positions = 20000, order = 1, vocab = 2000, context_cap = 0, converged_iterations = 0;
   int threads = 2;
   bool reference = true, sizes_only = false;
@@ -116,11 +144,20 @@ int main(int argc, char** argv) {
     else if (arg == "--max-iterations" && has_value) options.max_iterations = std::stoll(argv[++i]);
     else if (arg == "--converged" && has_value) converged_iterations = std::stoll(argv[++i]);
     else if (arg == "--sizes-only") sizes_only = true;
+    else if (arg == "--curve-out" && has_value) curve_out = argv[++i];
+    else if (arg == "--compare-curve" && has_value) compare_curve = argv[++i];
     else if (arg == "--context-cap" && has_value) context_cap = std::stoll(argv[++i]);
     else {
       std::fprintf(stderr, "bench_ib: unknown or incomplete argument '%s'\n", arg.c_str());
       return 2;
     }
+  }
+  std::vector<ib::IbPoint> other;  // the curve of --compare-curve, read before the long computation
+  try {
+    if (!compare_curve.empty()) other = read_curve(compare_curve);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "bench_ib: %s\n", error.what());
+    return 2;
   }
   std::vector<int64_t> ids;
   if (!cache_path.empty()) {
@@ -198,6 +235,13 @@ int main(int argc, char** argv) {
         ib::curve_excess(one.curve.points, converged.curve.points) / i_xy,
         ib::curve_excess(converged.curve.points, one.curve.points) / i_xy);
   }
+  if (!compare_curve.empty()) {
+    const double i_xy = std::max(one.curve.i_xy, 1e-300);
+    std::printf("  \"vs_compared_curve\": {\"points\": %zu, \"max_I_TY\": %.9f, \"above_rel\": %.3g, \"below_rel\": %.3g},\n",
+                other.size(), other.empty() ? 0.0 : other.back().i_ty, ib::curve_excess(one.curve.points, other) / i_xy,
+                ib::curve_excess(other, one.curve.points) / i_xy);
+  }
+  if (!curve_out.empty()) write_curve(curve_out, one.curve);
   std::printf("  \"thread_scaling\": %.2f, \"bit_identical_across_threads\": %s\n}\n", one.wall / many.wall,
               identical(one.curve, many.curve) ? "true" : "false");
   return 0;

@@ -1,4 +1,5 @@
 #include <gtest/gtest.h>
+#include <sched.h>
 
 #include <cmath>
 #include <fstream>
@@ -7,6 +8,7 @@
 
 #include "infobound/bound/run_bound.hpp"
 #include "infobound/core/error.hpp"
+#include "infobound/testing/cli.hpp"
 #include "run_directory_fixture.hpp"
 
 namespace {
@@ -100,5 +102,24 @@ TEST(RunBound, MissingCorpusIsAClearError) {
     FAIL();
   } catch (const infobound::InputError& e) {
     EXPECT_NE(std::string(e.what()).find("no token cache"), std::string::npos) << e.what();
+  }
+}
+
+// `infobound bound` without --threads runs on the CPUs the job may use (its affinity mask), not
+// on libtorch's default (one thread on a 2-core VM), and solves the orders of a cache together.
+TEST(RunBound, CliDefaultsToTheJobsCpusAndSolvesTheOrdersTogether) {
+  const auto run = infobound::testing::make_run_directory("run_bound_cli", 8);
+  const auto result = infobound::testing::run_cli("bound --run " + infobound::testing::shell_quote(run.string()) +
+                                                  " --orders 1 2 --context-cap 64 --betas 12 --restarts 2");
+  ASSERT_EQ(result.exit_code, 0) << result.both();
+  cpu_set_t mask;
+  CPU_ZERO(&mask);
+  ASSERT_EQ(::sched_getaffinity(0, sizeof mask, &mask), 0);
+  const auto settings = nlohmann::json::parse(std::ifstream(run / "bound.json"));
+  EXPECT_EQ(settings.at("threads").get<int64_t>(), CPU_COUNT(&mask));
+  ASSERT_EQ(settings.at("curves").size(), 2u);
+  for (const auto& curve : settings.at("curves")) {
+    EXPECT_EQ(curve.at("solved_with_orders"), nlohmann::json::array({1, 2}));
+    EXPECT_EQ(curve.at("seconds"), settings.at("curves")[0].at("seconds"));  // one figure for both
   }
 }

@@ -24,39 +24,62 @@ double point_distance(const IbPoint& a, const IbPoint& b, double log_clusters, d
   return std::max(dx, dy);
 }
 
-// One restart of the adaptive schedule: its own engine and random streams, so restarts can run
-// side by side and each gives the same candidates whichever thread runs it.
+// Where a restart's forward pass ended: the betas it reached, its hard end and that end's point.
+struct ForwardEnd {
+  std::vector<double> betas;
+  std::vector<int32_t> hard_end;
+  IbPoint hard_end_point;
+};
+
+// One phase of one restart of the adaptive schedule: its own engine and random streams, so phases
+// can run side by side and each gives the same candidates whichever thread runs it.
 class AdaptiveSchedule {
  public:
   using Progress = std::function<void(const std::string&)>;
-  AdaptiveSchedule(const JointDistribution& joint, const IbOptions& options, Progress progress)
+  // `first_stream` separates the random streams of a restart's phases: the reverse pass from a
+  // restart's hard end draws other numbers than its forward pass did.
+  AdaptiveSchedule(const JointDistribution& joint, const IbOptions& options, Progress progress, int64_t restart,
+                   uint64_t first_stream)
       : options_(options),
         progress_(std::move(progress)),
         engine_(joint, options.n_clusters),
-        log_clusters_(std::log(static_cast<double>(options.n_clusters))) {
+        log_clusters_(std::log(static_cast<double>(options.n_clusters))),
+        restart_(static_cast<uint64_t>(restart)),
+        next_stream_(first_stream) {
     const double grid_ratio = std::pow(options.beta_max / options.beta_min, 1.0 / static_cast<double>(options.n_betas - 1));
     log_step_ = std::log(grid_ratio);
     min_log_step_ = log_step_ / 4;
     max_log_step_ = log_step_ * 4;
   }
 
-  void run_restart(int64_t restart) {
-    restart_ = static_cast<uint64_t>(restart);
+  // Forward annealing from a random start, then the hard end: the clustering improved by
+  // sequential reassignment (maximises I(T;Y)), and hard clusterings along decreasing beta from it.
+  ForwardEnd run_forward() {
     std::vector<double> encoder = engine_.random_encoder(options_.seed, stream());
-    const std::vector<double> betas = anneal_forward(encoder);
-    report(restart, "forward annealing");
-    // The hard end: improve the clustering by sequential reassignment (maximises I(T;Y)), then
-    // go back down from it, hard and soft, which reaches frontier points forward annealing skipped.
-    std::vector<int32_t> assignment = engine_.hard_assignment(encoder);
-    curve_.n_sweeps += engine_.refine_hard(assignment, 0.0, options_.objective_tolerance);
+    ForwardEnd end;
+    end.betas = anneal_forward(encoder);
+    report("forward annealing");
+    end.hard_end = engine_.hard_assignment(encoder);
+    encoder = {};
+    curve_.n_sweeps += engine_.refine_hard(end.hard_end, 0.0, options_.objective_tolerance);
+    end.hard_end_point = engine_.evaluate_hard(end.hard_end);
+    end.hard_end_point.beta = end.betas.back();
+    candidates_.push_back(end.hard_end_point);
     // Hard clusterings along decreasing beta (deterministic IB): unbalanced partitions that the
     // soft path passes by are frontier points too.
-    std::vector<int32_t> hard = assignment;
-    for (auto beta = betas.rbegin(); beta != betas.rend() && *beta > 1; ++beta) add_hard(hard, *beta);
-    report(restart, "hard end and hard path");
-    engine_.soften(assignment, encoder);
-    anneal_backward(encoder, betas);
-    report(restart, "reverse annealing");
+    std::vector<int32_t> hard = end.hard_end;
+    for (auto beta = end.betas.rbegin(); beta != end.betas.rend() && *beta > 1; ++beta) add_hard(hard, *beta);
+    report("hard end and hard path");
+    return end;
+  }
+
+  // Soft reverse annealing from a hard end down the betas its forward pass reached, which reaches
+  // frontier points forward annealing skipped.
+  void run_reverse(const ForwardEnd& from) {
+    std::vector<double> encoder;
+    engine_.soften(from.hard_end, encoder);
+    anneal_backward(encoder, from.betas);
+    report("reverse annealing from this restart's hard end, the best of all restarts");
   }
 
   std::vector<IbPoint>& candidates() { return candidates_; }
@@ -66,15 +89,15 @@ class AdaptiveSchedule {
  private:
   uint64_t stream() { return (restart_ << 32) + next_stream_++; }
 
-  // "restart 2/3, reverse annealing: 31 s (40 betas, 2,113 iterations, 0 sIB sweeps)", each phase
+  // "restart 2/3, forward annealing: 31 s (40 betas, 2,113 iterations, 0 sIB sweeps)", each step
   // counted since the previous line.
-  void report(int64_t restart, const char* phase) {
+  void report(const char* phase) {
     const auto now = std::chrono::steady_clock::now();
     if (progress_) {
       const double seconds = std::chrono::duration<double>(now - reported_at_).count();
       char line[256];
       std::snprintf(line, sizeof line, "restart %lld/%lld, %s: %.1f s (%lld betas, %lld iterations, %lld sIB sweeps)",
-                    static_cast<long long>(restart + 1), static_cast<long long>(options_.restarts), phase, seconds,
+                    static_cast<long long>(restart_ + 1), static_cast<long long>(options_.restarts), phase, seconds,
                     static_cast<long long>(curve_.n_betas_solved - reported_.n_betas_solved),
                     static_cast<long long>(curve_.n_iterations - reported_.n_iterations),
                     static_cast<long long>(curve_.n_sweeps - reported_.n_sweeps));
@@ -144,25 +167,29 @@ class AdaptiveSchedule {
   }
 
   // From the softened hard end down the betas the forward pass reached, refining where
-  // consecutive solutions differ as the forward pass does; stops once T is independent of X.
+  // consecutive solutions differ as the forward pass does: a step whose solution moves far is
+  // retried from the same start with half the step, the step stays that short while solutions
+  // keep moving and doubles once they barely move. Every beta the forward pass reached is visited.
+  // Stops once T is independent of X.
   void anneal_backward(std::vector<double>& encoder, const std::vector<double>& betas) {
     std::vector<double> start;
-    double upper = betas.back();
+    double upper = betas.back(), log_step = max_log_step_;
     IbPoint previous = solve(upper, encoder, options_.perturbation * 0.1);
     for (auto reached = betas.rbegin() + 1; reached != betas.rend() && previous.i_xt >= 1e-10; ++reached) {
-      double target = *reached;
       while (upper > *reached && previous.i_xt >= 1e-10) {
+        const double target = std::max(*reached, upper * std::exp(-log_step));
         start = encoder;
         const IbPoint point = solve(target, encoder, options_.perturbation * 0.1);
         const double moved = point_distance(previous, point, log_clusters_, engine_.mutual_information());
-        if (moved > options_.max_point_step && std::log(upper / target) > min_log_step_ * 1.0001 && point.i_xt >= 1e-10) {
-          encoder.swap(start);  // halve the step in log beta, from the same start
-          target = std::sqrt(upper * target);
+        const double taken = std::log(upper / target);
+        if (moved > options_.max_point_step && taken > min_log_step_ * 1.0001 && point.i_xt >= 1e-10) {
+          encoder.swap(start);
+          log_step = taken / 2;
           continue;
         }
         previous = point;
         upper = target;
-        target = *reached;
+        if (moved < options_.max_point_step / 10) log_step = std::min(std::max(log_step, taken) * 2, max_log_step_);
       }
     }
   }
@@ -173,7 +200,7 @@ class AdaptiveSchedule {
   IbCurve curve_;  // only the counts
   double log_clusters_, log_step_, min_log_step_, max_log_step_;
   std::vector<IbPoint> candidates_;
-  uint64_t restart_ = 0, next_stream_ = 0;
+  uint64_t restart_, next_stream_;
   std::chrono::steady_clock::time_point reported_at_ = std::chrono::steady_clock::now();
   IbCurve reported_;  // the counts at the last report
 };
@@ -188,63 +215,145 @@ IbSchedule ib_schedule_from_name(const std::string& name) {
 
 std::string ib_schedule_name(IbSchedule schedule) { return schedule == IbSchedule::adaptive ? "adaptive" : "reference"; }
 
-IbCurve information_bottleneck_curve_adaptive(const JointDistribution& joint, const IbOptions& options) {
+namespace {
+
+// What a finished phase leaves; its engine is freed before later phases run.
+struct PhaseResult {
+  std::vector<IbPoint> candidates;
+  IbCurve counts;
+  int64_t threads_used = 1;
+  ForwardEnd end;  // forward phases only
+};
+
+// One curve's share of the work: a forward phase per restart, then one reverse pass from the
+// best hard end of them all.
+struct CurveWork {
+  JointDistribution merged;
+  const IbOptions* options = nullptr;
+  AdaptiveSchedule::Progress progress;
+  std::vector<PhaseResult> forwards;
+  PhaseResult reverse;
+  int64_t forwards_done = 0;
+  int64_t side_by_side = 1;  // the most phases of this curve that ran at once with others
+};
+
+struct Job {
+  std::size_t curve;
+  int64_t restart;  // forward phase; -1: the reverse pass
+};
+
+// The restart whose hard end keeps the most I(T;Y); the first of equals.
+int64_t best_hard_end(const std::vector<PhaseResult>& forwards) {
+  int64_t best = 0;
+  for (int64_t r = 1; r < static_cast<int64_t>(forwards.size()); ++r)
+    if (forwards[static_cast<std::size_t>(r)].end.hard_end_point.i_ty >
+        forwards[static_cast<std::size_t>(best)].end.hard_end_point.i_ty)
+      best = r;
+  return best;
+}
+
+void run_job(CurveWork& work, const Job& job) {
+  const IbOptions& options = *work.options;
+  if (job.restart >= 0) {
+    AdaptiveSchedule schedule(work.merged, options, work.progress, job.restart, 0);
+    ForwardEnd end = schedule.run_forward();
+    work.forwards[static_cast<std::size_t>(job.restart)] = {std::move(schedule.candidates()), schedule.counts(),
+                                                            schedule.threads_used(), std::move(end)};
+    return;
+  }
+  const int64_t best = best_hard_end(work.forwards);
+  AdaptiveSchedule schedule(work.merged, options, work.progress, best, uint64_t{1} << 31);
+  schedule.run_reverse(work.forwards[static_cast<std::size_t>(best)].end);
+  work.reverse = {std::move(schedule.candidates()), schedule.counts(), schedule.threads_used(), {}};
+}
+
+IbCurve finish_curve(const JointDistribution& joint, CurveWork& work) {
   IbCurve curve;
   curve.h_x = joint.entropy_x();
   curve.h_y = joint.entropy_y();
   curve.i_xy = joint.mutual_information();
-  const JointDistribution merged = joint.merged_identical_rows();
-  curve.n_contexts_solved = merged.n_x();
-  std::mutex progress_mutex;  // restarts side by side report from their threads
-  AdaptiveSchedule::Progress progress;
-  if (options.progress)
-    progress = [&](const std::string& line) {
-      const std::lock_guard lock(progress_mutex);
-      options.progress(line);
-    };
-  // What a finished restart leaves: its engine is freed before the next restarts run.
-  struct RestartResult {
-    std::vector<IbPoint> candidates;
-    IbCurve counts;
-    int64_t threads_used = 1;
-  };
-  std::vector<RestartResult> restarts(static_cast<std::size_t>(options.restarts));
-  auto run = [&](int64_t restart) {
-    AdaptiveSchedule schedule(merged, options, progress);
-    schedule.run_restart(restart);
-    restarts[static_cast<std::size_t>(restart)] = {std::move(schedule.candidates()), schedule.counts(), schedule.threads_used()};
-  };
-  // Restarts are independent. Side by side, one per thread, they scale with the threads; within
-  // one restart they do not as well (sequential IB applies its moves in order). The nested
-  // at::parallel_for calls of a restart run serially on its thread. A last restart alone gets
-  // all the threads. Memory: one engine and its encoders per restart running.
-  const int64_t threads = std::max(1, at::get_num_threads());
-  for (int64_t next = 0; next < options.restarts;) {
-    const int64_t side_by_side = std::min(threads, options.restarts - next);
-    if (side_by_side > 1) {
-      at::parallel_for(next, next + side_by_side, 1, [&](int64_t begin, int64_t end) {
-        for (int64_t restart = begin; restart < end; ++restart) run(restart);
-      });
-      curve.threads_used = std::max(curve.threads_used, side_by_side);
-    } else {
-      run(next);
-    }
-    next += side_by_side;
-  }
+  curve.n_contexts_solved = work.merged.n_x();
+  curve.threads_used = work.side_by_side;
   std::vector<IbPoint> candidates;
-  for (const RestartResult& restart : restarts) {  // in restart order, whichever finished first
-    candidates.insert(candidates.end(), restart.candidates.begin(), restart.candidates.end());
-    curve.n_betas_solved += restart.counts.n_betas_solved;
-    curve.n_iterations += restart.counts.n_iterations;
-    curve.n_sweeps += restart.counts.n_sweeps;
-    curve.threads_used = std::max(curve.threads_used, restart.threads_used);
+  std::vector<const PhaseResult*> phases;
+  for (const PhaseResult& forward : work.forwards) phases.push_back(&forward);  // in restart order
+  phases.push_back(&work.reverse);
+  for (const PhaseResult* phase : phases) {
+    candidates.insert(candidates.end(), phase->candidates.begin(), phase->candidates.end());
+    curve.n_betas_solved += phase->counts.n_betas_solved;
+    curve.n_iterations += phase->counts.n_iterations;
+    curve.n_sweeps += phase->counts.n_sweeps;
+    curve.threads_used = std::max(curve.threads_used, phase->threads_used);
   }
   curve.n_candidates = static_cast<int64_t>(candidates.size());
   curve.points = upper_frontier(std::move(candidates), &curve.n_pruned);
   return curve;
 }
 
-IbCurve information_bottleneck_curve(const JointDistribution& joint, const IbOptions& options) {
+}  // namespace
+
+// The phases of all curves run in rounds: a round takes the first phases that can run (a curve's
+// reverse pass once all its forward phases are done), one per thread, side by side, since one
+// phase does not scale well over threads (sequential IB applies its moves in order). A phase
+// that is alone in its round gets all the threads: its nested at::parallel_for calls spread over
+// them, where inside a round they run serially on the phase's thread. Forward phases of the
+// costliest curves go first. Memory: one engine and its encoders per phase running.
+std::vector<IbCurve> information_bottleneck_curves_adaptive(const std::vector<const JointDistribution*>& joints,
+                                                            const std::vector<IbOptions>& options) {
+  std::vector<CurveWork> work(joints.size());
+  std::mutex progress_mutex;  // phases side by side report from their threads
+  std::vector<std::size_t> by_cost(joints.size());
+  for (std::size_t c = 0; c < joints.size(); ++c) {
+    work[c].merged = joints[c]->merged_identical_rows();
+    work[c].options = &options[c];
+    work[c].forwards.resize(static_cast<std::size_t>(options[c].restarts));
+    if (options[c].progress)
+      work[c].progress = [&progress_mutex, &progress = options[c].progress](const std::string& line) {
+        const std::lock_guard lock(progress_mutex);
+        progress(line);
+      };
+    by_cost[c] = c;
+  }
+  // Each IB iteration costs about n_clusters * (nonzeros + a fixed share per row).
+  auto cost = [&](std::size_t c) {
+    return static_cast<double>(options[c].n_clusters) *
+           static_cast<double>(work[c].merged.y.size() + 8 * static_cast<std::size_t>(work[c].merged.n_x()));
+  };
+  std::stable_sort(by_cost.begin(), by_cost.end(), [&](std::size_t a, std::size_t b) { return cost(a) > cost(b); });
+  std::vector<Job> pending;
+  for (const std::size_t c : by_cost)
+    for (int64_t r = 0; r < options[c].restarts; ++r) pending.push_back({c, r});
+  std::vector<bool> reverse_queued(joints.size(), false);
+  const auto threads = static_cast<std::size_t>(std::max(1, at::get_num_threads()));
+  while (!pending.empty()) {
+    const std::size_t side_by_side = std::min(threads, pending.size());
+    const std::vector<Job> round(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(side_by_side));
+    pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(side_by_side));
+    if (side_by_side > 1) {
+      at::parallel_for(0, static_cast<int64_t>(side_by_side), 1, [&](int64_t begin, int64_t end) {
+        for (int64_t j = begin; j < end; ++j)
+          run_job(work[round[static_cast<std::size_t>(j)].curve], round[static_cast<std::size_t>(j)]);
+      });
+    } else {
+      run_job(work[round.front().curve], round.front());
+    }
+    for (const Job& job : round) {
+      CurveWork& curve = work[job.curve];
+      curve.side_by_side = std::max(curve.side_by_side, static_cast<int64_t>(side_by_side));
+      if (job.restart >= 0 && ++curve.forwards_done == options[job.curve].restarts && !reverse_queued[job.curve]) {
+        pending.push_back({job.curve, -1});
+        reverse_queued[job.curve] = true;
+      }
+    }
+  }
+  std::vector<IbCurve> curves;
+  for (std::size_t c = 0; c < joints.size(); ++c) curves.push_back(finish_curve(*joints[c], work[c]));
+  return curves;
+}
+
+namespace {
+
+void validate(const IbOptions& options) {
   if (options.n_clusters < 2) throw std::invalid_argument("information bottleneck: need at least 2 clusters");
   if (!(options.beta_min > 0) || !(options.beta_max > options.beta_min) || options.n_betas < 2)
     throw std::invalid_argument("information bottleneck: need 0 < beta_min < beta_max and n_betas >= 2");
@@ -252,8 +361,34 @@ IbCurve information_bottleneck_curve(const JointDistribution& joint, const IbOpt
   if (!(options.objective_tolerance >= 0) || !(options.hard_candidate_tolerance >= 0) || !(options.max_point_step > 0))
     throw std::invalid_argument(
         "information bottleneck: need objective_tolerance >= 0, hard_candidate_tolerance >= 0 and max_point_step > 0");
-  return options.schedule == IbSchedule::adaptive ? information_bottleneck_curve_adaptive(joint, options)
-                                                  : information_bottleneck_curve_reference(joint, options);
+}
+
+}  // namespace
+
+std::vector<IbCurve> information_bottleneck_curves(const std::vector<const JointDistribution*>& joints,
+                                                   const std::vector<IbOptions>& options) {
+  if (joints.size() != options.size())
+    throw std::invalid_argument("information bottleneck: one set of options per joint distribution is needed");
+  for (const IbOptions& o : options) validate(o);
+  std::vector<IbCurve> curves;
+  std::vector<const JointDistribution*> adaptive_joints;
+  std::vector<IbOptions> adaptive_options;
+  for (std::size_t c = 0; c < joints.size(); ++c)
+    if (options[c].schedule == IbSchedule::adaptive) {
+      adaptive_joints.push_back(joints[c]);
+      adaptive_options.push_back(options[c]);
+    }
+  std::vector<IbCurve> adaptive = information_bottleneck_curves_adaptive(adaptive_joints, adaptive_options);
+  std::size_t next_adaptive = 0;
+  for (std::size_t c = 0; c < joints.size(); ++c)
+    curves.push_back(options[c].schedule == IbSchedule::adaptive
+                         ? std::move(adaptive[next_adaptive++])
+                         : information_bottleneck_curve_reference(*joints[c], options[c]));
+  return curves;
+}
+
+IbCurve information_bottleneck_curve(const JointDistribution& joint, const IbOptions& options) {
+  return std::move(information_bottleneck_curves({&joint}, {options}).front());
 }
 
 }  // namespace infobound::bound

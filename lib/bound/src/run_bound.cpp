@@ -71,43 +71,50 @@ std::vector<std::filesystem::path> find_token_caches(const std::filesystem::path
   return caches;
 }
 
-// One order of one token cache: the joint, its IB curve, what the cap cost, and the bound.json record.
-struct SolvedCurve {
-  OrderCurve curve;
-  nlohmann::json record;
+// One order of one token cache: the joint, then (solved with the cache's other orders) its IB
+// curve, what the cap cost, and the bound.json record.
+struct OrderJoint {
+  int64_t order = 0;
+  NgramJointOptions options;
+  NgramJoint ngram;
+  double i_xy_uncapped = 0;
 };
 
-SolvedCurve solve_order(const corpus::TokenCache& cache, const std::filesystem::path& cache_path, int64_t k, int64_t n_bins,
-                        int64_t context_cap, const IbOptions& ib) {
+OrderJoint order_joint(const corpus::TokenCache& cache, const std::filesystem::path& cache_path, int64_t k, int64_t context_cap) {
   const int64_t max_order = cache.info.max_order;
   const std::string& window = cache.info.window;
   if (k < 1 || k > kMaxOrder) throw InputError("order " + std::to_string(k) + " is outside 1.." + std::to_string(kMaxOrder));
   if (window == "soft_h" && k > max_order)
     throw InputError(cache_path.string() + ": order " + std::to_string(k) + " exceeds the cache's max_order " +
                      std::to_string(max_order));
-  NgramJointOptions joint_options;
-  joint_options.order = k;
-  joint_options.window_order = max_order;
-  joint_options.per_order_window = window == "per_order";
-  joint_options.context_cap = context_cap;
-  const auto started = std::chrono::steady_clock::now();
-  const std::clock_t cpu_started = std::clock();
-  const NgramJoint ngram = ngram_joint(cache.corpus.ids, cache.corpus.offsets, joint_options);
+  OrderJoint joint;
+  joint.order = k;
+  joint.options.order = k;
+  joint.options.window_order = max_order;
+  joint.options.per_order_window = window == "per_order";
+  joint.options.context_cap = context_cap;
+  joint.ngram = ngram_joint(cache.corpus.ids, cache.corpus.offsets, joint.options);
   // What the cap costs, measured: I(X;Y) over every context, next to that of the capped X.
-  double i_xy_uncapped = ngram.joint.mutual_information();
-  if (ngram.merged_contexts > 0) {
-    NgramJointOptions uncapped = joint_options;
+  joint.i_xy_uncapped = joint.ngram.joint.mutual_information();
+  if (joint.ngram.merged_contexts > 0) {
+    NgramJointOptions uncapped = joint.options;
     uncapped.context_cap = 0;
-    i_xy_uncapped = ngram_joint(cache.corpus.ids, cache.corpus.offsets, uncapped).joint.mutual_information();
+    joint.i_xy_uncapped = ngram_joint(cache.corpus.ids, cache.corpus.offsets, uncapped).joint.mutual_information();
   }
-  IbOptions logged = ib;
-  const std::string curve_name = cache.tokenizer_id + " order " + std::to_string(k);
-  logged.progress = [&curve_name](const std::string& line) { log::info(curve_name + ", " + line); };
-  const IbCurve ib_curve = information_bottleneck_curve(ngram.joint, logged);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  const double cpu_seconds = static_cast<double>(std::clock() - cpu_started) / CLOCKS_PER_SEC;  // all threads
+  return joint;
+}
 
+struct SolvedCurve {
+  OrderCurve curve;
+  nlohmann::json record;
+};
+
+// The curve of one order as bound.csv and bound.json hold it, and its log line.
+SolvedCurve describe_curve(const corpus::TokenCache& cache, const OrderJoint& joint, const IbCurve& ib_curve, int64_t n_bins,
+                           int64_t context_cap, const std::vector<int64_t>& orders, double seconds, double cpu_seconds) {
   SolvedCurve solved;
+  const NgramJoint& ngram = joint.ngram;
+  const int64_t k = joint.order;
   OrderCurve& curve = solved.curve;
   curve.tokenizer_id = cache.tokenizer_id;
   curve.order = k;
@@ -118,30 +125,31 @@ SolvedCurve solve_order(const corpus::TokenCache& cache, const std::filesystem::
   curve.i_xy = ib_curve.i_xy;
   curve.n_contexts = ngram.n_contexts;
   curve.context_cap = context_cap;
-  curve.i_xy_uncapped = i_xy_uncapped;
+  curve.i_xy_uncapped = joint.i_xy_uncapped;
 
   std::ostringstream message;
   message << cache.tokenizer_id << " order " << k << ": " << ngram.n_positions << " positions, " << ngram.n_contexts
           << " contexts" << (ngram.merged_contexts ? " (" + std::to_string(ngram.merged_contexts) + " merged by the cap)" : "")
           << ", " << ngram.n_tokens << " next tokens; I(X;Y) = " << ib_curve.i_xy << " nats";
   if (ngram.merged_contexts > 0)
-    message << " (" << i_xy_uncapped << " without the cap: the cap removes " << i_xy_uncapped - ib_curve.i_xy << " nats, "
-            << 100 * (i_xy_uncapped - ib_curve.i_xy) / i_xy_uncapped << "%, and the curve cannot reach above its I(X;Y))";
+    message << " (" << joint.i_xy_uncapped << " without the cap: the cap removes " << joint.i_xy_uncapped - ib_curve.i_xy
+            << " nats, " << 100 * (joint.i_xy_uncapped - ib_curve.i_xy) / joint.i_xy_uncapped
+            << "%, and the curve cannot reach above its I(X;Y))";
   message << ", curve max I(T;Y) = " << ib_curve.points.back().i_ty << " nats, " << ib_curve.points.size() << " points ("
           << ib_curve.n_pruned << " pruned; " << ib_curve.n_contexts_solved << " distinct rows p(y|x), "
           << ib_curve.n_betas_solved << " betas, " << ib_curve.n_iterations << " iterations, " << ib_curve.n_sweeps
-          << " sIB sweeps) in " << seconds << " s (" << cpu_seconds << " s CPU, " << ib_curve.threads_used << " threads)";
+          << " sIB sweeps, " << ib_curve.threads_used << " threads)";
   log::info(message.str());
   solved.record = {{"tokenizer_id", cache.tokenizer_id},
                    {"order", k},
-                   {"window", window},
-                   {"window_order", joint_options.per_order_window ? k : max_order},
+                   {"window", cache.info.window},
+                   {"window_order", joint.options.per_order_window ? k : cache.info.max_order},
                    {"n_positions", ngram.n_positions},
                    {"n_contexts", ngram.n_contexts},
                    {"merged_contexts", ngram.merged_contexts},
                    {"I_XY", ib_curve.i_xy},
-                   {"I_XY_uncapped", i_xy_uncapped},
-                   {"I_XY_lost_to_cap", i_xy_uncapped - ib_curve.i_xy},
+                   {"I_XY_uncapped", joint.i_xy_uncapped},
+                   {"I_XY_lost_to_cap", joint.i_xy_uncapped - ib_curve.i_xy},
                    {"distinct_rows", ib_curve.n_contexts_solved},
                    {"betas_solved", ib_curve.n_betas_solved},
                    {"iterations", ib_curve.n_iterations},
@@ -150,8 +158,41 @@ SolvedCurve solve_order(const corpus::TokenCache& cache, const std::filesystem::
                    {"n_next_tokens", ngram.n_tokens},
                    {"n_candidates", ib_curve.n_candidates},
                    {"n_pruned", ib_curve.n_pruned},
+                   {"solved_with_orders", orders},
                    {"seconds", seconds},
                    {"cpu_seconds", cpu_seconds}};
+  return solved;
+}
+
+// The curves of the given orders of one token cache, solved together so that their restarts
+// share the threads; seconds and CPU seconds are those of all of them.
+std::vector<SolvedCurve> solve_orders(const corpus::TokenCache& cache, const std::filesystem::path& cache_path,
+                                      const std::vector<int64_t>& orders, int64_t n_bins, int64_t context_cap,
+                                      const IbOptions& ib) {
+  const auto started = std::chrono::steady_clock::now();
+  const std::clock_t cpu_started = std::clock();
+  std::vector<OrderJoint> joints;
+  for (const int64_t k : orders) joints.push_back(order_joint(cache, cache_path, k, context_cap));
+  std::vector<const JointDistribution*> distributions;
+  std::vector<IbOptions> options;
+  std::vector<std::string> names;
+  for (const OrderJoint& joint : joints) names.push_back(cache.tokenizer_id + " order " + std::to_string(joint.order));
+  for (std::size_t i = 0; i < joints.size(); ++i) {
+    distributions.push_back(&joints[i].ngram.joint);
+    options.push_back(ib);
+    options.back().progress = [&name = names[i]](const std::string& line) { log::info(name + ", " + line); };
+  }
+  const std::vector<IbCurve> ib_curves = information_bottleneck_curves(distributions, options);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double cpu_seconds = static_cast<double>(std::clock() - cpu_started) / CLOCKS_PER_SEC;  // all threads
+
+  std::vector<SolvedCurve> solved;
+  for (std::size_t i = 0; i < joints.size(); ++i)
+    solved.push_back(describe_curve(cache, joints[i], ib_curves[i], n_bins, context_cap, orders, seconds, cpu_seconds));
+  std::ostringstream done;
+  done << cache.tokenizer_id << ": " << joints.size() << " curve" << (joints.size() == 1 ? "" : "s") << " in " << seconds
+       << " s (" << cpu_seconds << " s CPU)";
+  log::info(done.str());
   return solved;
 }
 
@@ -185,8 +226,7 @@ BoundRunResult run_bound(const BoundRunOptions& options) {
     std::vector<int64_t> orders = options.orders;
     if (orders.empty())
       for (int64_t k = 1; k <= cache.info.max_order; ++k) orders.push_back(k);
-    for (const int64_t k : orders) {
-      SolvedCurve solved = solve_order(cache, cache_path, k, n_bins, options.context_cap, ib);
+    for (SolvedCurve& solved : solve_orders(cache, cache_path, orders, n_bins, options.context_cap, ib)) {
       result.curves.push_back(std::move(solved.curve));
       per_curve.push_back(std::move(solved.record));
     }

@@ -35,7 +35,9 @@ struct IbOptions {
   // I(X;Y), the spread between local optima of equal quality, in about half the iterations: a
   // beta just past a critical value crawls for hundreds of iterations, and its candidate is
   // then under the frontier of its neighbours anyway (docs/analysis.md, bench_ib --converged).
-  int64_t restarts = 3;         // independent annealing runs with different random starts
+  // Forward annealing runs from different random starts, side by side; reverse annealing runs
+  // once, from the best of their hard ends (adaptive; the reference schedule reverses from each).
+  int64_t restarts = 3;
   double perturbation = 0.02;   // relative noise on p(t|x) before each beta, lets clusters split
   int64_t max_iterations = 60;  // per beta
   double tolerance = 1e-7;      // stop when max_{x,t} |p_new(t|x) - p_old(t|x)| falls below
@@ -80,6 +82,11 @@ struct IbCurve {
 };
 
 IbCurve information_bottleneck_curve(const JointDistribution& joint, const IbOptions& options);
+// Several curves at once, each joint with its own options: with the adaptive schedule the
+// restarts of all of them share the threads (a few curves keep more threads busy than one). The
+// same curves as one information_bottleneck_curve call per joint.
+std::vector<IbCurve> information_bottleneck_curves(const std::vector<const JointDistribution*>& joints,
+                                                   const std::vector<IbOptions>& options);
 
 // The upper concave envelope of the candidates, cut after its highest I(T;Y), with the origin
 // first: what minimising the IB Lagrangian over all beta traces. `n_pruned` = candidates off it.
