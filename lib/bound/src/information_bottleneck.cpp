@@ -323,7 +323,6 @@ std::vector<IbCurve> information_bottleneck_curves_adaptive(const std::vector<co
   std::vector<Job> pending;
   for (const std::size_t c : by_cost)
     for (int64_t r = 0; r < options[c].restarts; ++r) pending.push_back({c, r});
-  std::vector<bool> reverse_queued(joints.size(), false);
   const auto threads = static_cast<std::size_t>(std::max(1, at::get_num_threads()));
   while (!pending.empty()) {
     const std::size_t side_by_side = std::min(threads, pending.size());
@@ -340,10 +339,7 @@ std::vector<IbCurve> information_bottleneck_curves_adaptive(const std::vector<co
     for (const Job& job : round) {
       CurveWork& curve = work[job.curve];
       curve.side_by_side = std::max(curve.side_by_side, static_cast<int64_t>(side_by_side));
-      if (job.restart >= 0 && ++curve.forwards_done == options[job.curve].restarts && !reverse_queued[job.curve]) {
-        pending.push_back({job.curve, -1});
-        reverse_queued[job.curve] = true;
-      }
+      if (job.restart >= 0 && ++curve.forwards_done == options[job.curve].restarts) pending.push_back({job.curve, -1});
     }
   }
   std::vector<IbCurve> curves;
