@@ -91,7 +91,7 @@ struct ThreadCount {  // restores the thread count a test changed
 };
 
 // The curve on one thread, checked bit-identical on 2 and 3, where the threads really ran
-// (at::parallel_for is compiled into our code, which needs OpenMP).
+// (threads_used counts the phases side by side and the threads that ran a loop).
 IbCurve curve_bit_identical_on_1_2_3_threads(const JointDistribution& joint, const IbOptions& options) {
   const ThreadCount restore;
   at::set_num_threads(1);

@@ -83,6 +83,49 @@ TEST(IbKernels, WeightedRowSumAddsTheRowsInOrder) {
   }
 }
 
+// The decode inside a solve gathers a float copy of the encoder: each float widened to double,
+// then the very sums of the double kernel, for any number of entries (the 4-entry passes and
+// the rest).
+TEST(IbKernels, WeightedRowSumOverFloatsIsTheDoubleSumOfTheWidenedTable) {
+  const int64_t T = 37;
+  std::vector<float> table(9 * T);
+  for (std::size_t i = 0; i < table.size(); ++i) table[i] = static_cast<float>(std::abs(std::sin(static_cast<double>(i))));
+  const std::vector<double> widened(table.begin(), table.end());
+  const std::vector<int32_t> index{8, 0, 2, 8, 5, 1, 7};
+  const std::vector<double> weight{0.1, 0.3, 1e-9, 0.7, 2.5, 1e-3, 0.125};
+  for (int64_t n = 0; n <= static_cast<int64_t>(index.size()); ++n) {
+    std::vector<double> from_floats(T, 99.0), from_doubles(T, -1.0);
+    kernels::weighted_row_sum(from_floats.data(), table.data(), T, index.data(), weight.data(), n);
+    kernels::weighted_row_sum(from_doubles.data(), widened.data(), T, index.data(), weight.data(), n);
+    for (int64_t t = 0; t < T; ++t) {
+      double expected = 0;
+      for (int64_t e = 0; e < n; ++e) expected += weight[e] * static_cast<double>(table[index[e] * T + t]);
+      EXPECT_EQ(from_floats[t], expected) << "n " << n << " t " << t;
+      EXPECT_EQ(from_floats[t], from_doubles[t]) << "n " << n << " t " << t;
+    }
+  }
+}
+
+// The update also leaves p(t|x) rounded to float, for the next decode.
+TEST(IbKernels, EncoderUpdateLeavesTheFloatCopyOfItsResult) {
+  const int64_t T = 21;
+  std::vector<double> q(T, 1.0 / T), log_p_t(T), cross(T), scratch(T);
+  std::vector<float> q_float(T, -1.0F);
+  for (int64_t t = 0; t < T; ++t) {
+    log_p_t[t] = std::log(1.0 / T);
+    cross[t] = -1.0 - 0.1 * static_cast<double>(t % 7);
+  }
+  double change = 0;
+  kernels::encoder_update(q.data(), q_float.data(), log_p_t.data(), cross.data(), -0.9, 3.0, scratch.data(), T, &change);
+  double sum = 0;
+  for (int64_t t = 0; t < T; ++t) {
+    EXPECT_EQ(q_float[t], static_cast<float>(q[t])) << t;
+    sum += q[t];
+  }
+  EXPECT_NEAR(sum, 1.0, 1e-15);
+  EXPECT_GT(change, 0.0);
+}
+
 TEST(IbKernels, EntryGainsAreTheChangeOfMassTimesLogMass) {
   const int64_t T = 6;
   const std::vector<double> a{0.0, 0.25, 1e-300, 0.0, 0.5, 3e-5};

@@ -1,7 +1,5 @@
 #include "ib_engine.hpp"
 
-#include <ATen/Parallel.h>
-
 #include <algorithm>
 #include <cmath>
 
@@ -15,20 +13,14 @@ namespace {
 constexpr int64_t kBlock = 256;
 // Contexts whose sequential-IB moves are found together against the same cluster statistics.
 constexpr int64_t kMoveBlock = 64;
+// Contexts per iteration of the loop that computes a move block's gains.
+constexpr int64_t kGainChunk = 4;
 
 int64_t blocks_of(int64_t n, int64_t block) { return (n + block - 1) / block; }
 
-// Runs body(block) for every block, spread over the threads at::parallel_for uses.
-template <typename Body>
-void for_each_block(int64_t n_blocks, const Body& body) {
-  at::parallel_for(0, n_blocks, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t b = begin; b < end; ++b) body(b);
-  });
-}
-
 // Ranges [bounds[c], bounds[c+1]) of consecutive items, each of about the same total cost.
-// at::parallel_for hands each thread an equal number of items; with Zipf-distributed contexts and
-// tokens the frequent ones come first and one thread would get most of the work.
+// Blocks of equal numbers of items would not do: with Zipf-distributed contexts and tokens the
+// frequent ones come first, and a few blocks would hold most of the work.
 constexpr int64_t kWorkRanges = 64;
 std::vector<int64_t> balanced_ranges(const std::vector<int64_t>& cost) {
   int64_t total = 0;
@@ -42,15 +34,6 @@ std::vector<int64_t> balanced_ranges(const std::vector<int64_t>& cost) {
   }
   bounds.push_back(static_cast<int64_t>(cost.size()));
   return bounds;
-}
-
-// Runs body(item) for every item of the balanced ranges, the ranges spread over the threads.
-template <typename Body>
-void for_each_balanced(const std::vector<int64_t>& bounds, const Body& body) {
-  at::parallel_for(0, static_cast<int64_t>(bounds.size()) - 1, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t r = begin; r < end; ++r)
-      for (int64_t i = bounds[static_cast<std::size_t>(r)]; i < bounds[static_cast<std::size_t>(r) + 1]; ++i) body(i);
-  });
 }
 
 uint64_t mix(uint64_t z) {  // splitmix64's finaliser
@@ -75,8 +58,8 @@ void normalise(double* row, int64_t n) {
 
 }  // namespace
 
-IbEngine::IbEngine(const JointDistribution& joint, int64_t n_clusters)
-    : joint_(joint), T_(n_clusters), n_x_(joint.n_x()), n_y_(joint.n_y), i_xy_(joint.mutual_information()) {
+IbEngine::IbEngine(const JointDistribution& joint, int64_t n_clusters, IbThreads& threads)
+    : threads_(threads), joint_(joint), T_(n_clusters), n_x_(joint.n_x()), n_y_(joint.n_y), i_xy_(joint.mutual_information()) {
   neg_entropy_.assign(n_x_, 0.0);
   for (int64_t x = 0; x < n_x_; ++x)
     for (int64_t e = joint.row_begin[x]; e < joint.row_begin[x + 1]; ++e)
@@ -109,6 +92,26 @@ IbEngine::IbEngine(const JointDistribution& joint, int64_t n_clusters)
   y_ranges_ = balanced_ranges(token_cost);
 }
 
+template <typename Body>
+void IbEngine::for_each(int64_t n, const Body& body) const {
+  const int64_t took_part = threads_.parallel_for(n, body);
+  int64_t seen = threads_used_.load();
+  while (took_part > seen && !threads_used_.compare_exchange_weak(seen, took_part)) {
+  }
+}
+
+template <typename Body>
+void IbEngine::for_each_block(int64_t n_blocks, const Body& body) const {
+  for_each(n_blocks, body);
+}
+
+template <typename Body>
+void IbEngine::for_each_balanced(const std::vector<int64_t>& bounds, const Body& body) const {
+  for_each(static_cast<int64_t>(bounds.size()) - 1, [&](int64_t r) {
+    for (int64_t i = bounds[static_cast<std::size_t>(r)]; i < bounds[static_cast<std::size_t>(r) + 1]; ++i) body(i);
+  });
+}
+
 std::vector<double> IbEngine::random_encoder(uint64_t seed, uint64_t stream) const {
   std::vector<double> encoder(static_cast<std::size_t>(n_x_ * T_));
   const uint64_t key = stream_key(seed, stream);
@@ -135,20 +138,28 @@ void IbEngine::perturb(std::vector<double>& encoder, double amount, uint64_t see
   });
 }
 
-void IbEngine::decode(const std::vector<double>& encoder) {
+// p(t) per block of contexts, summed in block order by decode: the same doubles whether a whole
+// pass or the encoder update computes them.
+void IbEngine::add_cluster_mass(int64_t block, const double* encoder_block) {
+  double* sum = &block_p_t_[block * T_];
+  std::fill(sum, sum + T_, 0.0);
+  const int64_t first = block * kBlock;
+  for (int64_t x = first; x < std::min(n_x_, first + kBlock); ++x) {
+    const double px = joint_.p_x[x];
+    const double* q = encoder_block + (x - first) * T_;
+    for (int64_t t = 0; t < T_; ++t) sum[t] += px * q[t];
+  }
+}
+
+void IbEngine::decode(const std::vector<double>& encoder, bool after_update) {
   const int64_t n_blocks = blocks_of(n_x_, kBlock);
-  std::vector<double> partial(static_cast<std::size_t>(n_blocks * T_), 0.0);
-  for_each_block(n_blocks, [&](int64_t b) {
-    double* sum = &partial[b * T_];
-    for (int64_t x = b * kBlock; x < std::min(n_x_, (b + 1) * kBlock); ++x) {
-      const double px = joint_.p_x[x];
-      const double* q = &encoder[x * T_];
-      for (int64_t t = 0; t < T_; ++t) sum[t] += px * q[t];
-    }
-  });
+  if (!after_update) {
+    block_p_t_.resize(static_cast<std::size_t>(n_blocks * T_));
+    for_each_block(n_blocks, [&](int64_t b) { add_cluster_mass(b, &encoder[b * kBlock * T_]); });
+  }
   p_t_.assign(T_, 0.0);
   for (int64_t b = 0; b < n_blocks; ++b)
-    for (int64_t t = 0; t < T_; ++t) p_t_[t] += partial[b * T_ + t];
+    for (int64_t t = 0; t < T_; ++t) p_t_[t] += block_p_t_[b * T_ + t];
   log_p_t_.resize(T_);
   std::vector<double> inverse(T_);
   for (int64_t t = 0; t < T_; ++t) {
@@ -159,67 +170,78 @@ void IbEngine::decode(const std::vector<double>& encoder) {
   log_p_y_t_.resize(p_y_t_.size());
   for_each_balanced(y_ranges_, [&](int64_t y) {
     double* row = &p_y_t_[y * T_];
-    const int64_t first = column_begin_[y];
-    kernels::weighted_row_sum(row, encoder.data(), T_, &column_x_[first], &column_p_[first], column_begin_[y + 1] - first);
+    const int64_t first = column_begin_[y], n = column_begin_[y + 1] - first;
+    // Inside a solve the gather reads the float copy the update wrote: half the memory traffic of
+    // the encoder, which is larger than the cache at scale. Each term is off by at most 2^-24 of
+    // itself, so the decoder is within ~6e-8 of its own value; a solve's result is still an exact
+    // encoder, evaluated exactly (decode(encoder, false)).
+    if (after_update)
+      kernels::weighted_row_sum(row, encoder_float_.data(), T_, &column_x_[first], &column_p_[first], n);
+    else
+      kernels::weighted_row_sum(row, encoder.data(), T_, &column_x_[first], &column_p_[first], n);
     for (int64_t t = 0; t < T_; ++t) row[t] *= inverse[t];
     kernels::log_into(row, &log_p_y_t_[y * T_], T_);
   });
 }
 
+IbEngine::Step IbEngine::iterate(double beta, std::vector<double>& encoder, bool after_update) {
+  const int64_t n_blocks = blocks_of(n_x_, kBlock);
+  block_change_.assign(n_blocks, 0.0);
+  block_free_energy_.assign(n_blocks, 0.0);
+  decode(encoder, after_update);
+  encoder_float_.resize(encoder.size());
+  for_each_balanced(x_block_ranges_, [&](int64_t b) {
+    std::vector<double> row(T_), cross(T_);
+    double change = 0, free_energy = 0;
+    for (int64_t x = b * kBlock; x < std::min(n_x_, (b + 1) * kBlock); ++x) {
+      // cross[t] = sum_y p(y|x) ln p(y|t) over x's tokens only; -inf when t misses one of them.
+      const int64_t first = joint_.row_begin[x];
+      kernels::weighted_row_sum(cross.data(), log_p_y_t_.data(), T_, &joint_.y[first], &joint_.p_y_given_x[first],
+                                joint_.row_begin[x + 1] - first);
+      double row_change = 0;
+      log_partition_[x] = kernels::encoder_update(&encoder[x * T_], &encoder_float_[x * T_], log_p_t_.data(), cross.data(),
+                                                  neg_entropy_[x], beta, row.data(), T_, &row_change);
+      change = std::max(change, row_change);
+      free_energy += joint_.p_x[x] * log_partition_[x];
+    }
+    add_cluster_mass(b, &encoder[b * kBlock * T_]);  // while the block is still in the cache
+    block_change_[b] = change;
+    block_free_energy_[b] = free_energy;
+  });
+  // L after an encoder update from the previous decoder: I(X;T) + beta E[KL] - beta I(X;Y)
+  // = -sum_x p(x) ln Z(x) - beta I(X;Y), which the IB iterations never increase.
+  Step step{-beta * i_xy_, 0.0};
+  for (int64_t b = 0; b < n_blocks; ++b) {
+    step.objective -= block_free_energy_[b];
+    step.change = std::max(step.change, block_change_[b]);
+  }
+  return step;
+}
+
 IbEngine::Solved IbEngine::solve(double beta, std::vector<double>& encoder, int64_t max_iterations, double tolerance,
                                  double objective_tolerance) {
-  const int64_t n_blocks = blocks_of(n_x_, kBlock);
-  std::vector<double> block_change(n_blocks), block_free_energy(n_blocks);
   Solved solved;
   double previous_objective = 0;
   int quiet = 0;  // consecutive iterations whose objective moved less than the tolerance
-  for (int64_t iteration = 0; iteration < max_iterations;) {
-    decode(encoder);
-    for_each_balanced(x_block_ranges_, [&](int64_t b) {
-      const int64_t thread = at::get_thread_num() + 1;
-      int64_t seen = threads_used_.load();
-      while (thread > seen && !threads_used_.compare_exchange_weak(seen, thread)) {
-      }
-      std::vector<double> row(T_), cross(T_);
-      double change = 0, free_energy = 0;
-      for (int64_t x = b * kBlock; x < std::min(n_x_, (b + 1) * kBlock); ++x) {
-        // cross[t] = sum_y p(y|x) ln p(y|t) over x's tokens only; -inf when t misses one of them.
-        const int64_t first = joint_.row_begin[x];
-        kernels::weighted_row_sum(cross.data(), log_p_y_t_.data(), T_, &joint_.y[first], &joint_.p_y_given_x[first],
-                                  joint_.row_begin[x + 1] - first);
-        double row_change = 0;
-        log_partition_[x] = kernels::encoder_update(&encoder[x * T_], log_p_t_.data(), cross.data(), neg_entropy_[x], beta,
-                                                    row.data(), T_, &row_change);
-        change = std::max(change, row_change);
-        free_energy += joint_.p_x[x] * log_partition_[x];
-      }
-      block_change[b] = change;
-      block_free_energy[b] = free_energy;
-    });
-    ++iteration;
-    solved.iterations = iteration;
-    // L after an encoder update from the previous decoder: I(X;T) + beta E[KL] - beta I(X;Y)
-    // = -sum_x p(x) ln Z(x) - beta I(X;Y), which the IB iterations never increase.
-    double objective = -beta * i_xy_, change = 0;
-    for (int64_t b = 0; b < n_blocks; ++b) {
-      objective -= block_free_energy[b];
-      change = std::max(change, block_change[b]);
-    }
-    if (change < tolerance) break;
-    // Relative to beta I(X;Y), the range of L: a change dL moves the solution by dL / beta in
-    // I(T;Y) against the tangent of slope 1/beta, so this bounds that shift by tol * I(X;Y).
-    const double scale = beta * i_xy_;
-    quiet = iteration > 1 && std::abs(objective - previous_objective) <= objective_tolerance * scale ? quiet + 1 : 0;
-    previous_objective = objective;
-    if (quiet >= 2) break;
-  }
+  // Relative to beta I(X;Y), the range of L: a change dL moves the solution by dL / beta in
+  // I(T;Y) against the tangent of slope 1/beta, so this bounds that shift by tol * I(X;Y).
+  const double scale = beta * i_xy_;
+  auto converged = [&](const Step& step) {
+    ++solved.iterations;
+    if (step.change < tolerance) return true;
+    quiet = solved.iterations > 1 && std::abs(step.objective - previous_objective) <= objective_tolerance * scale ? quiet + 1 : 0;
+    previous_objective = step.objective;
+    return quiet >= 2;
+  };
+  while (solved.iterations < max_iterations)
+    if (converged(iterate(beta, encoder, solved.iterations > 0))) break;
   solved.point = evaluate(encoder);
   solved.point.beta = beta;
   return solved;
 }
 
 IbPoint IbEngine::evaluate(const std::vector<double>& encoder) {
-  decode(encoder);
+  decode(encoder, false);
   IbPoint point;
   point.i_xt = encoder_information(encoder);
   point.i_ty = relevant_information();
@@ -366,10 +388,13 @@ int64_t IbEngine::refine_hard(std::vector<int32_t>& assignment, double inverse_b
     double gained = 0;
     for (int64_t begin = 0; begin < n_x_; begin += kMoveBlock) {
       const int64_t end = std::min(n_x_, begin + kMoveBlock);
-      at::parallel_for(begin, end, 1, [&](int64_t first, int64_t last) {
-        std::vector<double> scratch(static_cast<std::size_t>(2 * T));
-        std::vector<int32_t> occupied(static_cast<std::size_t>(T));
-        for (int64_t x = first; x < last; ++x) {
+      for_each(blocks_of(end - begin, kGainChunk), [&](int64_t chunk) {
+        thread_local std::vector<double> scratch;
+        thread_local std::vector<int32_t> occupied;
+        scratch.resize(static_cast<std::size_t>(2 * T));
+        occupied.resize(static_cast<std::size_t>(T));
+        const int64_t first = begin + chunk * kGainChunk;
+        for (int64_t x = first; x < std::min(end, first + kGainChunk); ++x) {
           double* gain = &gains[(x - begin) * T];
           const double px = joint_.p_x[x];
           if (px == 0) continue;

@@ -1,23 +1,24 @@
 #pragma once
-// The kernels of the adaptive IB schedule, parallel over contexts with at::parallel_for. Every
+// The kernels of the adaptive IB schedule, parallel over contexts on the IbThreads. Every
 // sum that crosses contexts is taken per fixed block of contexts and the blocks' partial sums
 // are added in block order, so results are bit-identical whatever the thread count.
 #include <atomic>
 #include <cstdint>
 #include <vector>
 
+#include "ib_threads.hpp"
 #include "infobound/bound/information_bottleneck.hpp"
 
 namespace infobound::bound {
 
 class IbEngine {
  public:
-  IbEngine(const JointDistribution& joint, int64_t n_clusters);
+  IbEngine(const JointDistribution& joint, int64_t n_clusters, IbThreads& threads);
 
   int64_t n_x() const { return n_x_; }
   int64_t n_clusters() const { return T_; }
   double mutual_information() const { return i_xy_; }
-  // How many threads the IB updates ran on: at::get_num_threads() is only what was asked for.
+  // The most threads that ran one of this engine's loops.
   int64_t threads_used() const { return threads_used_.load(); }
 
   // An encoder is p(t|x), [n_x * T], linear. Random streams are counter-based (seed, stream,
@@ -51,10 +52,28 @@ class IbEngine {
   IbPoint evaluate_hard(const std::vector<int32_t>& assignment) const;
 
  private:
-  void decode(const std::vector<double>& encoder);
+  // body(i) for i in [0, n) on the threads; the threads that took part counted in threads_used_.
+  template <typename Body>
+  void for_each(int64_t n, const Body& body) const;
+  template <typename Body>
+  void for_each_block(int64_t n_blocks, const Body& body) const;
+  // body(item) for every item of the balanced ranges, the ranges spread over the threads.
+  template <typename Body>
+  void for_each_balanced(const std::vector<int64_t>& bounds, const Body& body) const;
+
+  struct Step {
+    double objective;  // L after the update, from the decoder of the encoder before it
+    double change;     // max |delta p(t|x)|
+  };
+  // One IB iteration: the decoder of `encoder`, then every p(t|x) from it. after_update: the
+  // encoder is the one the previous iterate() left, whose float copy and p(t) sums it wrote.
+  Step iterate(double beta, std::vector<double>& encoder, bool after_update);
+  void add_cluster_mass(int64_t block, const double* encoder_block);
+  void decode(const std::vector<double>& encoder, bool after_update);
   double encoder_information(const std::vector<double>& encoder) const;
   double relevant_information() const;
 
+  IbThreads& threads_;
   const JointDistribution& joint_;
   int64_t T_, n_x_, n_y_;
   double i_xy_;
@@ -68,7 +87,10 @@ class IbEngine {
   std::vector<double> log_partition_;  // [n_x]: ln Z(x) of the last update
   // The threads' shares of the work: ranges of context blocks and of tokens of about equal cost.
   std::vector<int64_t> x_block_ranges_, y_ranges_;
-  std::atomic<int64_t> threads_used_{1};
+  mutable std::atomic<int64_t> threads_used_{1};
+  std::vector<double> block_change_, block_free_energy_;
+  std::vector<double> block_p_t_;     // [blocks * T]: each block's share of p(t)
+  std::vector<float> encoder_float_;  // the last update's p(t|x), rounded to float
 };
 
 }  // namespace infobound::bound

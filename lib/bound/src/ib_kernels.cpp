@@ -8,25 +8,42 @@
 
 namespace infobound::bound::kernels {
 
-INFOBOUND_KERNEL void weighted_row_sum(double* acc, const double* table, int64_t T, const int32_t* index, const double* weight,
-                                       int64_t n) {
+namespace {
+
+template <typename Value>
+[[gnu::always_inline]] inline void weighted_row_sum_of(double* acc, const Value* table, int64_t T, const int32_t* index,
+                                                      const double* weight, int64_t n) {
   std::fill(acc, acc + T, 0.0);
   int64_t e = 0;
   // Four entries per pass over acc, added in entry order: the same doubles as one at a time, with
   // a quarter of the loads and stores of acc.
   for (; e + 4 <= n; e += 4) {
     const double w0 = weight[e], w1 = weight[e + 1], w2 = weight[e + 2], w3 = weight[e + 3];
-    const double* r0 = table + static_cast<int64_t>(index[e]) * T;
-    const double* r1 = table + static_cast<int64_t>(index[e + 1]) * T;
-    const double* r2 = table + static_cast<int64_t>(index[e + 2]) * T;
-    const double* r3 = table + static_cast<int64_t>(index[e + 3]) * T;
-    for (int64_t t = 0; t < T; ++t) acc[t] = (((acc[t] + w0 * r0[t]) + w1 * r1[t]) + w2 * r2[t]) + w3 * r3[t];
+    const Value* r0 = table + static_cast<int64_t>(index[e]) * T;
+    const Value* r1 = table + static_cast<int64_t>(index[e + 1]) * T;
+    const Value* r2 = table + static_cast<int64_t>(index[e + 2]) * T;
+    const Value* r3 = table + static_cast<int64_t>(index[e + 3]) * T;
+    for (int64_t t = 0; t < T; ++t)
+      acc[t] = (((acc[t] + w0 * static_cast<double>(r0[t])) + w1 * static_cast<double>(r1[t])) + w2 * static_cast<double>(r2[t])) +
+               w3 * static_cast<double>(r3[t]);
   }
   for (; e < n; ++e) {
     const double w = weight[e];
-    const double* row = table + static_cast<int64_t>(index[e]) * T;
-    for (int64_t t = 0; t < T; ++t) acc[t] += w * row[t];
+    const Value* row = table + static_cast<int64_t>(index[e]) * T;
+    for (int64_t t = 0; t < T; ++t) acc[t] += w * static_cast<double>(row[t]);
   }
+}
+
+}  // namespace
+
+INFOBOUND_KERNEL void weighted_row_sum(double* acc, const double* table, int64_t T, const int32_t* index, const double* weight,
+                                       int64_t n) {
+  weighted_row_sum_of(acc, table, T, index, weight, n);
+}
+
+INFOBOUND_KERNEL void weighted_row_sum(double* acc, const float* table, int64_t T, const int32_t* index, const double* weight,
+                                       int64_t n) {
+  weighted_row_sum_of(acc, table, T, index, weight, n);
 }
 
 INFOBOUND_KERNEL void exp_in_place(double* v, int64_t n) {
@@ -54,7 +71,7 @@ template <typename Combine>
 
 }  // namespace
 
-INFOBOUND_KERNEL double encoder_update(double* q, const double* log_p_t, const double* cross, double neg_entropy, double beta,
+INFOBOUND_KERNEL double encoder_update(double* q, float* q_float, const double* log_p_t, const double* cross, double neg_entropy, double beta,
                                        double* scratch, int64_t n, double* change) {
   for (int64_t t = 0; t < n; ++t) scratch[t] = log_p_t[t] + beta * (cross[t] - neg_entropy);
   const double shift =
@@ -66,6 +83,7 @@ INFOBOUND_KERNEL double encoder_update(double* q, const double* log_p_t, const d
     const double updated = scratch[t] * inverse_sum;
     scratch[t] = updated > q[t] ? updated - q[t] : q[t] - updated;
     q[t] = updated;
+    q_float[t] = static_cast<float>(updated);
   }
   *change = reduce4(scratch, n, 0.0, [](double a, double b) { return b > a ? b : a; });
   return shift + math::log(sum);

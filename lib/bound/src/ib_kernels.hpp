@@ -4,15 +4,17 @@
 // p(x, y); sequential IB is |T| logarithms per entry. glibc's exp and log are scalar calls, so
 // these loops are written branch-free for the compiler to vectorise, exp and log included (a
 // polynomial on a reduced argument, within 1 ulp of glibc's). On x86-64 each kernel is also
-// compiled for x86-64-v3 (AVX2 and FMA) and the CPU picks the clone at load time: the default
-// build targets SSE2 only. Results are bit-identical for any thread count on one machine; a
-// machine without AVX2 rounds differently in the last bits.
+// compiled for x86-64-v4 (AVX-512) and x86-64-v3 (AVX2) and the CPU picks the clone at load time:
+// the default build targets SSE2 only. lib/bound is compiled with -ffp-contract=off, so every
+// clone gives the same doubles, and results are bit-identical for any thread count.
 #include <cstdint>
 
 namespace infobound::bound::kernels {
 
 // acc[t] = sum_e weight[e] * table[index[e] * T + t], e = 0 .. n-1 in order (acc is overwritten).
 void weighted_row_sum(double* acc, const double* table, int64_t T, const int32_t* index, const double* weight, int64_t n);
+// The same over a table of floats, each widened to double before its product.
+void weighted_row_sum(double* acc, const float* table, int64_t T, const int32_t* index, const double* weight, int64_t n);
 
 // v[t] = exp(v[t]) for v[t] <= 709; below -708 the result is 0 (exp's true value there is under
 // 1e-307, subnormal, and never matters against the row's maximum of 1).
@@ -23,8 +25,9 @@ void log_into(const double* in, double* out, int64_t n);
 
 // One context's IB update, q[t] = p(t) exp(-beta KL[p(y|x) || p(y|t)]) / Z, from log_p_t[t],
 // cross[t] = sum_y p(y|x) ln p(y|t) and neg_entropy = sum_y p(y|x) ln p(y|x) (KL = neg_entropy -
-// cross). Returns ln Z; *change = max_t |q_new - q_old|. `scratch` holds n values.
-double encoder_update(double* q, const double* log_p_t, const double* cross, double neg_entropy, double beta, double* scratch,
+// cross). Returns ln Z; *change = max_t |q_new - q_old|; q_float gets q_new rounded to float.
+// `scratch` holds n values.
+double encoder_update(double* q, float* q_float, const double* log_p_t, const double* cross, double neg_entropy, double beta, double* scratch,
                       int64_t n, double* change);
 
 // gain[t] = -weight ((p[t] + mass) ln(p[t] + mass) - p_log_p[t]): the cluster-size term of the

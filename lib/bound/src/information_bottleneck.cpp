@@ -9,9 +9,11 @@
 #include <cstdio>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <stdexcept>
 
 #include "ib_engine.hpp"
+#include "ib_threads.hpp"
 #include "ib_schedules.hpp"
 
 namespace infobound::bound {
@@ -39,10 +41,10 @@ class AdaptiveSchedule {
   // `first_stream` separates the random streams of a restart's phases: the reverse pass from a
   // restart's hard end draws other numbers than its forward pass did.
   AdaptiveSchedule(const JointDistribution& joint, const IbOptions& options, Progress progress, int64_t restart,
-                   uint64_t first_stream)
+                   uint64_t first_stream, IbThreads& threads)
       : options_(options),
         progress_(std::move(progress)),
-        engine_(joint, options.n_clusters),
+        engine_(joint, options.n_clusters, threads),
         log_clusters_(std::log(static_cast<double>(options.n_clusters))),
         restart_(static_cast<uint64_t>(restart)),
         next_stream_(first_stream) {
@@ -234,7 +236,7 @@ struct CurveWork {
   std::vector<PhaseResult> forwards;
   PhaseResult reverse;
   int64_t forwards_done = 0;
-  int64_t side_by_side = 1;  // the most phases of this curve that ran at once with others
+  int64_t side_by_side = 1;  // the most phases running when one of this curve's started
 };
 
 struct Job {
@@ -252,17 +254,17 @@ int64_t best_hard_end(const std::vector<PhaseResult>& forwards) {
   return best;
 }
 
-void run_job(CurveWork& work, const Job& job) {
+void run_job(CurveWork& work, const Job& job, IbThreads& threads) {
   const IbOptions& options = *work.options;
   if (job.restart >= 0) {
-    AdaptiveSchedule schedule(work.merged, options, work.progress, job.restart, 0);
+    AdaptiveSchedule schedule(work.merged, options, work.progress, job.restart, 0, threads);
     ForwardEnd end = schedule.run_forward();
     work.forwards[static_cast<std::size_t>(job.restart)] = {std::move(schedule.candidates()), schedule.counts(),
                                                             schedule.threads_used(), std::move(end)};
     return;
   }
   const int64_t best = best_hard_end(work.forwards);
-  AdaptiveSchedule schedule(work.merged, options, work.progress, best, uint64_t{1} << 31);
+  AdaptiveSchedule schedule(work.merged, options, work.progress, best, uint64_t{1} << 31, threads);
   schedule.run_reverse(work.forwards[static_cast<std::size_t>(best)].end);
   work.reverse = {std::move(schedule.candidates()), schedule.counts(), schedule.threads_used(), {}};
 }
@@ -292,12 +294,11 @@ IbCurve finish_curve(const JointDistribution& joint, CurveWork& work) {
 
 }  // namespace
 
-// The phases of all curves run in rounds: a round takes the first phases that can run (a curve's
-// reverse pass once all its forward phases are done), one per thread, side by side, since one
-// phase does not scale well over threads (sequential IB applies its moves in order). A phase
-// that is alone in its round gets all the threads: its nested at::parallel_for calls spread over
-// them, where inside a round they run serially on the phase's thread. Forward phases of the
-// costliest curves go first. Memory: one engine and its encoders per phase running.
+// The phases of all curves run on the IbThreads: each thread takes the first phase that can run
+// (a curve's reverse pass once all its forward phases are done), since one phase does not scale
+// well over threads (sequential IB applies its moves in order); a thread with no phase to start
+// helps the running phases with their loops. Forward phases of the costliest curves go first.
+// Memory: one engine and its encoders per phase running.
 std::vector<IbCurve> information_bottleneck_curves_adaptive(const std::vector<const JointDistribution*>& joints,
                                                             const std::vector<IbOptions>& options) {
   std::vector<CurveWork> work(joints.size());
@@ -323,25 +324,28 @@ std::vector<IbCurve> information_bottleneck_curves_adaptive(const std::vector<co
   std::vector<Job> pending;
   for (const std::size_t c : by_cost)
     for (int64_t r = 0; r < options[c].restarts; ++r) pending.push_back({c, r});
-  const auto threads = static_cast<std::size_t>(std::max(1, at::get_num_threads()));
-  while (!pending.empty()) {
-    const std::size_t side_by_side = std::min(threads, pending.size());
-    const std::vector<Job> round(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(side_by_side));
-    pending.erase(pending.begin(), pending.begin() + static_cast<std::ptrdiff_t>(side_by_side));
-    if (side_by_side > 1) {
-      at::parallel_for(0, static_cast<int64_t>(side_by_side), 1, [&](int64_t begin, int64_t end) {
-        for (int64_t j = begin; j < end; ++j)
-          run_job(work[round[static_cast<std::size_t>(j)].curve], round[static_cast<std::size_t>(j)]);
-      });
-    } else {
-      run_job(work[round.front().curve], round.front());
-    }
-    for (const Job& job : round) {
-      CurveWork& curve = work[job.curve];
-      curve.side_by_side = std::max(curve.side_by_side, static_cast<int64_t>(side_by_side));
-      if (job.restart >= 0 && ++curve.forwards_done == options[job.curve].restarts) pending.push_back({job.curve, -1});
-    }
-  }
+  // A job's id: its curve and restart + 1 (0 for the reverse pass), so no table of jobs is shared.
+  int64_t stride = 1;
+  for (const IbOptions& o : options) stride = std::max(stride, o.restarts + 1);
+  auto job_of = [stride](int64_t id) { return Job{static_cast<std::size_t>(id / stride), id % stride - 1}; };
+  IbThreads threads(std::max(1, at::get_num_threads()));
+  int64_t running = 0;
+  auto next = [&]() -> std::optional<int64_t> {  // under the threads' lock, as is done()
+    if (pending.empty()) return std::nullopt;
+    const Job job = pending.front();
+    pending.erase(pending.begin());
+    ++running;
+    CurveWork& curve = work[job.curve];
+    curve.side_by_side = std::max(curve.side_by_side, running);
+    return static_cast<int64_t>(job.curve) * stride + job.restart + 1;
+  };
+  auto done = [&](int64_t id) {
+    const Job job = job_of(id);
+    --running;
+    if (job.restart >= 0 && ++work[job.curve].forwards_done == options[job.curve].restarts) pending.push_back({job.curve, -1});
+  };
+  threads.run(
+      next, [&](int64_t id) { run_job(work[job_of(id).curve], job_of(id), threads); }, done);
   std::vector<IbCurve> curves;
   for (std::size_t c = 0; c < joints.size(); ++c) curves.push_back(finish_curve(*joints[c], work[c]));
   return curves;

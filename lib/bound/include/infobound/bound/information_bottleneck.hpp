@@ -14,7 +14,7 @@ namespace infobound::bound {
 enum class IbSchedule {
   // Adaptive beta steps (finer where consecutive solutions differ, coarser where they do not),
   // convergence judged on the IB objective, restarts side by side and each parallel over
-  // contexts (at::parallel_for; the result is bit-identical whatever the thread count).
+  // contexts (the bound's own threads; the result is bit-identical whatever the thread count).
   adaptive,
   // The algorithm before issue #12: the fixed geometric grid, max |delta p(t|x)| convergence,
   // strictly sequential sIB, one thread. Kept to check the adaptive schedule against.

@@ -9,10 +9,10 @@
 #include <cstdint>
 #include <limits>
 
-// A kernel built twice, for x86-64-v3 (AVX2) next to the default target, chosen when the program
-// loads. Not under the sanitizers, whose start-up runs after ifunc resolution.
+// A kernel built three times, for x86-64-v4 (AVX-512) and x86-64-v3 (AVX2) next to the default
+// target, chosen when the program loads. Not under the sanitizers, whose start-up runs after ifunc resolution.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define INFOBOUND_KERNEL __attribute__((target_clones("arch=x86-64-v3", "default")))
+#define INFOBOUND_KERNEL __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define INFOBOUND_KERNEL
 #endif
