@@ -47,7 +47,7 @@ TEST(IbMath, LogIsWithinOneUlpOfGlibcDownToSubnormals) {
   EXPECT_LE(ulps_apart(math::log(smallest), std::log(smallest)), 1);
 }
 
-// The kernels are compiled for SSE2 and for AVX2; either way they must round as the scalar code
+// The kernels are compiled for x86-64, AVX2 and AVX-512; each must round as the scalar code
 // of the engine does, or a gain computed in a block and recomputed after a move would differ.
 TEST(IbKernels, VectorLoopsGiveTheScalarFunctionsDoubles) {
   std::mt19937_64 rng(3);
