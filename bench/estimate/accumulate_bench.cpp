@@ -1,5 +1,5 @@
 // Accumulate throughput of the estimator against the bare z W^T GEMM of the same batch.
-// Usage: bench_accumulate [--batches N] [--layers L] [--threads T]
+// Usage: bench_accumulate [--batches N] [--layers L] [--threads T] [--hidden D]
 // Prints one JSON object per hidden size: tokens/s per layer for the GEMM, the soft assignment
 // (GEMM + softmax, the floor), and the whole accumulate step with 8 n-gram label sets (exact
 // fixed-point counts), plus the ratios and peak RSS. Then how the scatter of L layers scales with
@@ -138,10 +138,12 @@ void bench(int64_t d, int64_t n_batches, int64_t layers) {
         "{\"d\": %lld, \"n_bins\": 100, \"label_sets\": 8, \"fold_singletons\": %s, \"rows\": %lld, \"keys_kept\": %lld,"
         " \"threads\": %d, \"layers_sharing_labels\": %lld,\n"
         " \"tokens_per_s_gemm\": %.0f, \"tokens_per_s_floor_gemm_softmax\": %.0f, \"tokens_per_s_accumulate_step\": %.0f,\n"
-        " \"ratio_step_over_floor\": %.3f, \"ratio_step_over_gemm\": %.3f, \"peak_rss_mib\": %ld}\n",
+        " \"ratio_step_over_floor\": %.3f, \"ratio_step_over_gemm\": %.3f, \"peak_rss_mib\": %ld,\n"
+        " \"us_per_row\": {\"gemm\": %.3f, \"gemm_softmax\": %.3f, \"scatter\": %.3f, \"labels_shared\": %.3f}}\n",
         static_cast<long long>(d), fold ? "true" : "false", static_cast<long long>(t.rows), static_cast<long long>(t.keys_kept),
         at::get_num_threads(), static_cast<long long>(layers), t.rows / t.gemm, t.rows / t.assign, t.rows / step, step / t.assign,
-        step / t.gemm, peak_rss_mib());
+        step / t.gemm, peak_rss_mib(), 1e6 * t.gemm / t.rows, 1e6 * t.assign / t.rows, 1e6 * t.scatter / t.rows,
+        1e6 * t.labels / static_cast<double>(layers) / t.rows);
   }
 }
 
@@ -173,16 +175,22 @@ void bench_threads(int64_t n_batches, int64_t layers) {
 
 int main(int argc, char** argv) {
   infobound::reexec_with_runtime_env(argv);
-  int64_t batches = 40, layers = 12;
+  int64_t batches = 40, layers = 12, hidden = 0;
   int threads = 2;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--batches")) batches = std::stoll(argv[i + 1]);
     if (!std::strcmp(argv[i], "--layers")) layers = std::stoll(argv[i + 1]);
     if (!std::strcmp(argv[i], "--threads")) threads = std::stoi(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--hidden")) hidden = std::stoll(argv[i + 1]);
   }
   at::set_num_threads(threads);
+  if (hidden > 0) {  // one hidden size, for profiling
+    bench(hidden, batches, layers);
+    return 0;
+  }
   bench(768, batches, layers);
   bench(2048, batches, layers);
   bench_threads(std::max<int64_t>(4, batches / 4), layers);
+
   return 0;
 }

@@ -106,24 +106,31 @@ TEST(IbKernels, WeightedRowSumOverFloatsIsTheDoubleSumOfTheWidenedTable) {
   }
 }
 
-// The update also leaves p(t|x) rounded to float, for the next decode.
-TEST(IbKernels, EncoderUpdateLeavesTheFloatCopyOfItsResult) {
+// The update also leaves p(t|x) rounded to float, for the next decode, and the new p(t|x)'s
+// expected KL (a cluster missing one of x's tokens, cross = -infinity, gets q = 0 and adds 0).
+TEST(IbKernels, EncoderUpdateLeavesTheFloatCopyOfItsResultAndItsExpectedKl) {
   const int64_t T = 21;
+  const double neg_entropy = -0.9;
   std::vector<double> q(T, 1.0 / T), log_p_t(T), cross(T), scratch(T);
   std::vector<float> q_float(T, -1.0F);
   for (int64_t t = 0; t < T; ++t) {
     log_p_t[t] = std::log(1.0 / T);
-    cross[t] = -1.0 - 0.1 * static_cast<double>(t % 7);
+    cross[t] = t == 4 ? -std::numeric_limits<double>::infinity() : -1.0 - 0.1 * static_cast<double>(t % 7);
   }
-  double change = 0;
-  kernels::encoder_update(q.data(), q_float.data(), log_p_t.data(), cross.data(), -0.9, 3.0, scratch.data(), T, &change);
-  double sum = 0;
+  double change = 0, expected_kl = -1;
+  kernels::encoder_update(q.data(), q_float.data(), log_p_t.data(), cross.data(), neg_entropy, 3.0, scratch.data(), T, &change,
+                          &expected_kl);
+  double sum = 0, kl = 0;
   for (int64_t t = 0; t < T; ++t) {
     EXPECT_EQ(q_float[t], static_cast<float>(q[t])) << t;
     sum += q[t];
+    if (q[t] > 0) kl += q[t] * (neg_entropy - cross[t]);
   }
+  EXPECT_EQ(q[4], 0.0);
   EXPECT_NEAR(sum, 1.0, 1e-15);
   EXPECT_GT(change, 0.0);
+  EXPECT_GT(expected_kl, 0.0);
+  EXPECT_NEAR(expected_kl, kl, 1e-15);
 }
 
 TEST(IbKernels, EntryGainsAreTheChangeOfMassTimesLogMass) {

@@ -202,6 +202,45 @@ TEST(EstimatorProperties, FoldingKeysSeenOnceGivesIdenticalStatistics) {
   expect_identical(folded_stats, plain_stats);
 }
 
+// A folded set's part is the batch less its kept and unlabelled rows (accumulator.cpp): masked
+// rows must not end up in it, and a key's rows of one batch are summed before its table row.
+TEST(EstimatorProperties, FoldingWithUnlabelledRowsGivesIdenticalStatistics) {
+  const Data data = make_data(4000, 40, 12);
+  std::vector<at::Tensor> valid;
+  for (int64_t s = 0; s < 3; ++s) valid.push_back(at::rand({4000}, at::kDouble).gt(0.2 + 0.2 * static_cast<double>(s)));
+  est::LabelCounter counter(data.specs);
+  for (int64_t start = 0; start < 4000; start += 800) counter.add(slice(data.labels, start, 800), slice(valid, start, 800));
+  est::MultiLayerAccumulator folded(40, {0}, data.specs, kMaxRows), plain(40, {0}, data.specs, kMaxRows);
+  folded.use_kept_keys(counter.kept_keys());
+  for (int64_t start = 0; start < 4000; start += 800) {
+    folded.set_labels(slice(data.labels, start, 800), slice(valid, start, 800));
+    folded.add_layer(0, data.p.narrow(0, start, 800));
+    plain.set_labels(slice(data.labels, start, 800), slice(valid, start, 800));
+    plain.add_layer(0, data.p.narrow(0, start, 800));
+  }
+  const auto folded_stats = folded.statistics(0), plain_stats = plain.statistics(0);
+  EXPECT_GT(folded_stats.label_sets[1].folded_rows, 0);
+  EXPECT_LT(folded_stats.label_sets[1].labelled_rows, 4000);
+  expect_identical(folded_stats, plain_stats);
+}
+
+// The layer's marginal is the sum of every row rounded to fixed point, however the scatter
+// splits and groups the rows.
+TEST(EstimatorProperties, TheMarginalIsTheSumOfTheRoundedRows) {
+  const Data data = make_data(3000, 20, 13);
+  est::MultiLayerAccumulator acc(20, {0}, data.specs, kMaxRows);
+  acc.set_labels(data.labels);
+  acc.add_layer(0, data.p);
+  const auto stats = acc.statistics(0);
+  const at::Tensor p = data.p.to(at::kDouble).contiguous();  // a float32 value widens exactly
+  const double* row = p.data_ptr<double>();
+  std::vector<int64_t> expected(20, 0);
+  for (int64_t i = 0; i < 3000 * 20; ++i)
+    expected[static_cast<std::size_t>(i % 20)] += static_cast<int64_t>(std::nearbyint(std::ldexp(row[i], stats.fixed_point_bits)));
+  EXPECT_EQ(stats.bins, expected);
+  for (const auto& set : stats.label_sets) EXPECT_EQ(set.marginal, expected) << set.name;  // every row labelled
+}
+
 TEST(EstimatorProperties, KeysSplitAmongOwnersGiveIdenticalStatistics) {
   // Ranks sharing a unit: each adds the marginal of its own rows and the tables of the keys it owns.
   const Data data = make_data(4000, 30, 12);

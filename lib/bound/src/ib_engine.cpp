@@ -188,38 +188,49 @@ IbEngine::Step IbEngine::iterate(double beta, std::vector<double>& encoder, bool
   const int64_t n_blocks = blocks_of(n_x_, kBlock);
   block_change_.assign(n_blocks, 0.0);
   block_free_energy_.assign(n_blocks, 0.0);
+  block_expected_kl_.assign(n_blocks, 0.0);
   decode(encoder, after_update);
   encoder_float_.resize(encoder.size());
   for_each_balanced(x_block_ranges_, [&](int64_t b) {
     std::vector<double> row(T_), cross(T_);
-    double change = 0, free_energy = 0;
+    double change = 0, free_energy = 0, expected_kl = 0;
     for (int64_t x = b * kBlock; x < std::min(n_x_, (b + 1) * kBlock); ++x) {
       // cross[t] = sum_y p(y|x) ln p(y|t) over x's tokens only; -inf when t misses one of them.
       const int64_t first = joint_.row_begin[x];
       kernels::weighted_row_sum(cross.data(), log_p_y_t_.data(), T_, &joint_.y[first], &joint_.p_y_given_x[first],
                                 joint_.row_begin[x + 1] - first);
-      double row_change = 0;
+      double row_change = 0, row_kl = 0;
       log_partition_[x] = kernels::encoder_update(&encoder[x * T_], &encoder_float_[x * T_], log_p_t_.data(), cross.data(),
-                                                  neg_entropy_[x], beta, row.data(), T_, &row_change);
+                                                  neg_entropy_[x], beta, row.data(), T_, &row_change, &row_kl);
       change = std::max(change, row_change);
       free_energy += joint_.p_x[x] * log_partition_[x];
+      expected_kl += joint_.p_x[x] * row_kl;
     }
     add_cluster_mass(b, &encoder[b * kBlock * T_]);  // while the block is still in the cache
     block_change_[b] = change;
     block_free_energy_[b] = free_energy;
+    block_expected_kl_[b] = expected_kl;
   });
   // L after an encoder update from the previous decoder: I(X;T) + beta E[KL] - beta I(X;Y)
   // = -sum_x p(x) ln Z(x) - beta I(X;Y), which the IB iterations never increase.
-  Step step{-beta * i_xy_, 0.0};
+  // With ln p(t|x) = ln p(t) - beta KL(x, t) - ln Z(x): I(X;T) = -beta E[KL] - E[ln Z], and
+  // I(T;Y) = I(X;Y) - E[KL].
+  Step step{-beta * i_xy_, 0.0, {}};
+  double free_energy = 0, expected_kl = 0;
   for (int64_t b = 0; b < n_blocks; ++b) {
-    step.objective -= block_free_energy_[b];
+    free_energy += block_free_energy_[b];
+    expected_kl += block_expected_kl_[b];
     step.change = std::max(step.change, block_change_[b]);
   }
+  step.objective -= free_energy;
+  step.estimate.beta = beta;
+  step.estimate.i_xt = -beta * expected_kl - free_energy;
+  step.estimate.i_ty = i_xy_ - expected_kl;
   return step;
 }
 
 IbEngine::Solved IbEngine::solve(double beta, std::vector<double>& encoder, int64_t max_iterations, double tolerance,
-                                 double objective_tolerance) {
+                                 double objective_tolerance, const Abandon& abandon) {
   Solved solved;
   double previous_objective = 0;
   int quiet = 0;  // consecutive iterations whose objective moved less than the tolerance
@@ -233,8 +244,14 @@ IbEngine::Solved IbEngine::solve(double beta, std::vector<double>& encoder, int6
     previous_objective = step.objective;
     return quiet >= 2;
   };
-  while (solved.iterations < max_iterations)
-    if (converged(iterate(beta, encoder, solved.iterations > 0))) break;
+  while (solved.iterations < max_iterations) {
+    const Step step = iterate(beta, encoder, solved.iterations > 0);
+    if (converged(step)) break;
+    if (abandon && abandon(step.estimate)) {
+      solved.abandoned = true;
+      break;
+    }
+  }
   solved.point = evaluate(encoder);
   solved.point.beta = beta;
   return solved;

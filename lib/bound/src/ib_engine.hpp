@@ -4,6 +4,7 @@
 // are added in block order, so results are bit-identical whatever the thread count.
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "ib_threads.hpp"
@@ -31,10 +32,16 @@ class IbEngine {
   struct Solved {
     IbPoint point;
     int64_t iterations = 0;
+    bool abandoned = false;  // stopped by `abandon`
   };
+  // Where an iteration's encoder lies, from the decoder it was computed with: I(X;T) and I(T;Y)
+  // up to that decoder's lag, exact at a fixed point.
+  using Abandon = std::function<bool(const IbPoint& estimate)>;
   // The IB equations at beta from `encoder` (updated in place) until max |delta p(t|x)| <
-  // tolerance, or the objective's relative change < objective_tolerance twice in a row.
-  Solved solve(double beta, std::vector<double>& encoder, int64_t max_iterations, double tolerance, double objective_tolerance);
+  // tolerance, or the objective's relative change < objective_tolerance twice in a row, or
+  // `abandon` (when given) says the iterations have gone where the caller will not keep them.
+  Solved solve(double beta, std::vector<double>& encoder, int64_t max_iterations, double tolerance, double objective_tolerance,
+               const Abandon& abandon = nullptr);
   IbPoint evaluate(const std::vector<double>& encoder);
 
   bool is_hard(const std::vector<double>& encoder) const;  // min_x max_t p(t|x) > 1 - 1e-12
@@ -64,6 +71,7 @@ class IbEngine {
   struct Step {
     double objective;  // L after the update, from the decoder of the encoder before it
     double change;     // max |delta p(t|x)|
+    IbPoint estimate;  // the updated encoder's point, from the same decoder
   };
   // One IB iteration: the decoder of `encoder`, then every p(t|x) from it. after_update: the
   // encoder is the one the previous iterate() left, whose float copy and p(t) sums it wrote.
@@ -88,7 +96,7 @@ class IbEngine {
   // The threads' shares of the work: ranges of context blocks and of tokens of about equal cost.
   std::vector<int64_t> x_block_ranges_, y_ranges_;
   mutable std::atomic<int64_t> threads_used_{1};
-  std::vector<double> block_change_, block_free_energy_;
+  std::vector<double> block_change_, block_free_energy_, block_expected_kl_;
   std::vector<double> block_p_t_;     // [blocks * T]: each block's share of p(t)
   std::vector<float> encoder_float_;  // the last update's p(t|x), rounded to float
 };

@@ -72,7 +72,7 @@ template <typename Combine>
 }  // namespace
 
 INFOBOUND_KERNEL double encoder_update(double* q, float* q_float, const double* log_p_t, const double* cross, double neg_entropy, double beta,
-                                       double* scratch, int64_t n, double* change) {
+                                       double* scratch, int64_t n, double* change, double* expected_kl) {
   for (int64_t t = 0; t < n; ++t) scratch[t] = log_p_t[t] + beta * (cross[t] - neg_entropy);
   const double shift =
       reduce4(scratch, n, -std::numeric_limits<double>::infinity(), [](double a, double b) { return b > a ? b : a; });
@@ -86,6 +86,9 @@ INFOBOUND_KERNEL double encoder_update(double* q, float* q_float, const double* 
     q_float[t] = static_cast<float>(updated);
   }
   *change = reduce4(scratch, n, 0.0, [](double a, double b) { return b > a ? b : a; });
+  // A cluster that misses one of x's tokens has KL = +infinity and q = 0: it adds nothing.
+  for (int64_t t = 0; t < n; ++t) scratch[t] = q[t] > 0 ? q[t] * (neg_entropy - cross[t]) : 0.0;
+  *expected_kl = reduce4(scratch, n, 0.0, [](double a, double b) { return a + b; });
   return shift + math::log(sum);
 }
 

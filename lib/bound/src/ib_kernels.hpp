@@ -25,10 +25,10 @@ void log_into(const double* in, double* out, int64_t n);
 
 // One context's IB update, q[t] = p(t) exp(-beta KL[p(y|x) || p(y|t)]) / Z, from log_p_t[t],
 // cross[t] = sum_y p(y|x) ln p(y|t) and neg_entropy = sum_y p(y|x) ln p(y|x) (KL = neg_entropy -
-// cross). Returns ln Z; *change = max_t |q_new - q_old|; q_float gets q_new rounded to float.
-// `scratch` holds n values.
+// cross). Returns ln Z; *change = max_t |q_new - q_old|; *expected_kl = sum_t q_new KL; q_float
+// gets q_new rounded to float. `scratch` holds n values.
 double encoder_update(double* q, float* q_float, const double* log_p_t, const double* cross, double neg_entropy, double beta, double* scratch,
-                      int64_t n, double* change);
+                      int64_t n, double* change, double* expected_kl);
 
 // gain[t] = -weight ((p[t] + mass) ln(p[t] + mass) - p_log_p[t]): the cluster-size term of the
 // sequential-IB gain of moving mass into each cluster t.

@@ -109,13 +109,24 @@ class AdaptiveSchedule {
     reported_ = curve_;
   }
 
-  IbPoint solve(double beta, std::vector<double>& encoder, double perturbation) {
+  // `far_from`: a step that is retried with a shorter one once its solution moves far from this
+  // point. Its iterations stop as soon as their estimated point is twice that far: a step that
+  // will be retried need not converge (~a quarter of a forward pass's iterations went into them).
+  // Its point, as far as it got, is still a candidate. *abandoned: whether that happened.
+  IbPoint solve(double beta, std::vector<double>& encoder, double perturbation, const IbPoint* far_from = nullptr,
+                bool* abandoned = nullptr) {
     engine_.perturb(encoder, perturbation, options_.seed, stream());
+    IbEngine::Abandon abandon;
+    if (far_from)
+      abandon = [&](const IbPoint& estimate) {
+        return point_distance(*far_from, estimate, log_clusters_, engine_.mutual_information()) > 2 * options_.max_point_step;
+      };
     const IbEngine::Solved solved =
-        engine_.solve(beta, encoder, options_.max_iterations, options_.tolerance, options_.objective_tolerance);
+        engine_.solve(beta, encoder, options_.max_iterations, options_.tolerance, options_.objective_tolerance, abandon);
     curve_.n_iterations += solved.iterations;
     ++curve_.n_betas_solved;
     candidates_.push_back(solved.point);
+    if (abandoned) *abandoned = solved.abandoned;
     return solved.point;
   }
 
@@ -142,9 +153,11 @@ class AdaptiveSchedule {
     while (beta < options_.beta_max) {
       const double next = std::min(beta * std::exp(log_step), options_.beta_max);
       start = encoder;
-      const IbPoint point = solve(next, encoder, options_.perturbation);
+      const bool can_retry = log_step > min_log_step_ * 1.0001;
+      bool abandoned = false;
+      const IbPoint point = solve(next, encoder, options_.perturbation, can_retry ? &previous : nullptr, &abandoned);
       const double moved = point_distance(previous, point, log_clusters_, engine_.mutual_information());
-      if (moved > options_.max_point_step && log_step > min_log_step_ * 1.0001) {
+      if ((abandoned || moved > options_.max_point_step) && can_retry) {
         encoder.swap(start);
         log_step = std::max(log_step / 2, min_log_step_);
         continue;

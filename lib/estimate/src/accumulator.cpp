@@ -13,17 +13,46 @@
 
 namespace infobound::estimate {
 
-// Per batch and label set: the table row of each batch row (or kUnlabelled / kFolded). A scatter
-// reads the batch rows in order (faster than walking each table forwards, which reads the rows
-// at random).
+// Per batch and label set: which batch rows go to which table row, which are folded and which
+// are unlabelled. Shared by every layer's scatter of the batch.
 struct MultiLayerAccumulator::Routing {
-  static constexpr int64_t kUnlabelled = -1;
-  static constexpr int64_t kFolded = -2;
+  struct Set {
+    // Rows with a table row, grouped by it in ascending table order (rows ascending within a
+    // group): each table row is then read and written once per batch, walking the table forwards.
+    std::vector<int64_t> order;
+    std::vector<int64_t> targets;  // per group
+    std::vector<int64_t> ends;     // per group: its end in order
+    std::vector<int64_t> folded;
+    std::vector<int64_t> unlabelled;
+    int64_t table_rows = 0;  // table size after this batch
+  };
   int64_t n_rows = 0;
-  std::vector<std::vector<int64_t>> rows;   // per set, per batch row
-  std::vector<int64_t> table_rows;          // per set, table size after this batch
-  std::vector<char> folded;                 // per batch row: folded in some set (its entropy is needed)
+  std::vector<Set> sets;
+  std::vector<char> folded;  // per batch row: folded in some set (its entropy is needed)
 };
+
+namespace {
+
+// order, targets, ends: see Routing::Set.
+void group_by_table_row(const std::vector<int64_t>& table_row_of, std::vector<int64_t>& order, std::vector<int64_t>& targets,
+                        std::vector<int64_t>& ends) {
+  // One int64 per row, table row major, sorts faster than pairs.
+  const auto n_rows = static_cast<int64_t>(table_row_of.size());
+  std::vector<int64_t> sorted;
+  for (int64_t i = 0; i < n_rows; ++i)
+    if (table_row_of[static_cast<std::size_t>(i)] >= 0) sorted.push_back(table_row_of[static_cast<std::size_t>(i)] * n_rows + i);
+  std::sort(sorted.begin(), sorted.end());
+  order.reserve(sorted.size());
+  for (std::size_t k = 0; k < sorted.size(); ++k) {
+    const int64_t target = sorted[k] / n_rows;
+    if (k > 0 && target != targets.back()) ends.push_back(static_cast<int64_t>(k));
+    if (k == 0 || target != targets.back()) targets.push_back(target);
+    order.push_back(sorted[k] % n_rows);
+  }
+  if (!sorted.empty()) ends.push_back(static_cast<int64_t>(sorted.size()));
+}
+
+}  // namespace
 
 MultiLayerAccumulator::MultiLayerAccumulator(int64_t n_bins, std::vector<int64_t> layers, std::vector<LabelSetSpec> label_sets,
                                              int64_t max_rows)
@@ -76,16 +105,16 @@ void MultiLayerAccumulator::set_labels(const std::vector<at::Tensor>& labels, co
   const auto masks = detail::checked_masks(specs_, valid, n_rows);
   auto routing = std::make_shared<Routing>();
   routing->n_rows = keys.empty() ? -1 : n_rows;
-  routing->rows.resize(sets_.size());
+  routing->sets.resize(sets_.size());
   routing->folded.assign(static_cast<std::size_t>(n_rows), 0);
+  std::vector<int64_t> table_row_of(static_cast<std::size_t>(n_rows));
   for (std::size_t s = 0; s < sets_.size(); ++s) {
     SetIndex& set = sets_[s];
+    Routing::Set& route = routing->sets[s];
     const int64_t* key = keys[s].data_ptr<int64_t>();
     const bool* mask = masks[s].defined() ? masks[s].data_ptr<bool>() : nullptr;
-    std::vector<int64_t>& rows = routing->rows[s];
-    rows.resize(static_cast<std::size_t>(n_rows));
     for (int64_t i = 0; i < n_rows; ++i, key += specs_[s].key_width) {
-      int64_t row = Routing::kUnlabelled;
+      int64_t row = -1;
       if (!mask || mask[i]) {
         if (set.kept) {
           row = set.kept->find(key);
@@ -96,14 +125,17 @@ void MultiLayerAccumulator::set_labels(const std::vector<at::Tensor>& labels, co
         if (row >= 0) {
           ++set.counts[static_cast<std::size_t>(row)];
         } else {
-          row = Routing::kFolded;
           ++set.folded_rows;
+          route.folded.push_back(i);
           routing->folded[static_cast<std::size_t>(i)] = 1;
         }
+      } else {
+        route.unlabelled.push_back(i);
       }
-      rows[static_cast<std::size_t>(i)] = row;
+      table_row_of[static_cast<std::size_t>(i)] = row;
     }
-    routing->table_rows.push_back(static_cast<int64_t>(set.counts.size()));
+    group_by_table_row(table_row_of, route.order, route.targets, route.ends);
+    route.table_rows = static_cast<int64_t>(set.counts.size());
   }
   routing_ = std::move(routing);
 }
@@ -129,20 +161,24 @@ void for_each_index(bool threaded, int64_t n, int64_t grain, const Body& body) {
 void MultiLayerAccumulator::scatter(Layer& layer, const at::Tensor& p, const Routing* routing, Parts parts, bool threaded,
                                     const std::string& where) {
   const int64_t n = n_bins_, n_rows = p.size(0);
+  constexpr int64_t kBlockRows = 64;
+  const int64_t n_blocks = (n_rows + kBlockRows - 1) / kBlockRows;
   // Reused by the thread's next scatter: a fresh buffer of this size per batch and layer costs
   // ~800 first-touch page faults.
-  thread_local std::vector<int64_t> quantized;
+  thread_local std::vector<int64_t> quantized, block_sums;
   if (quantized.size() < static_cast<std::size_t>(n_rows * n)) quantized.resize(static_cast<std::size_t>(n_rows * n));
+  block_sums.assign(static_cast<std::size_t>(n_blocks * n), 0);
   int64_t* q = quantized.data();
-  // One pass over the rows: fixed point, and the entropy of each row folded in some label set
-  // (computed once however many sets fold it, and rounded once for all their exact sums).
+  int64_t* sums = block_sums.data();  // thread_local: the loop's other threads reach it through this pointer
+  // One pass over the rows: fixed point, the sum of each block of rows, and the entropy of each
+  // row folded in some label set (computed once however many sets fold it, and rounded once for
+  // all their exact sums).
   const bool tables = parts != Parts::marginal && routing && !sets_.empty();
   std::vector<ExactSum> entropies(tables ? static_cast<std::size_t>(n_rows) : 0);
   std::atomic<bool> in_range = true;
-  constexpr int64_t kBlockRows = 64;
-  for_each_index(threaded, (n_rows + kBlockRows - 1) / kBlockRows, 1, [&](int64_t block) {
+  for_each_index(threaded, n_blocks, 1, [&](int64_t block) {
     const int64_t begin = block * kBlockRows, end = std::min(begin + kBlockRows, n_rows);
-    if (!detail::quantize_rows(p, bits_, begin, end, q + begin * n)) {
+    if (!detail::quantize_rows(p, bits_, begin, end, q + begin * n, sums + block * n)) {
       in_range.store(false, std::memory_order_relaxed);
       return;
     }
@@ -151,6 +187,9 @@ void MultiLayerAccumulator::scatter(Layer& layer, const at::Tensor& p, const Rou
         entropies[static_cast<std::size_t>(i)] = ExactSum::of_term(detail::fixed_point_entropy(q + i * n, n));
   });
   if (!in_range) throw InputError(where + ": soft assignments outside [0, 1] (the hidden states hold NaN or infinite values)");
+  // Integer sums: the same whatever the blocks and their order.
+  std::vector<int64_t> batch_sum(static_cast<std::size_t>(n), 0);
+  for (int64_t block = 0; block < n_blocks; ++block) detail::add_row(batch_sum.data(), sums + block * n, n);
 
   std::lock_guard lock(layer.busy);
   if (parts != Parts::tables) {
@@ -158,24 +197,26 @@ void MultiLayerAccumulator::scatter(Layer& layer, const at::Tensor& p, const Rou
     if (layer.n_rows > max_rows_)
       throw InputError("more rows (" + std::to_string(layer.n_rows) + ") than the " + std::to_string(max_rows_) +
                        " this accumulator was sized for");
-    for (int64_t i = 0; i < n_rows; ++i) detail::add_row(layer.bins.data(), q + i * n, n);
+    detail::add_row(layer.bins.data(), batch_sum.data(), n);
   }
   if (!tables) return;
   for_each_index(threaded, static_cast<int64_t>(sets_.size()), 1, [&](int64_t s) {
     SetTable& set = layer.sets[static_cast<std::size_t>(s)];
-    const std::size_t needed = static_cast<std::size_t>(routing->table_rows[s] * n);
+    const Routing::Set& route = routing->sets[static_cast<std::size_t>(s)];
+    const std::size_t needed = static_cast<std::size_t>(route.table_rows * n);
     if (set.table.size() < needed) set.table.resize(needed, 0);
-    const std::vector<int64_t>& rows = routing->rows[s];
-    for (int64_t i = 0; i < n_rows; ++i) {
-      const int64_t target = rows[static_cast<std::size_t>(i)];
-      if (target == Routing::kUnlabelled) continue;
-      const int64_t* row = q + i * n;
-      if (target == Routing::kFolded) {
-        detail::add_row(set.folded_bins.data(), row, n);
-        set.folded_conditional.add(entropies[static_cast<std::size_t>(i)]);
-      } else {
-        detail::add_row(set.table.data() + target * n, row, n);
-      }
+    // Folded rows are the batch less the rows in the table and the unlabelled ones: most rows of
+    // the long n-grams are folded, and this way they are never read again.
+    const bool any_folded = !route.folded.empty();
+    std::vector<int64_t> not_folded(any_folded ? static_cast<std::size_t>(n) : 0, 0);
+    detail::add_row_groups(q, n, route.order, route.targets, route.ends, set.table.data(),
+                           any_folded ? not_folded.data() : nullptr);
+    if (!any_folded) return;
+    detail::add_listed_rows(q, n, route.unlabelled, not_folded.data());
+    for (const int64_t i : route.folded) set.folded_conditional.add(entropies[static_cast<std::size_t>(i)]);
+    for (int64_t j = 0; j < n; ++j) {
+      const auto k = static_cast<std::size_t>(j);
+      set.folded_bins[k] += batch_sum[k] - not_folded[k];
     }
   });
 }

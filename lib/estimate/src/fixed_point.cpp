@@ -2,6 +2,9 @@
 
 #include <bit>
 #include <cmath>
+#include <vector>
+
+#include "infobound/core/vector_math.hpp"
 
 namespace infobound::estimate::detail {
 namespace {
@@ -11,24 +14,76 @@ namespace {
 constexpr double kMagic = 4503599627370496.0;  // 2^52
 
 template <typename Scalar>
-bool quantize_values(const Scalar* p, int64_t count, double scale, int64_t* out) {
+[[gnu::always_inline]] inline bool quantize_values(const Scalar* __restrict p, int64_t n_rows, int64_t n, double scale, int64_t* __restrict out,
+                     int64_t* __restrict sum) {
   const auto magic_bits = std::bit_cast<int64_t>(kMagic);
-  bool in_range = true;
-  for (int64_t i = 0; i < count; ++i) {
-    const double x = static_cast<double>(p[i]);
-    in_range &= (x >= 0.0) & (x <= 1.0000001);
-    out[i] = std::bit_cast<int64_t>(x * scale + kMagic) - magic_bits;
+  int64_t out_of_range = 0;  // an integer count, not a bool, so that the loop vectorises
+  for (int64_t r = 0; r < n_rows; ++r, p += n, out += n) {
+    for (int64_t j = 0; j < n; ++j) {
+      const double x = static_cast<double>(p[j]);
+      out_of_range += (x >= 0.0 && x <= 1.0000001) ? 0 : 1;
+      out[j] = std::bit_cast<int64_t>(x * scale + kMagic) - magic_bits;
+      sum[j] += out[j];
+    }
   }
-  return in_range;
+  return out_of_range == 0;
+}
+
+INFOBOUND_KERNEL void add_vector(int64_t* __restrict into, const int64_t* __restrict row, int64_t n) {
+  for (int64_t j = 0; j < n; ++j) into[j] += row[j];
+}
+
+INFOBOUND_KERNEL void add_two_vectors(int64_t* __restrict into, int64_t* __restrict also, const int64_t* __restrict row,
+                                      int64_t n) {
+  for (int64_t j = 0; j < n; ++j) {
+    into[j] += row[j];
+    also[j] += row[j];
+  }
+}
+
+INFOBOUND_KERNEL void copy_vector(int64_t* __restrict into, const int64_t* __restrict row, int64_t n) {
+  for (int64_t j = 0; j < n; ++j) into[j] = row[j];
+}
+
+INFOBOUND_KERNEL bool quantize_floats(const float* p, int64_t n_rows, int64_t n, double scale, int64_t* out, int64_t* sum) {
+  return quantize_values(p, n_rows, n, scale, out, sum);
+}
+
+INFOBOUND_KERNEL bool quantize_doubles(const double* p, int64_t n_rows, int64_t n, double scale, int64_t* out, int64_t* sum) {
+  return quantize_values(p, n_rows, n, scale, out, sum);
 }
 
 }  // namespace
 
-bool quantize_rows(const at::Tensor& p, int bits, int64_t begin, int64_t end, int64_t* out) {
-  const int64_t n = p.size(1), count = (end - begin) * n;
+bool quantize_rows(const at::Tensor& p, int bits, int64_t begin, int64_t end, int64_t* out, int64_t* sum) {
+  const int64_t n = p.size(1);
   const double scale = std::ldexp(1.0, bits);
-  return p.scalar_type() == at::kFloat ? quantize_values(p.data_ptr<float>() + begin * n, count, scale, out)
-                                       : quantize_values(p.data_ptr<double>() + begin * n, count, scale, out);
+  return p.scalar_type() == at::kFloat ? quantize_floats(p.data_ptr<float>() + begin * n, end - begin, n, scale, out, sum)
+                                       : quantize_doubles(p.data_ptr<double>() + begin * n, end - begin, n, scale, out, sum);
+}
+
+void add_row_groups(const int64_t* q, int64_t n, std::span<const int64_t> order, std::span<const int64_t> targets,
+                    std::span<const int64_t> ends, int64_t* table, int64_t* also) {
+  thread_local std::vector<int64_t> group_sum;
+  group_sum.resize(static_cast<std::size_t>(n));
+  int64_t start = 0;
+  for (std::size_t g = 0; g < targets.size(); ++g) {
+    const int64_t end = ends[g];
+    const int64_t* sum = q + order[static_cast<std::size_t>(start)] * n;
+    if (end - start > 1) {
+      copy_vector(group_sum.data(), sum, n);
+      for (int64_t k = start + 1; k < end; ++k) add_vector(group_sum.data(), q + order[static_cast<std::size_t>(k)] * n, n);
+      sum = group_sum.data();
+    }
+    int64_t* target = table + targets[g] * n;
+    if (also) add_two_vectors(target, also, sum, n);
+    else add_vector(target, sum, n);
+    start = end;
+  }
+}
+
+void add_listed_rows(const int64_t* q, int64_t n, std::span<const int64_t> rows, int64_t* also) {
+  for (const int64_t row : rows) add_vector(also, q + row * n, n);
 }
 
 }  // namespace infobound::estimate::detail

@@ -11,8 +11,9 @@
 namespace infobound::estimate::detail {
 
 // round(p * 2^bits) of rows [begin, end) of a contiguous CPU float32/float64 [N, n] tensor into
-// out. False when a value is not in [0, 1] (NaN or infinite hidden states end up here).
-bool quantize_rows(const at::Tensor& p, int bits, int64_t begin, int64_t end, int64_t* out);
+// out, and their sum added into sum[n]. False when a value is not in [0, 1] (NaN or infinite
+// hidden states end up here).
+bool quantize_rows(const at::Tensor& p, int bits, int64_t begin, int64_t end, int64_t* out, int64_t* sum);
 
 inline double fixed_point_entropy(const int64_t* row, int64_t n) {
   return normalised_entropy(std::span<const int64_t>(row, static_cast<std::size_t>(n)));
@@ -21,5 +22,15 @@ inline double fixed_point_entropy(const int64_t* row, int64_t n) {
 inline void add_row(int64_t* into, const int64_t* row, int64_t n) {
   for (int64_t j = 0; j < n; ++j) into[j] += row[j];
 }
+
+// Rows of `rows` (q is [N, n]) grouped by their table row: group g holds
+// order[ends[g - 1] .. ends[g]) and is added into table row targets[g], and into also[n] when
+// that is not null. A group's rows are summed first, so a table row is read and written once per
+// batch however many rows it labels.
+void add_row_groups(const int64_t* q, int64_t n, std::span<const int64_t> order, std::span<const int64_t> targets,
+                    std::span<const int64_t> ends, int64_t* table, int64_t* also);
+
+// also[n] += the rows of q listed in `rows`.
+void add_listed_rows(const int64_t* q, int64_t n, std::span<const int64_t> rows, int64_t* also);
 
 }  // namespace infobound::estimate::detail

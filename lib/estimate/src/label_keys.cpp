@@ -30,7 +30,13 @@ uint64_t KeyIndex::hash(const int64_t* key) const {
   return h;
 }
 
-bool KeyIndex::equal(int64_t row, const int64_t* key) const { return std::equal(key, key + width_, keys_.data() + row * width_); }
+bool KeyIndex::equal(int64_t row, const int64_t* key) const {
+  // A loop, not std::equal: keys are 1-4 words, and std::equal calls memcmp for each probe.
+  const int64_t* stored = keys_.data() + row * width_;
+  for (int64_t i = 0; i < width_; ++i)
+    if (stored[i] != key[i]) return false;
+  return true;
+}
 
 int64_t KeyIndex::find(const int64_t* key) const {
   const uint64_t mask = slots_.size() - 1;
