@@ -202,26 +202,31 @@ TEST(EstimatorProperties, FoldingKeysSeenOnceGivesIdenticalStatistics) {
   expect_identical(folded_stats, plain_stats);
 }
 
-// A folded set's part is the batch less its kept and unlabelled rows (accumulator.cpp): masked
-// rows must not end up in it, and a key's rows of one batch are summed before its table row.
+// A folded set's part is the batch less its kept and unlabelled rows where most rows are folded,
+// else the sum of its folded rows (accumulator.cpp): both with masked rows, which must not end
+// up in it, and with several rows of one key in a batch, summed before its table row.
 TEST(EstimatorProperties, FoldingWithUnlabelledRowsGivesIdenticalStatistics) {
   const Data data = make_data(4000, 40, 12);
-  std::vector<at::Tensor> valid;
-  for (int64_t s = 0; s < 3; ++s) valid.push_back(at::rand({4000}, at::kDouble).gt(0.2 + 0.2 * static_cast<double>(s)));
-  est::LabelCounter counter(data.specs);
-  for (int64_t start = 0; start < 4000; start += 800) counter.add(slice(data.labels, start, 800), slice(valid, start, 800));
-  est::MultiLayerAccumulator folded(40, {0}, data.specs, kMaxRows), plain(40, {0}, data.specs, kMaxRows);
-  folded.use_kept_keys(counter.kept_keys());
-  for (int64_t start = 0; start < 4000; start += 800) {
-    folded.set_labels(slice(data.labels, start, 800), slice(valid, start, 800));
-    folded.add_layer(0, data.p.narrow(0, start, 800));
-    plain.set_labels(slice(data.labels, start, 800), slice(valid, start, 800));
-    plain.add_layer(0, data.p.narrow(0, start, 800));
+  for (const double labelled : {0.98, 0.15}) {
+    std::vector<at::Tensor> valid;
+    for (int64_t s = 0; s < 3; ++s) valid.push_back(at::rand({4000}, at::kDouble).lt(labelled));
+    est::LabelCounter counter(data.specs);
+    for (int64_t start = 0; start < 4000; start += 800) counter.add(slice(data.labels, start, 800), slice(valid, start, 800));
+    est::MultiLayerAccumulator folded(40, {0}, data.specs, kMaxRows), plain(40, {0}, data.specs, kMaxRows);
+    folded.use_kept_keys(counter.kept_keys());
+    for (int64_t start = 0; start < 4000; start += 800) {
+      folded.set_labels(slice(data.labels, start, 800), slice(valid, start, 800));
+      folded.add_layer(0, data.p.narrow(0, start, 800));
+      plain.set_labels(slice(data.labels, start, 800), slice(valid, start, 800));
+      plain.add_layer(0, data.p.narrow(0, start, 800));
+    }
+    const auto folded_stats = folded.statistics(0), plain_stats = plain.statistics(0);
+    const auto& pairs = folded_stats.label_sets[1];
+    EXPECT_GT(pairs.folded_rows, 0) << labelled;
+    // 0.98: more folded than unlabelled rows in the pairs set; 0.15: fewer.
+    EXPECT_EQ(pairs.folded_rows > 4000 - pairs.labelled_rows, labelled > 0.5) << pairs.folded_rows;
+    expect_identical(folded_stats, plain_stats);
   }
-  const auto folded_stats = folded.statistics(0), plain_stats = plain.statistics(0);
-  EXPECT_GT(folded_stats.label_sets[1].folded_rows, 0);
-  EXPECT_LT(folded_stats.label_sets[1].labelled_rows, 4000);
-  expect_identical(folded_stats, plain_stats);
 }
 
 // The layer's marginal is the sum of every row rounded to fixed point, however the scatter

@@ -205,15 +205,19 @@ void MultiLayerAccumulator::scatter(Layer& layer, const at::Tensor& p, const Rou
     const Routing::Set& route = routing->sets[static_cast<std::size_t>(s)];
     const std::size_t needed = static_cast<std::size_t>(route.table_rows * n);
     if (set.table.size() < needed) set.table.resize(needed, 0);
-    // Folded rows are the batch less the rows in the table and the unlabelled ones: most rows of
-    // the long n-grams are folded, and this way they are never read again.
-    const bool any_folded = !route.folded.empty();
-    std::vector<int64_t> not_folded(any_folded ? static_cast<std::size_t>(n) : 0, 0);
+    // Most rows of the long n-grams are folded: then the folded part is the batch less the rows
+    // in the table and the unlabelled ones, and folded rows are never read again. Where more rows
+    // are unlabelled than folded (a team member's share of a unit), the folded rows are added.
+    const bool subtract = route.folded.size() > route.unlabelled.size();
+    std::vector<int64_t> not_folded(subtract ? static_cast<std::size_t>(n) : 0, 0);
     detail::add_row_groups(q, n, route.order, route.targets, route.ends, set.table.data(),
-                           any_folded ? not_folded.data() : nullptr);
-    if (!any_folded) return;
-    detail::add_listed_rows(q, n, route.unlabelled, not_folded.data());
+                           subtract ? not_folded.data() : nullptr);
     for (const int64_t i : route.folded) set.folded_conditional.add(entropies[static_cast<std::size_t>(i)]);
+    if (!subtract) {
+      detail::add_listed_rows(q, n, route.folded, set.folded_bins.data());
+      return;
+    }
+    detail::add_listed_rows(q, n, route.unlabelled, not_folded.data());
     for (int64_t j = 0; j < n; ++j) {
       const auto k = static_cast<std::size_t>(j);
       set.folded_bins[k] += batch_sum[k] - not_folded[k];

@@ -82,8 +82,8 @@ void add_row_groups(const int64_t* q, int64_t n, std::span<const int64_t> order,
   }
 }
 
-void add_listed_rows(const int64_t* q, int64_t n, std::span<const int64_t> rows, int64_t* also) {
-  for (const int64_t row : rows) add_vector(also, q + row * n, n);
+void add_listed_rows(const int64_t* q, int64_t n, std::span<const int64_t> rows, int64_t* into) {
+  for (const int64_t row : rows) add_vector(into, q + row * n, n);
 }
 
 }  // namespace infobound::estimate::detail

@@ -30,7 +30,7 @@ inline void add_row(int64_t* into, const int64_t* row, int64_t n) {
 void add_row_groups(const int64_t* q, int64_t n, std::span<const int64_t> order, std::span<const int64_t> targets,
                     std::span<const int64_t> ends, int64_t* table, int64_t* also);
 
-// also[n] += the rows of q listed in `rows`.
-void add_listed_rows(const int64_t* q, int64_t n, std::span<const int64_t> rows, int64_t* also);
+// into[n] += the rows of q listed in `rows`.
+void add_listed_rows(const int64_t* q, int64_t n, std::span<const int64_t> rows, int64_t* into);
 
 }  // namespace infobound::estimate::detail
