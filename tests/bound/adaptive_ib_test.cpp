@@ -91,7 +91,9 @@ struct ThreadCount {  // restores the thread count a test changed
 };
 
 // The curve on one thread, checked bit-identical on 2 and 3, where the threads really ran
-// (threads_used counts the phases side by side and the threads that ran a loop).
+// (threads_used counts the phases side by side and the threads that ran a loop). On 3 threads at
+// least 2 must have taken part: on a loaded 2-core machine the third may never get a core while
+// a loop lasts, and 2 already split the work.
 IbCurve curve_bit_identical_on_1_2_3_threads(const JointDistribution& joint, const IbOptions& options) {
   const ThreadCount restore;
   at::set_num_threads(1);
@@ -100,7 +102,8 @@ IbCurve curve_bit_identical_on_1_2_3_threads(const JointDistribution& joint, con
   for (const int threads : {2, 3}) {
     at::set_num_threads(threads);
     const auto many = infobound::bound::information_bottleneck_curve(joint, options);
-    EXPECT_EQ(many.threads_used, threads) << "contexts solved: " << many.n_contexts_solved;
+    EXPECT_GE(many.threads_used, 2) << threads << " threads, contexts solved: " << many.n_contexts_solved;
+    EXPECT_LE(many.threads_used, threads);
     EXPECT_TRUE(bit_identical(one, many)) << threads << " threads";
   }
   return one;

@@ -2,6 +2,7 @@
 // thread, jobs that become ready as others end, idle threads helping a running job's loops.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <optional>
@@ -80,7 +81,11 @@ TEST(IbThreads, AJobStartsOnceTheJobsItNeedsAreDone) {
       [&](int64_t job) {
         if (job < 2 && ++done_count == 2) pending.push_back(2);
       });
-  EXPECT_EQ(order, (std::vector<int64_t>{1, 0, 2}));
+  // Jobs 0 and 1 in either order (job 1 is shorter, but a loaded machine may start it late).
+  ASSERT_EQ(order.size(), 3U);
+  EXPECT_EQ(order[2], 2);
+  EXPECT_EQ(std::min(order[0], order[1]), 0);
+  EXPECT_EQ(std::max(order[0], order[1]), 1);
 }
 
 TEST(IbThreads, AJobsExceptionReachesTheCallerAfterTheOthersEnd) {
