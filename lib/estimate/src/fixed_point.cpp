@@ -1,5 +1,6 @@
 #include "fixed_point.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <vector>
@@ -29,20 +30,12 @@ template <typename Scalar>
   return out_of_range == 0;
 }
 
-INFOBOUND_KERNEL void add_vector(int64_t* __restrict into, const int64_t* __restrict row, int64_t n) {
-  for (int64_t j = 0; j < n; ++j) into[j] += row[j];
-}
-
 INFOBOUND_KERNEL void add_two_vectors(int64_t* __restrict into, int64_t* __restrict also, const int64_t* __restrict row,
                                       int64_t n) {
   for (int64_t j = 0; j < n; ++j) {
     into[j] += row[j];
     also[j] += row[j];
   }
-}
-
-INFOBOUND_KERNEL void copy_vector(int64_t* __restrict into, const int64_t* __restrict row, int64_t n) {
-  for (int64_t j = 0; j < n; ++j) into[j] = row[j];
 }
 
 INFOBOUND_KERNEL bool quantize_floats(const float* p, int64_t n_rows, int64_t n, double scale, int64_t* out, int64_t* sum) {
@@ -54,6 +47,10 @@ INFOBOUND_KERNEL bool quantize_doubles(const double* p, int64_t n_rows, int64_t 
 }
 
 }  // namespace
+
+INFOBOUND_KERNEL void add_row(int64_t* __restrict into, const int64_t* __restrict row, int64_t n) {
+  for (int64_t j = 0; j < n; ++j) into[j] += row[j];
+}
 
 bool quantize_rows(const at::Tensor& p, int bits, int64_t begin, int64_t end, int64_t* out, int64_t* sum) {
   const int64_t n = p.size(1);
@@ -71,19 +68,19 @@ void add_row_groups(const int64_t* q, int64_t n, std::span<const int64_t> order,
     const int64_t end = ends[g];
     const int64_t* sum = q + order[static_cast<std::size_t>(start)] * n;
     if (end - start > 1) {
-      copy_vector(group_sum.data(), sum, n);
-      for (int64_t k = start + 1; k < end; ++k) add_vector(group_sum.data(), q + order[static_cast<std::size_t>(k)] * n, n);
+      std::copy_n(sum, n, group_sum.data());
+      for (int64_t k = start + 1; k < end; ++k) add_row(group_sum.data(), q + order[static_cast<std::size_t>(k)] * n, n);
       sum = group_sum.data();
     }
     int64_t* target = table + targets[g] * n;
     if (also) add_two_vectors(target, also, sum, n);
-    else add_vector(target, sum, n);
+    else add_row(target, sum, n);
     start = end;
   }
 }
 
 void add_listed_rows(const int64_t* q, int64_t n, std::span<const int64_t> rows, int64_t* into) {
-  for (const int64_t row : rows) add_vector(into, q + row * n, n);
+  for (const int64_t row : rows) add_row(into, q + row * n, n);
 }
 
 }  // namespace infobound::estimate::detail

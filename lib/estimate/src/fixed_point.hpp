@@ -19,9 +19,8 @@ inline double fixed_point_entropy(const int64_t* row, int64_t n) {
   return normalised_entropy(std::span<const int64_t>(row, static_cast<std::size_t>(n)));
 }
 
-inline void add_row(int64_t* into, const int64_t* row, int64_t n) {
-  for (int64_t j = 0; j < n; ++j) into[j] += row[j];
-}
+// into[n] += row[n] (they must not overlap).
+void add_row(int64_t* into, const int64_t* row, int64_t n);
 
 // Rows of `rows` (q is [N, n]) grouped by their table row: group g holds
 // order[ends[g - 1] .. ends[g]) and is added into table row targets[g], and into also[n] when
