@@ -5,6 +5,7 @@
 //                 [--threads N] [--no-reference] [--sizes-only]
 //                 [--context-cap C] [--max-iterations N] [--converged N]
 //                 [--curve-out FILE.csv] [--compare-curve FILE.csv]
+//                 [--iterate N --beta B]
 // Without --cache the tokens come from a Zipf-Markov source (text-like: a few frequent
 // successors per token over a Zipf background). With --cache, the first N positions of a run's
 // token cache. Prints one JSON object: the joint's size, wall and CPU seconds, iterations and
@@ -14,7 +15,10 @@
 // hard-candidate tolerances 1e-7) and N iterations per beta, i.e. run to the end, and gives the adaptive curve's
 // gaps to it. --threads 1 skips the second pass. --curve-out writes the adaptive curve's points
 // (i_xt, i_ty, beta; every digit); --compare-curve gives the adaptive curve's gaps to such a file,
-// so that two builds can be compared on the same case.
+// so that two builds can be compared on the same case. --iterate N times the engine's loops
+// alone, one thread, on the merged joint: N IB iterations at beta B from a random encoder, then
+// the hard clustering of the result refined by sequential IB; it prints seconds per iteration
+// and per sweep and a checksum of the result (equal checksums: the same doubles).
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -30,6 +34,8 @@
 
 #include <ATen/Parallel.h>
 
+#include "ib_engine.hpp"
+#include "ib_threads.hpp"
 #include "infobound/bound/information_bottleneck.hpp"
 #include "infobound/bound/ngram_joint.hpp"
 #include "infobound/core/runtime_env.hpp"
@@ -116,12 +122,37 @@ std::vector<ib::IbPoint> read_curve(const std::string& path) {
   return points;
 }
 
+// The engine's loops alone: IB iterations at one beta, then sequential-IB sweeps from their hard
+// clustering (objective tolerance 0: until no move or 100 sweeps).
+void time_engine_loops(const ib::JointDistribution& joint, int64_t n_clusters, int64_t iterations, double beta, uint64_t seed) {
+  ib::IbThreads threads(1);
+  ib::IbEngine engine(joint, n_clusters, threads);
+  std::vector<double> encoder = engine.random_encoder(seed, 0);
+  auto t0 = Clock::now();
+  const ib::IbEngine::Solved solved = engine.solve(beta, encoder, iterations, 0.0, 0.0);
+  const double iterate_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  std::vector<int32_t> hard = engine.hard_assignment(encoder);
+  t0 = Clock::now();
+  const int64_t sweeps = engine.refine_hard(hard, 1.0 / beta, 0.0);
+  const double sweep_s = std::chrono::duration<double>(Clock::now() - t0).count();
+  const ib::IbPoint hard_point = engine.evaluate_hard(hard);
+  std::printf(
+      "{\"contexts\": %lld, \"nonzeros\": %zu, \"clusters\": %lld, \"beta\": %g, \"iterations\": %lld, "
+      "\"seconds_per_iteration\": %.5f, \"sweeps\": %lld, \"seconds_per_sweep\": %.5f, "
+      "\"soft_point\": [%.17g, %.17g], \"hard_point\": [%.17g, %.17g]}\n",
+      static_cast<long long>(joint.n_x()), joint.y.size(), static_cast<long long>(n_clusters), beta,
+      static_cast<long long>(solved.iterations), iterate_s / static_cast<double>(std::max<int64_t>(solved.iterations, 1)),
+      static_cast<long long>(sweeps), sweep_s / static_cast<double>(std::max<int64_t>(sweeps, 1)), solved.point.i_xt,
+      solved.point.i_ty, hard_point.i_xt, hard_point.i_ty);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   infobound::reexec_with_runtime_env(argv, infobound::ThreadWaits::spinning);  // as `infobound bound`
   std::string cache_path, curve_out, compare_curve;
-  int64_t positions = 20000, order = 1, vocab = 2000, context_cap = 0, converged_iterations = 0;
+  int64_t positions = 20000, order = 1, vocab = 2000, context_cap = 0, converged_iterations = 0, iterate = 0;
+  double iterate_beta = 5;
   int threads = 2;
   bool reference = true, sizes_only = false;
   ib::IbOptions options;
@@ -147,6 +178,8 @@ int main(int argc, char** argv) {
     else if (arg == "--curve-out" && has_value) curve_out = argv[++i];
     else if (arg == "--compare-curve" && has_value) compare_curve = argv[++i];
     else if (arg == "--context-cap" && has_value) context_cap = std::stoll(argv[++i]);
+    else if (arg == "--iterate" && has_value) iterate = std::stoll(argv[++i]);
+    else if (arg == "--beta" && has_value) iterate_beta = std::stod(argv[++i]);
     else {
       std::fprintf(stderr, "bench_ib: unknown or incomplete argument '%s'\n", arg.c_str());
       return 2;
@@ -181,6 +214,10 @@ int main(int argc, char** argv) {
         static_cast<long long>(ngram.n_positions), static_cast<long long>(order), static_cast<long long>(joint.n_x()),
         static_cast<long long>(joint.n_y), joint.y.size(), static_cast<long long>(merged.n_x()), merged.y.size(),
         joint.mutual_information(), merged.mutual_information());
+    return 0;
+  }
+  if (iterate > 0) {
+    time_engine_loops(joint.merged_identical_rows(), options.n_clusters, iterate, iterate_beta, options.seed);
     return 0;
   }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 
 #include "ib_kernels.hpp"
 #include "infobound/core/vector_math.hpp"
@@ -47,6 +48,13 @@ uint64_t mix(uint64_t z) {  // splitmix64's finaliser
 double uniform01(uint64_t key, uint64_t index) { return static_cast<double>(mix(key + mix(index)) >> 11) * 0x1.0p-53; }
 uint64_t stream_key(uint64_t seed, uint64_t stream) { return mix(seed ^ mix(stream + 0x632BE59BD9B4E019ull)); }
 
+// A row of the [n_y * T] tables is read at a random place for each entry of p(x, y): asking for
+// the next entry's row while the current one is computed hides most of the cache misses.
+constexpr int64_t kPrefetchAhead = 2;  // entries
+void prefetch_row(const double* row, int64_t n) {
+  for (int64_t t = 0; t < n; t += 8) __builtin_prefetch(row + t);
+}
+
 double x_log_x(double v) { return v > 0 ? v * math::log(v) : 0.0; }
 
 void normalise(double* row, int64_t n) {
@@ -64,21 +72,35 @@ IbEngine::IbEngine(const JointDistribution& joint, int64_t n_clusters, IbThreads
   for (int64_t x = 0; x < n_x_; ++x)
     for (int64_t e = joint.row_begin[x]; e < joint.row_begin[x + 1]; ++e)
       neg_entropy_[x] += joint.p_y_given_x[e] * math::log(joint.p_y_given_x[e]);
+  // Tokens get the engine's own columns, the most probable first: with Zipf-distributed tokens
+  // most entries of p(x, y) then read the first few hundred rows of the [n_y * T] tables, which
+  // stay in the cache. Entries keep their order, and the sums across tokens visit them in token
+  // order (by_token_), so the doubles are those of the tokens' own numbering.
+  const std::vector<double> p_y = joint.marginal_y();
+  by_token_.resize(static_cast<std::size_t>(n_y_));
+  std::iota(by_token_.begin(), by_token_.end(), 0);
+  std::stable_sort(by_token_.begin(), by_token_.end(), [&](int32_t a, int32_t b) { return p_y[a] > p_y[b]; });
+  std::vector<int32_t> column_of(static_cast<std::size_t>(n_y_));
+  for (int64_t c = 0; c < n_y_; ++c) column_of[by_token_[c]] = static_cast<int32_t>(c);
+  p_y_.resize(static_cast<std::size_t>(n_y_));
+  for (int64_t c = 0; c < n_y_; ++c) p_y_[c] = p_y[by_token_[c]];
+  for (int64_t y = 0; y < n_y_; ++y) by_token_[y] = column_of[y];  // from here on: token -> column
+  entry_column_.resize(joint.y.size());
+  for (std::size_t e = 0; e < joint.y.size(); ++e) entry_column_[e] = column_of[joint.y[e]];
   // The transpose of p(x, y), each column in increasing x: decode sums a token's contexts in
   // one fixed order, and tokens are independent of each other.
   column_begin_.assign(n_y_ + 1, 0);
-  for (const int32_t y : joint.y) ++column_begin_[y + 1];
+  for (const int32_t y : entry_column_) ++column_begin_[y + 1];
   for (int64_t y = 0; y < n_y_; ++y) column_begin_[y + 1] += column_begin_[y];
   column_x_.resize(joint.y.size());
   column_p_.resize(joint.y.size());
   std::vector<int64_t> fill(column_begin_.begin(), column_begin_.end() - 1);
   for (int64_t x = 0; x < n_x_; ++x)
     for (int64_t e = joint.row_begin[x]; e < joint.row_begin[x + 1]; ++e) {
-      const int64_t slot = fill[joint.y[e]]++;
+      const int64_t slot = fill[entry_column_[e]]++;
       column_x_[slot] = static_cast<int32_t>(x);
       column_p_[slot] = joint.p_x[x] * joint.p_y_given_x[e];
     }
-  p_y_ = joint.marginal_y();
   log_partition_.assign(n_x_, 0.0);
   // Work per context block: T multiply-adds per entry, T exponentials per context (~8 entries'
   // worth); per token: T multiply-adds per entry, T logarithms (~8 entries' worth).
@@ -197,7 +219,7 @@ IbEngine::Step IbEngine::iterate(double beta, std::vector<double>& encoder, bool
     for (int64_t x = b * kBlock; x < std::min(n_x_, (b + 1) * kBlock); ++x) {
       // cross[t] = sum_y p(y|x) ln p(y|t) over x's tokens only; -inf when t misses one of them.
       const int64_t first = joint_.row_begin[x];
-      kernels::weighted_row_sum(cross.data(), log_p_y_t_.data(), T_, &joint_.y[first], &joint_.p_y_given_x[first],
+      kernels::weighted_row_sum(cross.data(), log_p_y_t_.data(), T_, &entry_column_[first], &joint_.p_y_given_x[first],
                                 joint_.row_begin[x + 1] - first);
       double row_change = 0, row_kl = 0;
       log_partition_[x] = kernels::encoder_update(&encoder[x * T_], &encoder_float_[x * T_], log_p_t_.data(), cross.data(),
@@ -289,7 +311,8 @@ double IbEngine::relevant_information() const {
   std::vector<double> partial(n_blocks, 0.0);
   for_each_block(n_blocks, [&](int64_t b) {
     double sum = 0;
-    for (int64_t y = b * kBlock; y < std::min(n_y_, (b + 1) * kBlock); ++y) {
+    for (int64_t token = b * kBlock; token < std::min(n_y_, (b + 1) * kBlock); ++token) {
+      const int64_t y = by_token_[token];
       if (!(p_y_[y] > 0)) continue;
       const double log_p_y = math::log(p_y_[y]);
       for (int64_t t = 0; t < T_; ++t) {
@@ -333,21 +356,19 @@ void IbEngine::soften(const std::vector<int32_t>& assignment, std::vector<double
 
 namespace {
 
-// The sufficient statistics of a hard clustering: p(t, y) (y-major), p(t), and g = v ln v of each.
+// The sufficient statistics of a hard clustering: p(t, y) (y-major), p(t) and g_t = p(t) ln p(t).
 struct HardClusters {
-  std::vector<double> p_ty, g_ty, p_t, g_t;
+  std::vector<double> p_ty, p_t, g_t;
 };
 
 }  // namespace
 
 int64_t IbEngine::refine_hard(std::vector<int32_t>& assignment, double inverse_beta, double objective_tolerance) {
   const int64_t T = T_;
-  HardClusters c{std::vector<double>(static_cast<std::size_t>(n_y_ * T), 0.0),
-                 std::vector<double>(static_cast<std::size_t>(n_y_ * T), 0.0), std::vector<double>(T, 0.0),
+  HardClusters c{std::vector<double>(static_cast<std::size_t>(n_y_ * T), 0.0), std::vector<double>(T, 0.0),
                  std::vector<double>(T, 0.0)};
   for_each_balanced(y_ranges_, [&](int64_t y) {
     for (int64_t e = column_begin_[y]; e < column_begin_[y + 1]; ++e) c.p_ty[y * T + assignment[column_x_[e]]] += column_p_[e];
-    for (int64_t t = 0; t < T; ++t) c.g_ty[y * T + t] = x_log_x(c.p_ty[y * T + t]);
   });
   for (int64_t x = 0; x < n_x_; ++x) c.p_t[assignment[x]] += joint_.p_x[x];
   for (int64_t t = 0; t < T; ++t) c.g_t[t] = x_log_x(c.p_t[t]);
@@ -359,7 +380,7 @@ int64_t IbEngine::refine_hard(std::vector<int32_t>& assignment, double inverse_b
     const double px = joint_.p_x[x];
     double gain = -weight * (x_log_x(c.p_t[to] + px) - c.g_t[to]);
     for (int64_t e = joint_.row_begin[x]; e < joint_.row_begin[x + 1]; ++e) {
-      const double a = c.p_ty[static_cast<int64_t>(joint_.y[e]) * T + to];
+      const double a = c.p_ty[static_cast<int64_t>(entry_column_[e]) * T + to];
       gain += x_log_x(a + px * joint_.p_y_given_x[e]) - x_log_x(a);
     }
     return gain;
@@ -368,7 +389,7 @@ int64_t IbEngine::refine_hard(std::vector<int32_t>& assignment, double inverse_b
     const double px = joint_.p_x[x];
     double gain = -weight * (c.g_t[from] - x_log_x(std::max(c.p_t[from] - px, 0.0)));
     for (int64_t e = joint_.row_begin[x]; e < joint_.row_begin[x + 1]; ++e) {
-      const double a = c.p_ty[static_cast<int64_t>(joint_.y[e]) * T + from];
+      const double a = c.p_ty[static_cast<int64_t>(entry_column_[e]) * T + from];
       gain += x_log_x(a) - x_log_x(std::max(a - px * joint_.p_y_given_x[e], 0.0));
     }
     return gain;
@@ -380,14 +401,11 @@ int64_t IbEngine::refine_hard(std::vector<int32_t>& assignment, double inverse_b
     c.g_t[from] = x_log_x(c.p_t[from]);
     c.g_t[to] = x_log_x(c.p_t[to]);
     for (int64_t e = joint_.row_begin[x]; e < joint_.row_begin[x + 1]; ++e) {
-      const int64_t y = joint_.y[e];
+      const int64_t y = entry_column_[e];
       const double w = px * joint_.p_y_given_x[e];
       double& out = c.p_ty[y * T + from];
       out = std::max(out - w, 0.0);
-      c.g_ty[y * T + from] = x_log_x(out);
-      double& in = c.p_ty[y * T + to];
-      in += w;
-      c.g_ty[y * T + to] = x_log_x(in);
+      c.p_ty[y * T + to] += w;
     }
     assignment[x] = to;
   };
@@ -411,15 +429,19 @@ int64_t IbEngine::refine_hard(std::vector<int32_t>& assignment, double inverse_b
         scratch.resize(static_cast<std::size_t>(2 * T));
         occupied.resize(static_cast<std::size_t>(T));
         const int64_t first = begin + chunk * kGainChunk;
+        const int64_t last_entry = joint_.row_begin[std::min(end, first + kGainChunk)];
         for (int64_t x = first; x < std::min(end, first + kGainChunk); ++x) {
           double* gain = &gains[(x - begin) * T];
           const double px = joint_.p_x[x];
           if (px == 0) continue;
           kernels::cluster_size_gains(gain, c.p_t.data(), c.g_t.data(), px, weight, T);
           for (int64_t e = joint_.row_begin[x]; e < joint_.row_begin[x + 1]; ++e) {
-            const int64_t y = joint_.y[e];
-            kernels::add_entry_gains(gain, &c.p_ty[y * T], &c.g_ty[y * T], px * joint_.p_y_given_x[e], scratch.data(),
-                                     occupied.data(), T);
+            const int64_t y = entry_column_[e];
+            if (e + kPrefetchAhead < last_entry) {
+              const int64_t next = static_cast<int64_t>(entry_column_[e + kPrefetchAhead]) * T;
+              prefetch_row(&c.p_ty[next], T);
+            }
+            kernels::add_entry_gains(gain, &c.p_ty[y * T], px * joint_.p_y_given_x[e], scratch.data(), occupied.data(), T);
           }
           gain[assignment[x]] = leave_gain(x, assignment[x]);
         }
@@ -461,7 +483,8 @@ IbPoint IbEngine::evaluate_hard(const std::vector<int32_t>& assignment) const {
   for_each_block(n_blocks, [&](int64_t b) {
     std::vector<double> p_ty(T);
     double sum = 0;
-    for (int64_t y = b * kBlock; y < std::min(n_y_, (b + 1) * kBlock); ++y) {
+    for (int64_t token = b * kBlock; token < std::min(n_y_, (b + 1) * kBlock); ++token) {
+      const int64_t y = by_token_[token];
       std::fill(p_ty.begin(), p_ty.end(), 0.0);
       for (int64_t e = column_begin_[y]; e < column_begin_[y + 1]; ++e) p_ty[assignment[column_x_[e]]] += column_p_[e];
       for (int64_t t = 0; t < T; ++t)

@@ -86,10 +86,12 @@ class IbEngine {
   int64_t T_, n_x_, n_y_;
   double i_xy_;
   std::vector<double> neg_entropy_;    // [n_x]: sum_y p(y|x) ln p(y|x)
-  std::vector<int64_t> column_begin_;  // p(x, y) by column y: the contexts each token follows
+  // Tables over tokens use the engine's columns, by decreasing p(y); by_token_[y]: y's column.
+  std::vector<int32_t> by_token_, entry_column_;  // entry_column_: joint.y in columns
+  std::vector<int64_t> column_begin_;  // p(x, y) by column: the contexts each token follows
   std::vector<int32_t> column_x_;
   std::vector<double> column_p_;
-  std::vector<double> p_y_;
+  std::vector<double> p_y_;  // by column
   // The decoder of the last decode(): p(t), ln p(t), p(y|t) and ln p(y|t), y-major [n_y * T].
   std::vector<double> p_t_, log_p_t_, p_y_t_, log_p_y_t_;
   std::vector<double> log_partition_;  // [n_x]: ln Z(x) of the last update

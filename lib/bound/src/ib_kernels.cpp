@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstring>
 #include <limits>
 
 #include "infobound/core/vector_math.hpp"
@@ -11,6 +12,12 @@ namespace infobound::bound::kernels {
 namespace {
 
 template <typename Value>
+[[gnu::always_inline]] inline void prefetch_row(const Value* row, int64_t n) {
+  constexpr int64_t kPerLine = 64 / static_cast<int64_t>(sizeof(Value));
+  for (int64_t t = 0; t < n; t += kPerLine) __builtin_prefetch(row + t);
+}
+
+template <typename Value>
 [[gnu::always_inline]] inline void weighted_row_sum_of(double* acc, const Value* table, int64_t T, const int32_t* index,
                                                       const double* weight, int64_t n) {
   std::fill(acc, acc + T, 0.0);
@@ -18,6 +25,9 @@ template <typename Value>
   // Four entries per pass over acc, added in entry order: the same doubles as one at a time, with
   // a quarter of the loads and stores of acc.
   for (; e + 4 <= n; e += 4) {
+    // The rows lie at random places in a table larger than the cache: ask for the next four
+    // while these are summed.
+    for (int64_t ahead = e + 4; ahead < std::min(n, e + 8); ++ahead) prefetch_row(table + static_cast<int64_t>(index[ahead]) * T, T);
     const double w0 = weight[e], w1 = weight[e + 1], w2 = weight[e + 2], w3 = weight[e + 3];
     const Value* r0 = table + static_cast<int64_t>(index[e]) * T;
     const Value* r1 = table + static_cast<int64_t>(index[e + 1]) * T;
@@ -57,14 +67,22 @@ INFOBOUND_KERNEL void log_into(const double* in, double* out, int64_t n) {
 namespace {
 
 // Four independent chains, so the reduction is not one long dependency; the order is fixed.
-// Always inlined: a call would run the baseline build inside the AVX2 clone of its caller.
+// The chains are two vectors of two (GCC's generic vectors, SSE2 registers in every build), so
+// each lane adds the same values in the same order whatever the target. Always inlined: a call
+// would run the baseline build inside the AVX2 clone of its caller.
+using Lanes2 = double __attribute__((vector_size(16)));
 template <typename Combine>
 [[gnu::always_inline]] inline double reduce4(const double* v, int64_t n, double init, const Combine& combine) {
-  double lane[4] = {init, init, init, init};
+  Lanes2 low = {init, init}, high = {init, init};
   int64_t t = 0;
-  for (; t + 4 <= n; t += 4)
-    for (int j = 0; j < 4; ++j) lane[j] = combine(lane[j], v[t + j]);
-  double result = combine(combine(lane[0], lane[1]), combine(lane[2], lane[3]));
+  for (; t + 4 <= n; t += 4) {
+    Lanes2 next_low, next_high;
+    std::memcpy(&next_low, v + t, sizeof next_low);
+    std::memcpy(&next_high, v + t + 2, sizeof next_high);
+    low = combine(low, next_low);
+    high = combine(high, next_high);
+  }
+  double result = combine(combine(low[0], low[1]), combine(high[0], high[1]));
   for (; t < n; ++t) result = combine(result, v[t]);
   return result;
 }
@@ -75,9 +93,9 @@ INFOBOUND_KERNEL double encoder_update(double* q, float* q_float, const double* 
                                        double* scratch, int64_t n, double* change, double* expected_kl) {
   for (int64_t t = 0; t < n; ++t) scratch[t] = log_p_t[t] + beta * (cross[t] - neg_entropy);
   const double shift =
-      reduce4(scratch, n, -std::numeric_limits<double>::infinity(), [](double a, double b) { return b > a ? b : a; });
+      reduce4(scratch, n, -std::numeric_limits<double>::infinity(), [](auto a, auto b) { return b > a ? b : a; });
   for (int64_t t = 0; t < n; ++t) scratch[t] = math::exp(scratch[t] - shift);
-  const double sum = reduce4(scratch, n, 0.0, [](double a, double b) { return a + b; });
+  const double sum = reduce4(scratch, n, 0.0, [](auto a, auto b) { return a + b; });
   const double inverse_sum = 1.0 / sum;
   for (int64_t t = 0; t < n; ++t) {
     const double updated = scratch[t] * inverse_sum;
@@ -85,10 +103,10 @@ INFOBOUND_KERNEL double encoder_update(double* q, float* q_float, const double* 
     q[t] = updated;
     q_float[t] = static_cast<float>(updated);
   }
-  *change = reduce4(scratch, n, 0.0, [](double a, double b) { return b > a ? b : a; });
+  *change = reduce4(scratch, n, 0.0, [](auto a, auto b) { return b > a ? b : a; });
   // A cluster that misses one of x's tokens has KL = +infinity and q = 0: it adds nothing.
   for (int64_t t = 0; t < n; ++t) scratch[t] = q[t] > 0 ? q[t] * (neg_entropy - cross[t]) : 0.0;
-  *expected_kl = reduce4(scratch, n, 0.0, [](double a, double b) { return a + b; });
+  *expected_kl = reduce4(scratch, n, 0.0, [](auto a, auto b) { return a + b; });
   return shift + math::log(sum);
 }
 
@@ -100,17 +118,20 @@ INFOBOUND_KERNEL void cluster_size_gains(double* gain, const double* p, const do
   }
 }
 
-INFOBOUND_KERNEL void add_entry_gains(double* gain, const double* a, const double* g, double w, double* scratch,
-                                      int32_t* occupied, int64_t n) {
+INFOBOUND_KERNEL void add_entry_gains(double* gain, const double* a, double w, double* scratch, int32_t* occupied, int64_t n) {
   const double into_empty = w * math::log(w);
   int64_t n_occupied = 0;
   for (int64_t t = 0; t < n; ++t) n_occupied += a[t] > 0 ? 1 : 0;
-  // Where most clusters hold the token, one vector loop over all of them is cheapest.
+  // Where most clusters hold the token, one vector loop over all of them is cheapest. (a ln a is
+  // taken again rather than kept in a table beside p(t, y): the table's cache misses cost more
+  // than the logarithms.)
   if (5 * n_occupied > 2 * n) {
     for (int64_t t = 0; t < n; ++t) {
       const double sum = a[t] + w;
       const double sum_log_sum = sum * math::log(sum);
-      gain[t] += a[t] > 0 ? sum_log_sum - g[t] : into_empty;
+      const double here = a[t] > 0 ? a[t] : 1.0;
+      const double a_log_a = here * math::log(here);
+      gain[t] += a[t] > 0 ? sum_log_sum - a_log_a : into_empty;
     }
     return;
   }
@@ -120,16 +141,16 @@ INFOBOUND_KERNEL void add_entry_gains(double* gain, const double* a, const doubl
   int64_t k = 0;
   for (int64_t t = 0; t < n; ++t) {
     occupied[k] = static_cast<int32_t>(t);
-    scratch[k] = a[t] + w;
+    scratch[k] = a[t];
     k += a[t] > 0 ? 1 : 0;
   }
   for (int64_t t = 0; t < n; ++t) gain[t] += a[t] > 0 ? 0.0 : into_empty;
-  double* logs = scratch + n;
-  for (int64_t i = 0; i < k; ++i) logs[i] = math::log(scratch[i]);
+  double* change = scratch + n;
   for (int64_t i = 0; i < k; ++i) {
-    const int32_t t = occupied[i];
-    gain[t] += scratch[i] * logs[i] - g[t];
+    const double sum = scratch[i] + w;
+    change[i] = sum * math::log(sum) - scratch[i] * math::log(scratch[i]);
   }
+  for (int64_t i = 0; i < k; ++i) gain[occupied[i]] += change[i];
 }
 
 }  // namespace infobound::bound::kernels

@@ -1,7 +1,7 @@
 #pragma once
 // The inner loops of the IB engine, over one row of |T| values. At scale an IB iteration is
 // |T| exponentials per context, |T| logarithms per token and |T| multiply-adds per entry of
-// p(x, y); sequential IB is |T| logarithms per entry. glibc's exp and log are scalar calls, so
+// p(x, y); sequential IB is 2|T| logarithms per entry. glibc's exp and log are scalar calls, so
 // these loops are written branch-free for the compiler to vectorise, exp and log included (a
 // polynomial on a reduced argument, within 1 ulp of glibc's). On x86-64 each kernel is also
 // compiled for x86-64-v4 (AVX-512) and x86-64-v3 (AVX2) and the CPU picks the clone at load time:
@@ -35,8 +35,9 @@ double encoder_update(double* q, float* q_float, const double* log_p_t, const do
 void cluster_size_gains(double* gain, const double* p, const double* p_log_p, double mass, double weight, int64_t n);
 
 // The sequential-IB gain of adding mass w of one token to every cluster t, whose mass of that
-// token is a[t] with a[t] ln a[t] = g[t]: gain[t] += (a + w) ln(a + w) - g where a[t] > 0, and
-// w ln w where a[t] = 0. `scratch` holds 2n values and `occupied` n.
-void add_entry_gains(double* gain, const double* a, const double* g, double w, double* scratch, int32_t* occupied, int64_t n);
+// token is a[t]: gain[t] += (a + w) ln(a + w) - a ln a where a[t] > 0, and w ln w where a[t] = 0.
+// a ln a is the same double as a * ln(a) in scalar code. `scratch` holds 2n values and
+// `occupied` n.
+void add_entry_gains(double* gain, const double* a, double w, double* scratch, int32_t* occupied, int64_t n);
 
 }  // namespace infobound::bound::kernels
