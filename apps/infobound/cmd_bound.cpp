@@ -50,6 +50,10 @@ int run_bound_command(int argc, char** argv) {
       "hard-candidate-tolerance",
       po::value(&options.ib.hard_candidate_tolerance)->default_value(options.ib.hard_candidate_tolerance),
       "adaptive: stop sequential IB on an intermediate hard candidate when a sweep gains less than this times I(X;Y)")(
+      "forward-hard-candidate-sweeps",
+      po::value(&options.ib.forward_hard_candidate_sweeps)->default_value(options.ib.forward_hard_candidate_sweeps),
+      "adaptive: sequential-IB sweeps (at most) on the nearest hard clustering of each forward-annealing solution past "
+      "beta = 1 (0 = none; 100 = until --hard-candidate-tolerance, as before 2026-12-03)")(
       "max-point-step", po::value(&options.ib.max_point_step)->default_value(options.ib.max_point_step),
       "adaptive: halve a beta step whose solution moves further (fraction of ln n_bins or of I(X;Y))")(
       "schedule", po::value(&schedule)->default_value(schedule),
@@ -63,6 +67,7 @@ int run_bound_command(int argc, char** argv) {
   if (vm.count("n-bins")) options.n_bins = n_bins;
   if (options.context_cap < 0) throw UsageError("--context-cap must be >= 0");
   if (options.ib.restarts < 1) throw UsageError("--restarts must be >= 1");
+  if (options.ib.forward_hard_candidate_sweeps < 0) throw UsageError("--forward-hard-candidate-sweeps must be >= 0");
   if (options.ib.n_betas < 2) throw UsageError("--betas must be >= 2");
   if (!(options.ib.beta_min > 0) || !(options.ib.beta_max > options.ib.beta_min))
     throw UsageError("need 0 < --beta-min < --beta-max");

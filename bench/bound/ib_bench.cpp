@@ -2,6 +2,7 @@
 // algorithm before issue #12, one thread) and the adaptive one (1 and N threads).
 // Usage: bench_ib [--cache FILE.h5 --positions N] [--order K] [--clusters T] [--restarts R]
 //                 [--betas B] [--objective-tolerance E] [--hard-candidate-tolerance E] [--max-point-step D]
+//                 [--forward-hard-candidate-sweeps N]
 //                 [--threads N] [--no-reference] [--sizes-only]
 //                 [--context-cap C] [--max-iterations N] [--converged N]
 //                 [--curve-out FILE.csv] [--compare-curve FILE.csv]
@@ -12,7 +13,7 @@
 // sweeps per schedule, the speed-up, the largest gap between the curves (nats and relative to
 // I(X;Y)) and whether 1 and N threads gave bit-identical curves. --converged N also computes the
 // adaptive curve with the settings before this release's defaults (3 restarts, objective and
-// hard-candidate tolerances 1e-7) and N iterations per beta, i.e. run to the end, and gives the adaptive curve's
+// hard-candidate tolerances 1e-7, forward hard candidates refined to it) and N iterations per beta, i.e. run to the end, and gives the adaptive curve's
 // gaps to it. --threads 1 skips the second pass. --curve-out writes the adaptive curve's points
 // (i_xt, i_ty, beta; every digit); --compare-curve gives the adaptive curve's gaps to such a file,
 // so that two builds can be compared on the same case. --iterate N times the engine's loops
@@ -169,6 +170,7 @@ int main(int argc, char** argv) {
     else if (arg == "--betas" && has_value) options.n_betas = std::stoll(argv[++i]);
     else if (arg == "--objective-tolerance" && has_value) options.objective_tolerance = std::stod(argv[++i]);
     else if (arg == "--hard-candidate-tolerance" && has_value) options.hard_candidate_tolerance = std::stod(argv[++i]);
+    else if (arg == "--forward-hard-candidate-sweeps" && has_value) options.forward_hard_candidate_sweeps = std::stoll(argv[++i]);
     else if (arg == "--max-point-step" && has_value) options.max_point_step = std::stod(argv[++i]);
     else if (arg == "--threads" && has_value) threads = std::stoi(argv[++i]);
     else if (arg == "--no-reference") reference = false;
@@ -232,6 +234,7 @@ int main(int argc, char** argv) {
     to_the_end.restarts = 3;
     to_the_end.objective_tolerance = 1e-7;
     to_the_end.hard_candidate_tolerance = 1e-7;
+    to_the_end.forward_hard_candidate_sweeps = 100;
     to_the_end.max_iterations = converged_iterations;
     converged = timed_curve(joint, to_the_end);
   }

@@ -44,12 +44,14 @@ IbOptions options_for(IbSchedule schedule, int64_t clusters) {
   return options;  // the shipped defaults otherwise: 48 betas in [0.05, 2000], 3 restarts
 }
 
-// The settings before 2026-12-01 (objective tolerance 1e-7, every sequential IB run to it), with
-// iterations per beta capped at `max_iterations`: 300 then, or enough to run every beta to the end.
+// The settings before 2026-12-01 (objective tolerance 1e-7, every sequential IB run to it, the
+// forward hard candidates of before 2026-12-03), with iterations per beta capped at
+// `max_iterations`: 300 then, or enough to run every beta to the end.
 IbOptions previous_settings(IbSchedule schedule, int64_t clusters, int64_t max_iterations) {
   IbOptions options = options_for(schedule, clusters);
   options.objective_tolerance = 1e-7;
   options.hard_candidate_tolerance = 1e-7;
+  options.forward_hard_candidate_sweeps = 100;
   options.max_iterations = max_iterations;
   return options;
 }
@@ -138,7 +140,7 @@ TEST(AdaptiveIb, ConvergedCurveMatchesTheReferenceSchedule) {
 }
 
 // The shipped settings (iterations capped at 60 per beta, objective tolerance 1e-6, intermediate
-// hard candidates to 1e-4) against the previous settings run to the end: nowhere lower than the
+// hard candidates to 1e-4, at most 2 sweeps along forward annealing) against the previous settings run to the end: nowhere lower than the
 // 2e-3 I(X;Y) that separates local optima of equal quality (ConvergedCurveMatchesTheReferenceSchedule),
 // in fewer iterations. Higher is a better local optimum (every vertex is a real encoder's point),
 // bounded only loosely. Both sides run 6 restarts: with few clusters the hard end has many local
@@ -163,6 +165,23 @@ TEST(AdaptiveIb, ShippedSettingsGiveTheCurveOfThePreviousSettingsRunToTheEnd) {
     EXPECT_LE(above, 2e-2 * converged.i_xy) << name;
     EXPECT_LT(static_cast<double>(shipped.n_iterations), 0.7 * static_cast<double>(converged.n_iterations)) << name;
   }
+}
+
+// The forward hard candidates are extra candidates, taken from copies of the forward encoders:
+// the annealing itself is the same (iterations, betas), and the frontier of the larger candidate
+// set is nowhere below the other.
+TEST(AdaptiveIb, ForwardHardCandidatesOnlyAddPoints) {
+  const auto joint = text_like_joint(3000, 40, 1, 3);
+  auto options = options_for(IbSchedule::adaptive, 8);
+  const auto with = infobound::bound::information_bottleneck_curve(joint, options);  // 2 sweeps each
+  options.forward_hard_candidate_sweeps = 0;
+  const auto without = infobound::bound::information_bottleneck_curve(joint, options);
+  expect_valid_frontier(with);
+  EXPECT_EQ(with.n_iterations, without.n_iterations);
+  EXPECT_EQ(with.n_betas_solved, without.n_betas_solved);
+  EXPECT_GT(with.n_sweeps, without.n_sweeps);
+  EXPECT_GT(with.n_candidates, without.n_candidates);
+  EXPECT_EQ(infobound::bound::curve_excess(without.points, with.points), 0.0);
 }
 
 TEST(AdaptiveIb, BitIdenticalWhateverTheThreadCount) {

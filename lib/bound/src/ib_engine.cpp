@@ -363,7 +363,8 @@ struct HardClusters {
 
 }  // namespace
 
-int64_t IbEngine::refine_hard(std::vector<int32_t>& assignment, double inverse_beta, double objective_tolerance) {
+int64_t IbEngine::refine_hard(std::vector<int32_t>& assignment, double inverse_beta, double objective_tolerance,
+                              int64_t max_sweeps) {
   const int64_t T = T_;
   HardClusters c{std::vector<double>(static_cast<std::size_t>(n_y_ * T), 0.0), std::vector<double>(T, 0.0),
                  std::vector<double>(T, 0.0)};
@@ -417,7 +418,7 @@ int64_t IbEngine::refine_hard(std::vector<int32_t>& assignment, double inverse_b
   std::vector<double> gains(static_cast<std::size_t>(kMoveBlock * T));
   std::vector<int32_t> touched;  // clusters changed by moves since the block's gains were computed
   int64_t sweeps = 0;
-  while (sweeps < 100) {
+  while (sweeps < max_sweeps) {
     ++sweeps;
     int64_t moves = 0;
     double gained = 0;

@@ -54,8 +54,9 @@ class IbEngine {
   // The moves are those of the sequential algorithm: a block of contexts has its gains computed
   // in parallel, then is visited in order, and a move only changes the gains of the two clusters
   // it touches, which are recomputed for the rest of the block. Stops after a sweep with no
-  // move, one that gains less than objective_tolerance * I(X;Y), or 100 sweeps; returns sweeps.
-  int64_t refine_hard(std::vector<int32_t>& assignment, double inverse_beta, double objective_tolerance);
+  // move, one that gains less than objective_tolerance * I(X;Y), or max_sweeps; returns sweeps.
+  int64_t refine_hard(std::vector<int32_t>& assignment, double inverse_beta, double objective_tolerance,
+                      int64_t max_sweeps = 100);
   IbPoint evaluate_hard(const std::vector<int32_t>& assignment) const;
 
  private:

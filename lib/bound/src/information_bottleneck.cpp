@@ -130,9 +130,10 @@ class AdaptiveSchedule {
     return solved.point;
   }
 
-  // An intermediate hard candidate: refined to hard_candidate_tolerance only (IbOptions).
-  IbPoint add_hard(std::vector<int32_t>& assignment, double beta) {
-    curve_.n_sweeps += engine_.refine_hard(assignment, 1.0 / beta, options_.hard_candidate_tolerance);
+  // An intermediate hard candidate: refined to hard_candidate_tolerance only (IbOptions), in at
+  // most max_sweeps.
+  IbPoint add_hard(std::vector<int32_t>& assignment, double beta, int64_t max_sweeps = 100) {
+    curve_.n_sweeps += engine_.refine_hard(assignment, 1.0 / beta, options_.hard_candidate_tolerance, max_sweeps);
     IbPoint point = engine_.evaluate_hard(assignment);
     point.beta = beta;
     candidates_.push_back(point);
@@ -164,11 +165,11 @@ class AdaptiveSchedule {
       }
       beta = next;
       reached.push_back(beta);
-      if (beta > 1 && !engine_.is_hard(encoder)) {
+      if (options_.forward_hard_candidate_sweeps > 0 && beta > 1 && !engine_.is_hard(encoder)) {
         // The nearest hard clustering, improved at this beta: first-order transitions of the
         // soft path jump over partitions (unbalanced ones especially) that this finds.
         std::vector<int32_t> nearest = engine_.hard_assignment(encoder);
-        add_hard(nearest, beta);
+        add_hard(nearest, beta, options_.forward_hard_candidate_sweeps);
       }
       // Once the encoder is hard and the point no longer moves, larger beta changes nothing.
       const bool still =
@@ -371,6 +372,8 @@ void validate(const IbOptions& options) {
   if (!(options.beta_min > 0) || !(options.beta_max > options.beta_min) || options.n_betas < 2)
     throw std::invalid_argument("information bottleneck: need 0 < beta_min < beta_max and n_betas >= 2");
   if (options.restarts < 1) throw std::invalid_argument("information bottleneck: need at least one restart");
+  if (options.forward_hard_candidate_sweeps < 0)
+    throw std::invalid_argument("information bottleneck: need forward_hard_candidate_sweeps >= 0");
   if (!(options.objective_tolerance >= 0) || !(options.hard_candidate_tolerance >= 0) || !(options.max_point_step > 0))
     throw std::invalid_argument(
         "information bottleneck: need objective_tolerance >= 0, hard_candidate_tolerance >= 0 and max_point_step > 0");

@@ -44,6 +44,7 @@ void write_settings(const std::filesystem::path& path, const BoundRunOptions& op
   j["schedule"] = ib_schedule_name(ib.schedule);
   j["objective_tolerance"] = ib.objective_tolerance;
   j["hard_candidate_tolerance"] = ib.hard_candidate_tolerance;
+  j["forward_hard_candidate_sweeps"] = ib.forward_hard_candidate_sweeps;
   j["max_point_step"] = ib.max_point_step;
   j["threads"] = at::get_num_threads();  // does not change the result
   j["beta_min"] = ib.beta_min;

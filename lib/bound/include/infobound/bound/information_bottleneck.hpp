@@ -46,11 +46,18 @@ struct IbOptions {
   // sweep gains less than this times I(X;Y).
   double objective_tolerance = 1e-6;
   // Adaptive: sequential IB for the intermediate hard candidates (the nearest hard clustering at
-  // each beta > 1 of forward annealing, and the hard path) stops when a sweep gains less than
-  // this times I(X;Y); the hard end, where reverse annealing starts, uses objective_tolerance.
-  // Most of their sweeps gained less (64% under 1e-4 on the scale probe's first 100k positions)
-  // and these candidates lift the curve by ~0.1% of I(X;Y) at most (docs/analysis.md).
+  // each beta > 1 of forward annealing, and the hard path) stops when a sweep gains less than this times I(X;Y); the
+  // hard end, where reverse annealing starts, uses objective_tolerance. Most of their sweeps
+  // gained less (64% under 1e-4 on the scale probe's first 100k positions) and these candidates
+  // lift the curve by ~0.1% of I(X;Y) at most (docs/analysis.md).
   double hard_candidate_tolerance = 1e-4;
+  // Adaptive: the nearest hard clustering of each soft solution of forward annealing past
+  // beta = 1 is refined at that beta by at most this many sIB sweeps (0: no such candidates).
+  // With few clusters they find partitions the soft path jumps over, within a sweep or two; at
+  // |T| = 100 they took ~5 sweeps each, 65% of all sweeps, and gave 2 of the 32 points of the
+  // frontier on 400k positions of the scale probe (docs/analysis.md). Unlimited (100) until
+  // 2026-12-03.
+  int64_t forward_hard_candidate_sweeps = 2;
   // Adaptive: a beta step whose solution moves by more than this (in I(X;T) / ln|T| or in
   // I(T;Y) / I(X;Y)) is retried with half the step in log beta; steps that move less than a
   // tenth of it double.
