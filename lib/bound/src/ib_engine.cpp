@@ -48,12 +48,8 @@ uint64_t mix(uint64_t z) {  // splitmix64's finaliser
 double uniform01(uint64_t key, uint64_t index) { return static_cast<double>(mix(key + mix(index)) >> 11) * 0x1.0p-53; }
 uint64_t stream_key(uint64_t seed, uint64_t stream) { return mix(seed ^ mix(stream + 0x632BE59BD9B4E019ull)); }
 
-// A row of the [n_y * T] tables is read at a random place for each entry of p(x, y): asking for
-// the next entry's row while the current one is computed hides most of the cache misses.
+// How far ahead the sIB gains ask for the row of p(t, y) of an entry (kernels::prefetch_rows).
 constexpr int64_t kPrefetchAhead = 2;  // entries
-void prefetch_row(const double* row, int64_t n) {
-  for (int64_t t = 0; t < n; t += 8) __builtin_prefetch(row + t);
-}
 
 double x_log_x(double v) { return v > 0 ? v * math::log(v) : 0.0; }
 
@@ -197,6 +193,13 @@ void IbEngine::decode(const std::vector<double>& encoder, bool after_update) {
     // the encoder, which is larger than the cache at scale. Each term is off by at most 2^-24 of
     // itself, so the decoder is within ~6e-8 of its own value; a solve's result is still an exact
     // encoder, evaluated exactly (decode(encoder, false)).
+    if (y + 1 < n_y_) {  // the next token's first rows, while this one is summed
+      const int64_t next = column_begin_[y + 1], count = std::min<int64_t>(4, column_begin_[y + 2] - next);
+      if (after_update)
+        kernels::prefetch_rows(encoder_float_.data(), T_, &column_x_[next], count);
+      else
+        kernels::prefetch_rows(encoder.data(), T_, &column_x_[next], count);
+    }
     if (after_update)
       kernels::weighted_row_sum(row, encoder_float_.data(), T_, &column_x_[first], &column_p_[first], n);
     else
@@ -219,6 +222,10 @@ IbEngine::Step IbEngine::iterate(double beta, std::vector<double>& encoder, bool
     for (int64_t x = b * kBlock; x < std::min(n_x_, (b + 1) * kBlock); ++x) {
       // cross[t] = sum_y p(y|x) ln p(y|t) over x's tokens only; -inf when t misses one of them.
       const int64_t first = joint_.row_begin[x];
+      if (x + 1 < n_x_) {  // the next context's first rows, while this one is summed
+        const int64_t next = joint_.row_begin[x + 1];
+        kernels::prefetch_rows(log_p_y_t_.data(), T_, &entry_column_[next], std::min<int64_t>(4, joint_.row_begin[x + 2] - next));
+      }
       kernels::weighted_row_sum(cross.data(), log_p_y_t_.data(), T_, &entry_column_[first], &joint_.p_y_given_x[first],
                                 joint_.row_begin[x + 1] - first);
       double row_change = 0, row_kl = 0;
@@ -438,10 +445,7 @@ int64_t IbEngine::refine_hard(std::vector<int32_t>& assignment, double inverse_b
           kernels::cluster_size_gains(gain, c.p_t.data(), c.g_t.data(), px, weight, T);
           for (int64_t e = joint_.row_begin[x]; e < joint_.row_begin[x + 1]; ++e) {
             const int64_t y = entry_column_[e];
-            if (e + kPrefetchAhead < last_entry) {
-              const int64_t next = static_cast<int64_t>(entry_column_[e + kPrefetchAhead]) * T;
-              prefetch_row(&c.p_ty[next], T);
-            }
+            if (e + kPrefetchAhead < last_entry) kernels::prefetch_rows(c.p_ty.data(), T, &entry_column_[e + kPrefetchAhead], 1);
             kernels::add_entry_gains(gain, &c.p_ty[y * T], px * joint_.p_y_given_x[e], scratch.data(), occupied.data(), T);
           }
           gain[assignment[x]] = leave_gain(x, assignment[x]);

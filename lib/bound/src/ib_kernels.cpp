@@ -12,12 +12,6 @@ namespace infobound::bound::kernels {
 namespace {
 
 template <typename Value>
-[[gnu::always_inline]] inline void prefetch_row(const Value* row, int64_t n) {
-  constexpr int64_t kPerLine = 64 / static_cast<int64_t>(sizeof(Value));
-  for (int64_t t = 0; t < n; t += kPerLine) __builtin_prefetch(row + t);
-}
-
-template <typename Value>
 [[gnu::always_inline]] inline void weighted_row_sum_of(double* acc, const Value* table, int64_t T, const int32_t* index,
                                                       const double* weight, int64_t n) {
   std::fill(acc, acc + T, 0.0);
@@ -25,9 +19,7 @@ template <typename Value>
   // Four entries per pass over acc, added in entry order: the same doubles as one at a time, with
   // a quarter of the loads and stores of acc.
   for (; e + 4 <= n; e += 4) {
-    // The rows lie at random places in a table larger than the cache: ask for the next four
-    // while these are summed.
-    for (int64_t ahead = e + 4; ahead < std::min(n, e + 8); ++ahead) prefetch_row(table + static_cast<int64_t>(index[ahead]) * T, T);
+    prefetch_rows(table, T, index + e + 4, std::min<int64_t>(4, n - e - 4));  // the next four
     const double w0 = weight[e], w1 = weight[e + 1], w2 = weight[e + 2], w3 = weight[e + 3];
     const Value* r0 = table + static_cast<int64_t>(index[e]) * T;
     const Value* r1 = table + static_cast<int64_t>(index[e + 1]) * T;
