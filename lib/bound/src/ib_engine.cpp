@@ -73,16 +73,17 @@ IbEngine::IbEngine(const JointDistribution& joint, int64_t n_clusters, IbThreads
   // stay in the cache. Entries keep their order, and the sums across tokens visit them in token
   // order (by_token_), so the doubles are those of the tokens' own numbering.
   const std::vector<double> p_y = joint.marginal_y();
+  std::vector<int32_t> token_of(static_cast<std::size_t>(n_y_));  // column -> token
+  std::iota(token_of.begin(), token_of.end(), 0);
+  std::stable_sort(token_of.begin(), token_of.end(), [&](int32_t a, int32_t b) { return p_y[a] > p_y[b]; });
   by_token_.resize(static_cast<std::size_t>(n_y_));
-  std::iota(by_token_.begin(), by_token_.end(), 0);
-  std::stable_sort(by_token_.begin(), by_token_.end(), [&](int32_t a, int32_t b) { return p_y[a] > p_y[b]; });
-  std::vector<int32_t> column_of(static_cast<std::size_t>(n_y_));
-  for (int64_t c = 0; c < n_y_; ++c) column_of[by_token_[c]] = static_cast<int32_t>(c);
   p_y_.resize(static_cast<std::size_t>(n_y_));
-  for (int64_t c = 0; c < n_y_; ++c) p_y_[c] = p_y[by_token_[c]];
-  for (int64_t y = 0; y < n_y_; ++y) by_token_[y] = column_of[y];  // from here on: token -> column
+  for (int64_t c = 0; c < n_y_; ++c) {
+    by_token_[token_of[c]] = static_cast<int32_t>(c);
+    p_y_[c] = p_y[token_of[c]];
+  }
   entry_column_.resize(joint.y.size());
-  for (std::size_t e = 0; e < joint.y.size(); ++e) entry_column_[e] = column_of[joint.y[e]];
+  for (std::size_t e = 0; e < joint.y.size(); ++e) entry_column_[e] = by_token_[joint.y[e]];
   // The transpose of p(x, y), each column in increasing x: decode sums a token's contexts in
   // one fixed order, and tokens are independent of each other.
   column_begin_.assign(n_y_ + 1, 0);
@@ -194,7 +195,7 @@ void IbEngine::decode(const std::vector<double>& encoder, bool after_update) {
     // itself, so the decoder is within ~6e-8 of its own value; a solve's result is still an exact
     // encoder, evaluated exactly (decode(encoder, false)).
     if (y + 1 < n_y_) {  // the next token's first rows, while this one is summed
-      const int64_t next = column_begin_[y + 1], count = std::min<int64_t>(4, column_begin_[y + 2] - next);
+      const int64_t next = column_begin_[y + 1], count = std::min(kernels::kRowsAhead, column_begin_[y + 2] - next);
       if (after_update)
         kernels::prefetch_rows(encoder_float_.data(), T_, &column_x_[next], count);
       else
@@ -224,7 +225,8 @@ IbEngine::Step IbEngine::iterate(double beta, std::vector<double>& encoder, bool
       const int64_t first = joint_.row_begin[x];
       if (x + 1 < n_x_) {  // the next context's first rows, while this one is summed
         const int64_t next = joint_.row_begin[x + 1];
-        kernels::prefetch_rows(log_p_y_t_.data(), T_, &entry_column_[next], std::min<int64_t>(4, joint_.row_begin[x + 2] - next));
+        kernels::prefetch_rows(log_p_y_t_.data(), T_, &entry_column_[next],
+                               std::min(kernels::kRowsAhead, joint_.row_begin[x + 2] - next));
       }
       kernels::weighted_row_sum(cross.data(), log_p_y_t_.data(), T_, &entry_column_[first], &joint_.p_y_given_x[first],
                                 joint_.row_begin[x + 1] - first);

@@ -55,8 +55,9 @@ class IbEngine {
   // in parallel, then is visited in order, and a move only changes the gains of the two clusters
   // it touches, which are recomputed for the rest of the block. Stops after a sweep with no
   // move, one that gains less than objective_tolerance * I(X;Y), or max_sweeps; returns sweeps.
+  static constexpr int64_t kMaxSweeps = 100;
   int64_t refine_hard(std::vector<int32_t>& assignment, double inverse_beta, double objective_tolerance,
-                      int64_t max_sweeps = 100);
+                      int64_t max_sweeps = kMaxSweeps);
   IbPoint evaluate_hard(const std::vector<int32_t>& assignment) const;
 
  private:

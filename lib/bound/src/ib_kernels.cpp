@@ -19,7 +19,8 @@ template <typename Value>
   // Four entries per pass over acc, added in entry order: the same doubles as one at a time, with
   // a quarter of the loads and stores of acc.
   for (; e + 4 <= n; e += 4) {
-    prefetch_rows(table, T, index + e + 4, std::min<int64_t>(4, n - e - 4));  // the next four
+    static_assert(kRowsAhead == 4, "a pass sums four entries");
+    prefetch_rows(table, T, index + e + 4, std::min(kRowsAhead, n - e - 4));  // the next pass's rows
     const double w0 = weight[e], w1 = weight[e + 1], w2 = weight[e + 2], w3 = weight[e + 3];
     const Value* r0 = table + static_cast<int64_t>(index[e]) * T;
     const Value* r1 = table + static_cast<int64_t>(index[e + 1]) * T;

@@ -14,6 +14,8 @@ namespace infobound::bound::kernels {
 // Asks the cache for rows index[0 .. n) of a [rows * T] table. The IB loops read one row per
 // entry of p(x, y) at a random place in tables larger than the cache: asking for the next rows
 // while the current ones are summed hides most of the misses.
+// How many rows ahead the gathers ask for: one pass of weighted_row_sum.
+constexpr int64_t kRowsAhead = 4;
 template <typename Value>
 [[gnu::always_inline]] inline void prefetch_rows(const Value* table, int64_t T, const int32_t* index, int64_t n) {
   constexpr int64_t kPerLine = 64 / static_cast<int64_t>(sizeof(Value));

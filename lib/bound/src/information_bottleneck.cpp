@@ -132,7 +132,7 @@ class AdaptiveSchedule {
 
   // An intermediate hard candidate: refined to hard_candidate_tolerance only (IbOptions), in at
   // most max_sweeps.
-  IbPoint add_hard(std::vector<int32_t>& assignment, double beta, int64_t max_sweeps = 100) {
+  IbPoint add_hard(std::vector<int32_t>& assignment, double beta, int64_t max_sweeps = IbEngine::kMaxSweeps) {
     curve_.n_sweeps += engine_.refine_hard(assignment, 1.0 / beta, options_.hard_candidate_tolerance, max_sweeps);
     IbPoint point = engine_.evaluate_hard(assignment);
     point.beta = beta;

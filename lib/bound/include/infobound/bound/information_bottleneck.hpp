@@ -46,10 +46,10 @@ struct IbOptions {
   // sweep gains less than this times I(X;Y).
   double objective_tolerance = 1e-6;
   // Adaptive: sequential IB for the intermediate hard candidates (the nearest hard clustering at
-  // each beta > 1 of forward annealing, and the hard path) stops when a sweep gains less than this times I(X;Y); the
-  // hard end, where reverse annealing starts, uses objective_tolerance. Most of their sweeps
-  // gained less (64% under 1e-4 on the scale probe's first 100k positions) and these candidates
-  // lift the curve by ~0.1% of I(X;Y) at most (docs/analysis.md).
+  // each beta > 1 of forward annealing, and the hard path) stops when a sweep gains less than
+  // this times I(X;Y); the hard end, where reverse annealing starts, uses objective_tolerance.
+  // Most of their sweeps gained less (64% under 1e-4 on the scale probe's first 100k positions)
+  // and these candidates lift the curve by ~0.1% of I(X;Y) at most (docs/analysis.md).
   double hard_candidate_tolerance = 1e-4;
   // Adaptive: the nearest hard clustering of each soft solution of forward annealing past
   // beta = 1 is refined at that beta by at most this many sIB sweeps (0: no such candidates).
