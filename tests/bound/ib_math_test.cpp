@@ -2,6 +2,7 @@
 // against glibc, and the vector kernels giving the very doubles of the scalar functions.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -106,28 +107,35 @@ TEST(IbKernels, WeightedRowSumOverFloatsIsTheDoubleSumOfTheWidenedTable) {
   }
 }
 
-// The update also leaves p(t|x) rounded to float, for the next decode, and the new p(t|x)'s
-// expected KL (a cluster missing one of x's tokens, cross = -infinity, gets q = 0 and adds 0).
-TEST(IbKernels, EncoderUpdateLeavesTheFloatCopyOfItsResultAndItsExpectedKl) {
-  const int64_t T = 21;
-  const double neg_entropy = -0.9;
-  std::vector<double> q(T, 1.0 / T), log_p_t(T), cross(T), scratch(T);
+// The update also leaves p(t|x) rounded to float, for the next decode, adds p(x) p(t|x) to the
+// block's cluster mass and gives the new p(t|x)'s expected KL (a cluster missing one of x's
+// tokens, cross = -infinity, gets q = 0 and adds 0) and its largest change.
+TEST(IbKernels, EncoderUpdateLeavesTheFloatCopyItsClusterMassAndItsExpectedKl) {
+  const int64_t T = 21;  // not a multiple of the kernel's eight lanes: its tail is covered too
+  const double neg_entropy = -0.9, p_x = 0.375;
+  std::vector<double> log_p_t(T), cross(T), scratch(T), q(T), mass(T);
   std::vector<float> q_float(T, -1.0F);
   for (int64_t t = 0; t < T; ++t) {
     log_p_t[t] = std::log(1.0 / T);
     cross[t] = t == 4 ? -std::numeric_limits<double>::infinity() : -1.0 - 0.1 * static_cast<double>(t % 7);
+    q[t] = 1.0 / T + 1e-3 * static_cast<double>(t % 3 - 1);
+    mass[t] = 0.5 * static_cast<double>(t);
   }
-  double change = 0, expected_kl = -1;
-  kernels::encoder_update(q.data(), q_float.data(), log_p_t.data(), cross.data(), neg_entropy, 3.0, scratch.data(), T, &change,
-                          &expected_kl);
-  double sum = 0, kl = 0;
+  const std::vector<double> q_before = q, mass_before = mass;
+  kernels::EncoderRow row{q.data(), q_float.data(), p_x, mass.data(), -1.0};
+  double expected_kl = -1;
+  kernels::encoder_update(row, log_p_t.data(), cross.data(), neg_entropy, 3.0, scratch.data(), T, &expected_kl);
+  double sum = 0, kl = 0, change = 0;
   for (int64_t t = 0; t < T; ++t) {
     EXPECT_EQ(q_float[t], static_cast<float>(q[t])) << t;
+    EXPECT_EQ(mass[t], mass_before[t] + p_x * q[t]) << t;
+    change = std::max(change, std::abs(q[t] - q_before[t]));
     sum += q[t];
     if (q[t] > 0) kl += q[t] * (neg_entropy - cross[t]);
   }
   EXPECT_EQ(q[4], 0.0);
   EXPECT_NEAR(sum, 1.0, 1e-15);
+  EXPECT_EQ(row.change, change);
   EXPECT_GT(change, 0.0);
   EXPECT_GT(expected_kl, 0.0);
   EXPECT_NEAR(expected_kl, kl, 1e-15);
@@ -147,7 +155,7 @@ TEST(IbKernels, EntryGainsAreTheChangeOfMassTimesLogMass) {
 }
 
 // The kernel takes one of two loops by how many clusters hold the token; both give these doubles,
-// a ln a included (the same as in scalar code, g below).
+// a ln a included (the same as in scalar code, g below), and so does the variant given a ln a.
 TEST(IbKernels, EntryGainsAreTheSameDoublesForFewAndManyOccupiedClusters) {
   const int64_t T = 100;
   const double w = 3.0e-6;
@@ -160,10 +168,52 @@ TEST(IbKernels, EntryGainsAreTheSameDoublesForFewAndManyOccupiedClusters) {
       gain[t] = -0.5 + 1e-3 * static_cast<double>(t);
     }
     const std::vector<double> before = gain;
+    std::vector<double> with_a_log_a = gain;
     kernels::add_entry_gains(gain.data(), a.data(), w, scratch.data(), occupied.data(), T);
+    // The variant for the hot tokens, given a ln a (as sequential IB keeps it, in scalar code).
+    kernels::add_entry_gains(with_a_log_a.data(), a.data(), g.data(), w, T);
     for (int64_t t = 0; t < T; ++t) {
       const double change = a[t] > 0 ? (a[t] + w) * math::log(a[t] + w) - g[t] : w * math::log(w);
       EXPECT_EQ(gain[t], before[t] + change) << "every " << every << ", t " << t;
+      EXPECT_EQ(with_a_log_a[t], gain[t]) << "every " << every << ", t " << t;
+    }
+  }
+}
+
+// A context's share of I(X;T), the logarithms taken in a vector loop: the doubles of the scalar
+// sum in t order, clusters with q = 0 or p(t) = 0 left out.
+TEST(IbKernels, RowInformationIsTheScalarSumInClusterOrder) {
+  const int64_t T = 21;
+  std::vector<double> q(T), p_t(T), log_p_t(T), scratch(T);
+  for (int64_t t = 0; t < T; ++t) {
+    q[t] = t % 5 == 0 ? 0.0 : 1e-3 * static_cast<double>(t * t + 1);
+    p_t[t] = t == 7 ? 0.0 : 0.01 + 1e-3 * static_cast<double>(t);
+    log_p_t[t] = p_t[t] > 0 ? math::log(p_t[t]) : -std::numeric_limits<double>::infinity();
+  }
+  double expected = 0;
+  for (int64_t t = 0; t < T; ++t)
+    if (q[t] > 0 && p_t[t] > 0) expected += q[t] * (math::log(q[t]) - log_p_t[t]);
+  EXPECT_EQ(kernels::row_information(q.data(), p_t.data(), log_p_t.data(), scratch.data(), T), expected);
+}
+
+// Sequential IB's choice of move: the first cluster other than the current one with the largest
+// gain, if it beats the threshold; ties and the tail past the kernel's eight lanes included.
+TEST(IbKernels, BestMoveIsTheFirstOtherClusterWithTheLargestGainAboveTheThreshold) {
+  std::mt19937_64 rng(11);
+  for (const int64_t T : {1, 7, 8, 21, 100}) {
+    for (int trial = 0; trial < 200; ++trial) {
+      std::vector<double> gain(T);
+      for (double& g : gain) g = static_cast<double>(rng() % 6) * 0.25 - 0.5;  // many ties
+      const auto current = static_cast<int32_t>(rng() % T);
+      const double threshold = gain[current] + 1e-15;
+      int32_t expected = current;
+      double best = threshold;
+      for (int32_t t = 0; t < T; ++t)
+        if (t != current && gain[t] > best) {
+          best = gain[t];
+          expected = t;
+        }
+      EXPECT_EQ(kernels::best_move(gain.data(), T, current, threshold), expected) << "T " << T << ", trial " << trial;
     }
   }
 }

@@ -188,7 +188,9 @@ void IbEngine::decode(const std::vector<double>& encoder, bool after_update) {
   p_y_t_.resize(static_cast<std::size_t>(n_y_ * T_));
   log_p_y_t_.resize(p_y_t_.size());
   for_each_balanced(y_ranges_, [&](int64_t y) {
-    double* row = &p_y_t_[y * T_];
+    // Only an exact evaluation reads p(y|t) itself; inside a solve it is summed in place of its
+    // logarithm, and the [n_y * T] table is not written.
+    double* row = after_update ? &log_p_y_t_[y * T_] : &p_y_t_[y * T_];
     const int64_t first = column_begin_[y], n = column_begin_[y + 1] - first;
     // Inside a solve the gather reads the float copy the update wrote: half the memory traffic of
     // the encoder, which is larger than the cache at scale. Each term is off by at most 2^-24 of
@@ -217,9 +219,12 @@ IbEngine::Step IbEngine::iterate(double beta, std::vector<double>& encoder, bool
   block_expected_kl_.assign(n_blocks, 0.0);
   decode(encoder, after_update);
   encoder_float_.resize(encoder.size());
+  block_p_t_.resize(static_cast<std::size_t>(n_blocks * T_));
   for_each_balanced(x_block_ranges_, [&](int64_t b) {
-    std::vector<double> row(T_), cross(T_);
+    std::vector<double> scratch(T_), cross(T_);
     double change = 0, free_energy = 0, expected_kl = 0;
+    double* cluster_mass = &block_p_t_[b * T_];
+    std::fill(cluster_mass, cluster_mass + T_, 0.0);
     for (int64_t x = b * kBlock; x < std::min(n_x_, (b + 1) * kBlock); ++x) {
       // cross[t] = sum_y p(y|x) ln p(y|t) over x's tokens only; -inf when t misses one of them.
       const int64_t first = joint_.row_begin[x];
@@ -230,14 +235,14 @@ IbEngine::Step IbEngine::iterate(double beta, std::vector<double>& encoder, bool
       }
       kernels::weighted_row_sum(cross.data(), log_p_y_t_.data(), T_, &entry_column_[first], &joint_.p_y_given_x[first],
                                 joint_.row_begin[x + 1] - first);
-      double row_change = 0, row_kl = 0;
-      log_partition_[x] = kernels::encoder_update(&encoder[x * T_], &encoder_float_[x * T_], log_p_t_.data(), cross.data(),
-                                                  neg_entropy_[x], beta, row.data(), T_, &row_change, &row_kl);
-      change = std::max(change, row_change);
+      // p(t) per block is add_cluster_mass's sum, taken here row by row: the same doubles.
+      kernels::EncoderRow row{&encoder[x * T_], &encoder_float_[x * T_], joint_.p_x[x], cluster_mass, 0.0};
+      double row_kl = 0;
+      log_partition_[x] = kernels::encoder_update(row, log_p_t_.data(), cross.data(), neg_entropy_[x], beta, scratch.data(), T_, &row_kl);
+      change = std::max(change, row.change);
       free_energy += joint_.p_x[x] * log_partition_[x];
       expected_kl += joint_.p_x[x] * row_kl;
     }
-    add_cluster_mass(b, &encoder[b * kBlock * T_]);  // while the block is still in the cache
     block_change_[b] = change;
     block_free_energy_[b] = free_energy;
     block_expected_kl_[b] = expected_kl;
@@ -301,13 +306,9 @@ double IbEngine::encoder_information(const std::vector<double>& encoder) const {
   std::vector<double> partial(n_blocks, 0.0);
   for_each_block(n_blocks, [&](int64_t b) {
     double block_sum = 0;
-    for (int64_t x = b * kBlock; x < std::min(n_x_, (b + 1) * kBlock); ++x) {
-      const double* q = &encoder[x * T_];
-      double sum = 0;
-      for (int64_t t = 0; t < T_; ++t)
-        if (q[t] > 0 && p_t_[t] > 0) sum += q[t] * (math::log(q[t]) - log_p_t_[t]);
-      block_sum += joint_.p_x[x] * sum;
-    }
+    std::vector<double> scratch(T_);
+    for (int64_t x = b * kBlock; x < std::min(n_x_, (b + 1) * kBlock); ++x)
+      block_sum += joint_.p_x[x] * kernels::row_information(&encoder[x * T_], p_t_.data(), log_p_t_.data(), scratch.data(), T_);
     partial[b] = block_sum;
   });
   double i_xt = 0;
@@ -365,10 +366,19 @@ void IbEngine::soften(const std::vector<int32_t>& assignment, std::vector<double
 
 namespace {
 
-// The sufficient statistics of a hard clustering: p(t, y) (y-major), p(t) and g_t = p(t) ln p(t).
+// The sufficient statistics of a hard clustering: p(t, y) (y-major), p(t) and g_t = p(t) ln p(t),
+// and g_ty = p(t, y) ln p(t, y) for the first hot_columns tokens.
 struct HardClusters {
-  std::vector<double> p_ty, p_t, g_t;
+  std::vector<double> p_ty, p_t, g_t, g_ty;
+  int64_t hot_columns = 0;
 };
+
+// The sIB gains of a context take (a + w) ln(a + w) - a ln a for every cluster and entry. For the
+// most frequent tokens, whose rows most entries read, a ln a is kept beside p(t, y) and updated
+// by each move: half the logarithms. The kept rows are sized to stay in the cache with the rows
+// of p(t, y) they shadow; a table over every token would miss the cache more than the logarithms
+// it saves.
+constexpr int64_t kHotEntropyBytes = 512 * 1024;
 
 }  // namespace
 
@@ -376,12 +386,15 @@ int64_t IbEngine::refine_hard(std::vector<int32_t>& assignment, double inverse_b
                               int64_t max_sweeps) {
   const int64_t T = T_;
   HardClusters c{std::vector<double>(static_cast<std::size_t>(n_y_ * T), 0.0), std::vector<double>(T, 0.0),
-                 std::vector<double>(T, 0.0)};
+                 std::vector<double>(T, 0.0), {}, 0};
   for_each_balanced(y_ranges_, [&](int64_t y) {
     for (int64_t e = column_begin_[y]; e < column_begin_[y + 1]; ++e) c.p_ty[y * T + assignment[column_x_[e]]] += column_p_[e];
   });
   for (int64_t x = 0; x < n_x_; ++x) c.p_t[assignment[x]] += joint_.p_x[x];
   for (int64_t t = 0; t < T; ++t) c.g_t[t] = x_log_x(c.p_t[t]);
+  c.hot_columns = std::min<int64_t>(n_y_, kHotEntropyBytes / static_cast<int64_t>(sizeof(double) * T));
+  c.g_ty.resize(static_cast<std::size_t>(c.hot_columns * T));
+  for (int64_t i = 0; i < c.hot_columns * T; ++i) c.g_ty[i] = x_log_x(c.p_ty[i]);
   // Objective I(T;Y) - s H(T) = sum g(p(t,y)) - (1 - s) sum g(p(t)) + const, g(v) = v ln v.
   const double weight = 1 - inverse_beta;
 
@@ -416,6 +429,10 @@ int64_t IbEngine::refine_hard(std::vector<int32_t>& assignment, double inverse_b
       double& out = c.p_ty[y * T + from];
       out = std::max(out - w, 0.0);
       c.p_ty[y * T + to] += w;
+      if (y < c.hot_columns) {
+        c.g_ty[y * T + from] = x_log_x(out);
+        c.g_ty[y * T + to] = x_log_x(c.p_ty[y * T + to]);
+      }
     }
     assignment[x] = to;
   };
@@ -448,7 +465,10 @@ int64_t IbEngine::refine_hard(std::vector<int32_t>& assignment, double inverse_b
           for (int64_t e = joint_.row_begin[x]; e < joint_.row_begin[x + 1]; ++e) {
             const int64_t y = entry_column_[e];
             if (e + kPrefetchAhead < last_entry) kernels::prefetch_rows(c.p_ty.data(), T, &entry_column_[e + kPrefetchAhead], 1);
-            kernels::add_entry_gains(gain, &c.p_ty[y * T], px * joint_.p_y_given_x[e], scratch.data(), occupied.data(), T);
+            if (y < c.hot_columns)
+              kernels::add_entry_gains(gain, &c.p_ty[y * T], &c.g_ty[y * T], px * joint_.p_y_given_x[e], T);
+            else
+              kernels::add_entry_gains(gain, &c.p_ty[y * T], px * joint_.p_y_given_x[e], scratch.data(), occupied.data(), T);
           }
           gain[assignment[x]] = leave_gain(x, assignment[x]);
         }
@@ -461,13 +481,7 @@ int64_t IbEngine::refine_hard(std::vector<int32_t>& assignment, double inverse_b
         double* gain = &gains[(x - begin) * T];
         const int32_t current = assignment[x];
         for (const int32_t t : touched) gain[t] = gain_of(x, current, t);
-        int32_t best = current;
-        double best_gain = gain[current] + kMinGain;
-        for (int32_t t = 0; t < T; ++t)
-          if (t != current && gain[t] > best_gain) {
-            best_gain = gain[t];
-            best = t;
-          }
+        const int32_t best = kernels::best_move(gain, T, current, gain[current] + kMinGain);
         if (best == current) continue;
         move(x, current, best);
         ++moves;

@@ -94,7 +94,8 @@ class IbEngine {
   std::vector<int32_t> column_x_;
   std::vector<double> column_p_;
   std::vector<double> p_y_;  // by column
-  // The decoder of the last decode(): p(t), ln p(t), p(y|t) and ln p(y|t), y-major [n_y * T].
+  // The decoder of the last decode(): p(t), ln p(t) and ln p(y|t), y-major [n_y * T]; p(y|t)
+  // itself only from the last decode of an exact encoder (evaluate's).
   std::vector<double> p_t_, log_p_t_, p_y_t_, log_p_y_t_;
   std::vector<double> log_partition_;  // [n_x]: ln Z(x) of the last update
   // The threads' shares of the work: ranges of context blocks and of tokens of about equal cost.

@@ -59,48 +59,112 @@ INFOBOUND_KERNEL void log_into(const double* in, double* out, int64_t n) {
 
 namespace {
 
-// Four independent chains, so the reduction is not one long dependency; the order is fixed.
-// The chains are two vectors of two (GCC's generic vectors, SSE2 registers in every build), so
-// each lane adds the same values in the same order whatever the target. Always inlined: a call
-// would run the baseline build inside the AVX2 clone of its caller.
-using Lanes2 = double __attribute__((vector_size(16)));
-template <typename Combine>
-[[gnu::always_inline]] inline double reduce4(const double* v, int64_t n, double init, const Combine& combine) {
-  Lanes2 low = {init, init}, high = {init, init};
+// Eight lanes (GCC's generic vectors: one AVX-512 register, two AVX2 or four SSE2 ones), for
+// the loops whose every lane computes what the scalar code would. They are passed by reference:
+// a 64-byte vector passed by value would have a different ABI in each clone.
+using Lanes8 = double __attribute__((vector_size(64)));
+using Floats8 = float __attribute__((vector_size(32)));
+template <typename Vector, typename Value>
+[[gnu::always_inline]] inline void load8(Vector& v, const Value* p) {
+  std::memcpy(&v, p, sizeof v);
+}
+template <typename Vector, typename Value>
+[[gnu::always_inline]] inline void store8(Value* p, const Vector& v) {
+  std::memcpy(p, &v, sizeof v);
+}
+// Sixteen chains in two vectors of eight: a sum of |T| = 100 terms is then a chain of 7 adds,
+// not 25. The order is fixed (lane by lane, then the lanes in a fixed tree, then the tail), and
+// every clone adds the same values in it.
+[[gnu::always_inline]] inline double sum16(const double* v, int64_t n) {
+  Lanes8 low{}, high{}, next;
   int64_t t = 0;
-  for (; t + 4 <= n; t += 4) {
-    Lanes2 next_low, next_high;
-    std::memcpy(&next_low, v + t, sizeof next_low);
-    std::memcpy(&next_high, v + t + 2, sizeof next_high);
-    low = combine(low, next_low);
-    high = combine(high, next_high);
+  for (; t + 16 <= n; t += 16) {
+    load8(next, v + t);
+    low += next;
+    load8(next, v + t + 8);
+    high += next;
   }
-  double result = combine(combine(low[0], low[1]), combine(high[0], high[1]));
-  for (; t < n; ++t) result = combine(result, v[t]);
+  if (t + 8 <= n) {
+    load8(next, v + t);
+    low += next;
+    t += 8;
+  }
+  const Lanes8 lanes = low + high;
+  double result = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+  for (; t < n; ++t) result += v[t];
   return result;
+}
+[[gnu::always_inline]] inline double horizontal_max(const Lanes8& v) {
+  double m = v[0];
+  for (int i = 1; i < 8; ++i) m = v[i] > m ? v[i] : m;
+  return m;
 }
 
 }  // namespace
 
-INFOBOUND_KERNEL double encoder_update(double* q, float* q_float, const double* log_p_t, const double* cross, double neg_entropy, double beta,
-                                       double* scratch, int64_t n, double* change, double* expected_kl) {
-  for (int64_t t = 0; t < n; ++t) scratch[t] = log_p_t[t] + beta * (cross[t] - neg_entropy);
-  const double shift =
-      reduce4(scratch, n, -std::numeric_limits<double>::infinity(), [](auto a, auto b) { return b > a ? b : a; });
+INFOBOUND_KERNEL double encoder_update(EncoderRow& row, const double* log_p_t, const double* cross, double neg_entropy, double beta,
+                                       double* scratch, int64_t n, double* expected_kl) {
+  // Maxima are exact in any order, so they are taken in eight lanes inside the loops that make
+  // their values; the sums are sum16's, in its fixed order.
+  const int64_t n_vector = n - n % 8;
+  const Lanes8 zero{};
+  Lanes8 shift_lanes = zero - std::numeric_limits<double>::infinity(), log_p_t_of, cross_of, previous, weight, mass;
+  for (int64_t t = 0; t < n_vector; t += 8) {
+    load8(log_p_t_of, log_p_t + t);
+    load8(cross_of, cross + t);
+    const Lanes8 logit = log_p_t_of + beta * (cross_of - neg_entropy);
+    store8(scratch + t, logit);
+    shift_lanes = logit > shift_lanes ? logit : shift_lanes;
+  }
+  double shift = horizontal_max(shift_lanes);
+  for (int64_t t = n_vector; t < n; ++t) {
+    scratch[t] = log_p_t[t] + beta * (cross[t] - neg_entropy);
+    shift = scratch[t] > shift ? scratch[t] : shift;
+  }
   for (int64_t t = 0; t < n; ++t) scratch[t] = math::exp(scratch[t] - shift);
-  const double sum = reduce4(scratch, n, 0.0, [](auto a, auto b) { return a + b; });
+  const double sum = sum16(scratch, n);
   const double inverse_sum = 1.0 / sum;
-  for (int64_t t = 0; t < n; ++t) {
+  // A cluster that misses one of x's tokens has KL = +infinity and q = 0: it adds nothing.
+  double* q = row.q;
+  float* q_float = row.q_float;
+  Lanes8 change_lanes = zero;
+  for (int64_t t = 0; t < n_vector; t += 8) {
+    load8(weight, scratch + t);
+    load8(previous, q + t);
+    load8(cross_of, cross + t);
+    load8(mass, row.cluster_mass + t);
+    const Lanes8 updated = weight * inverse_sum;
+    const Lanes8 moved = updated > previous ? updated - previous : previous - updated;
+    change_lanes = moved > change_lanes ? moved : change_lanes;
+    store8(q + t, updated);
+    store8(q_float + t, __builtin_convertvector(updated, Floats8));
+    store8(row.cluster_mass + t, mass + row.p_x * updated);
+    store8(scratch + t, updated > 0 ? updated * (neg_entropy - cross_of) : zero);
+  }
+  double moved_most = horizontal_max(change_lanes);
+  for (int64_t t = n_vector; t < n; ++t) {
     const double updated = scratch[t] * inverse_sum;
-    scratch[t] = updated > q[t] ? updated - q[t] : q[t] - updated;
+    const double moved = updated > q[t] ? updated - q[t] : q[t] - updated;
+    moved_most = moved > moved_most ? moved : moved_most;
     q[t] = updated;
     q_float[t] = static_cast<float>(updated);
+    row.cluster_mass[t] += row.p_x * updated;
+    scratch[t] = updated > 0 ? updated * (neg_entropy - cross[t]) : 0.0;
   }
-  *change = reduce4(scratch, n, 0.0, [](auto a, auto b) { return b > a ? b : a; });
-  // A cluster that misses one of x's tokens has KL = +infinity and q = 0: it adds nothing.
-  for (int64_t t = 0; t < n; ++t) scratch[t] = q[t] > 0 ? q[t] * (neg_entropy - cross[t]) : 0.0;
-  *expected_kl = reduce4(scratch, n, 0.0, [](auto a, auto b) { return a + b; });
+  row.change = moved_most;
+  *expected_kl = sum16(scratch, n);
   return shift + math::log(sum);
+}
+
+INFOBOUND_KERNEL double row_information(const double* q, const double* p_t, const double* log_p_t, double* scratch, int64_t n) {
+  // The logarithms in a vector loop, the sum in order: the doubles of the scalar loop.
+  for (int64_t t = 0; t < n; ++t) {
+    const double here = q[t] > 0 ? q[t] : 1.0;
+    scratch[t] = q[t] > 0 && p_t[t] > 0 ? q[t] * (math::log(here) - log_p_t[t]) : 0.0;
+  }
+  double sum = 0;
+  for (int64_t t = 0; t < n; ++t) sum += scratch[t];
+  return sum;
 }
 
 INFOBOUND_KERNEL void cluster_size_gains(double* gain, const double* p, const double* p_log_p, double mass, double weight,
@@ -144,6 +208,33 @@ INFOBOUND_KERNEL void add_entry_gains(double* gain, const double* a, double w, d
     change[i] = sum * math::log(sum) - scratch[i] * math::log(scratch[i]);
   }
   for (int64_t i = 0; i < k; ++i) gain[occupied[i]] += change[i];
+}
+
+INFOBOUND_KERNEL void add_entry_gains(double* gain, const double* a, const double* a_log_a, double w, int64_t n) {
+  const double into_empty = w * math::log(w);
+  for (int64_t t = 0; t < n; ++t) {
+    const double sum = a[t] + w;
+    gain[t] += a[t] > 0 ? sum * math::log(sum) - a_log_a[t] : into_empty;
+  }
+}
+
+INFOBOUND_KERNEL int32_t best_move(const double* gain, int64_t n, int32_t current, double threshold) {
+  // The maximum is exact in any order, so it is taken in eight lanes; then the first cluster
+  // that holds it, as a scan in order would find.
+  const int64_t n_vector = n - n % 8;
+  const Lanes8 zero{};
+  Lanes8 best_lanes = zero - std::numeric_limits<double>::infinity(), next;
+  for (int64_t t = 0; t < n_vector; t += 8) {
+    load8(next, gain + t);
+    best_lanes = next > best_lanes ? next : best_lanes;
+  }
+  double best = horizontal_max(best_lanes);
+  for (int64_t t = n_vector; t < n; ++t) best = gain[t] > best ? gain[t] : best;
+  if (!(best > threshold)) return current;
+  // threshold >= gain[current], so the clusters that hold the maximum are others.
+  int64_t t = 0;
+  while (gain[t] != best) ++t;
+  return static_cast<int32_t>(t);
 }
 
 }  // namespace infobound::bound::kernels
