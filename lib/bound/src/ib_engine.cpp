@@ -238,7 +238,8 @@ IbEngine::Step IbEngine::iterate(double beta, std::vector<double>& encoder, bool
       // p(t) per block is add_cluster_mass's sum, taken here row by row: the same doubles.
       kernels::EncoderRow row{&encoder[x * T_], &encoder_float_[x * T_], joint_.p_x[x], cluster_mass, 0.0};
       double row_kl = 0;
-      log_partition_[x] = kernels::encoder_update(row, log_p_t_.data(), cross.data(), neg_entropy_[x], beta, scratch.data(), T_, &row_kl);
+      log_partition_[x] =
+          kernels::encoder_update(row, log_p_t_.data(), cross.data(), neg_entropy_[x], beta, scratch.data(), T_, &row_kl);
       change = std::max(change, row.change);
       free_energy += joint_.p_x[x] * log_partition_[x];
       expected_kl += joint_.p_x[x] * row_kl;
@@ -385,8 +386,10 @@ constexpr int64_t kHotEntropyBytes = 512 * 1024;
 int64_t IbEngine::refine_hard(std::vector<int32_t>& assignment, double inverse_beta, double objective_tolerance,
                               int64_t max_sweeps) {
   const int64_t T = T_;
-  HardClusters c{std::vector<double>(static_cast<std::size_t>(n_y_ * T), 0.0), std::vector<double>(T, 0.0),
-                 std::vector<double>(T, 0.0), {}, 0};
+  HardClusters c;
+  c.p_ty.assign(static_cast<std::size_t>(n_y_ * T), 0.0);
+  c.p_t.assign(T, 0.0);
+  c.g_t.assign(T, 0.0);
   for_each_balanced(y_ranges_, [&](int64_t y) {
     for (int64_t e = column_begin_[y]; e < column_begin_[y + 1]; ++e) c.p_ty[y * T + assignment[column_x_[e]]] += column_p_[e];
   });

@@ -102,8 +102,8 @@ template <typename Vector, typename Value>
 
 }  // namespace
 
-INFOBOUND_KERNEL double encoder_update(EncoderRow& row, const double* log_p_t, const double* cross, double neg_entropy, double beta,
-                                       double* scratch, int64_t n, double* expected_kl) {
+INFOBOUND_KERNEL double encoder_update(EncoderRow& row, const double* log_p_t, const double* cross, double neg_entropy,
+                                       double beta, double* scratch, int64_t n, double* expected_kl) {
   // Maxima are exact in any order, so they are taken in eight lanes inside the loops that make
   // their values; the sums are sum16's, in its fixed order.
   const int64_t n_vector = n - n % 8;

@@ -43,12 +43,12 @@ void log_into(const double* in, double* out, int64_t n);
 struct EncoderRow {
   double* q;       // the previous p(t|x), overwritten by the new one
   float* q_float;  // q_new rounded to float
-  double p_x;            // cluster_mass[t] += p_x q_new[t]: add_cluster_mass's doubles, row by row
+  double p_x;      // cluster_mass[t] += p_x q_new[t]: add_cluster_mass's doubles, row by row
   double* cluster_mass;
-  double change;         // out: max_t |q_new - q_previous|
+  double change;  // out: max_t |q_new - q_previous|
 };
-double encoder_update(EncoderRow& row, const double* log_p_t, const double* cross, double neg_entropy, double beta, double* scratch,
-                      int64_t n, double* expected_kl);
+double encoder_update(EncoderRow& row, const double* log_p_t, const double* cross, double neg_entropy, double beta,
+                      double* scratch, int64_t n, double* expected_kl);
 
 // sum_t q[t] (ln q[t] - log_p_t[t]) over the t with q[t] > 0 and p_t[t] > 0, added in t order:
 // one context's share of I(X;T). `scratch` holds n values.
@@ -63,11 +63,11 @@ void cluster_size_gains(double* gain, const double* p, const double* p_log_p, do
 // a ln a is the same double as a * ln(a) in scalar code. `scratch` holds 2n values and
 // `occupied` n.
 void add_entry_gains(double* gain, const double* a, double w, double* scratch, int32_t* occupied, int64_t n);
+// The same, with a_log_a[t] = a[t] ln a[t] (0 where a[t] = 0) given: one logarithm per cluster.
+void add_entry_gains(double* gain, const double* a, const double* a_log_a, double w, int64_t n);
+
 // The cluster t != current with the largest gain[t] (the first of equals) if that gain exceeds
 // `threshold`, else current. threshold >= gain[current].
 int32_t best_move(const double* gain, int64_t n, int32_t current, double threshold);
-
-// The same, with a_log_a[t] = a[t] ln a[t] (0 where a[t] = 0) given: one logarithm per cluster.
-void add_entry_gains(double* gain, const double* a, const double* a_log_a, double w, int64_t n);
 
 }  // namespace infobound::bound::kernels
