@@ -14,9 +14,10 @@
 // I(X;Y)) and whether 1 and N threads gave bit-identical curves. --converged N also computes the
 // adaptive curve with the settings before this release's defaults (3 restarts, objective and
 // hard-candidate tolerances 1e-7, forward hard candidates refined to it) and N iterations per
-// beta, i.e. run to the end, and gives the adaptive curve's gaps to it. --threads 1 skips the second pass. --curve-out writes the adaptive curve's points
-// (i_xt, i_ty, beta; every digit); --compare-curve gives the adaptive curve's gaps to such a file,
-// so that two builds can be compared on the same case. --iterate N times the engine's loops
+// beta, i.e. run to the end, and gives the adaptive curve's gaps to it. --threads 1 skips the
+// second pass. --curve-out writes the adaptive curve's points (i_xt, i_ty, beta; every digit);
+// --compare-curve gives the adaptive curve's gaps to such a file, so that two builds can be
+// compared on the same case. --iterate N times the engine's loops
 // alone, one thread, on the merged joint: N IB iterations at beta B from a random encoder, then
 // the hard clustering of the result refined by sequential IB; it prints seconds per iteration
 // and per sweep and a checksum of the result (equal checksums: the same doubles).

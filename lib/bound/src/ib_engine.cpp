@@ -99,6 +99,7 @@ IbEngine::IbEngine(const JointDistribution& joint, int64_t n_clusters, IbThreads
       column_p_[slot] = joint.p_x[x] * joint.p_y_given_x[e];
     }
   log_partition_.assign(n_x_, 0.0);
+  block_p_t_.assign(static_cast<std::size_t>(blocks_of(n_x_, kBlock) * T_), 0.0);
   // Work per context block: T multiply-adds per entry, T exponentials per context (~8 entries'
   // worth); per token: T multiply-adds per entry, T logarithms (~8 entries' worth).
   constexpr int64_t kPerRow = 8;
@@ -173,7 +174,6 @@ void IbEngine::add_cluster_mass(int64_t block, const double* encoder_block) {
 void IbEngine::decode(const std::vector<double>& encoder, bool after_update) {
   const int64_t n_blocks = blocks_of(n_x_, kBlock);
   if (!after_update) {
-    block_p_t_.resize(static_cast<std::size_t>(n_blocks * T_));
     for_each_block(n_blocks, [&](int64_t b) { add_cluster_mass(b, &encoder[b * kBlock * T_]); });
   }
   p_t_.assign(T_, 0.0);
@@ -219,7 +219,6 @@ IbEngine::Step IbEngine::iterate(double beta, std::vector<double>& encoder, bool
   block_expected_kl_.assign(n_blocks, 0.0);
   decode(encoder, after_update);
   encoder_float_.resize(encoder.size());
-  block_p_t_.resize(static_cast<std::size_t>(n_blocks * T_));
   for_each_balanced(x_block_ranges_, [&](int64_t b) {
     std::vector<double> scratch(T_), cross(T_);
     double change = 0, free_energy = 0, expected_kl = 0;
