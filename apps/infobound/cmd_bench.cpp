@@ -25,7 +25,7 @@ bool parse_switch(const std::string& option, const std::string& value) {
 }
 
 int run_bench_forward(int argc, char** argv) {
-  std::string model_dir, hidden = "on", logits = "on";
+  std::string model_dir, hidden = "on", logits = "on", device = "cpu";
   models::ForwardBenchmarkOptions bench;
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   po::options_description options("infobound bench forward options");
@@ -36,7 +36,8 @@ int run_bench_forward(int argc, char** argv) {
       "reps", po::value(&bench.reps)->default_value(bench.reps), "timed forward passes (the best is reported)")(
       "threads", po::value(&threads)->default_value(threads), "intra-op CPU threads")(
       "hidden-states", po::value(&hidden)->default_value(hidden), "on: copy out every hidden state; off: none")(
-      "logits", po::value(&logits)->default_value(logits), "on: compute the logits, as transformers always does");
+      "logits", po::value(&logits)->default_value(logits), "on: compute the logits, as transformers always does")(
+      "device", po::value(&device)->default_value(device), "cpu or cuda (float32; docs/cuda.md)");
   po::variables_map vm;
   po::store(po::parse_command_line(argc, argv, options), vm);
   if (vm.count("help")) {
@@ -56,10 +57,14 @@ int run_bench_forward(int argc, char** argv) {
   warn_if_slow_blas();
 
   const models::ProcessCounters at_start = models::process_counters();
-  const auto model = models::CausalLM::load(model_dir);
+  if (device != "cpu" && device != "cuda") throw UsageError("--device must be cpu or cuda, got '" + device + "'");
+  models::LoadOptions load;
+  load.device = device == "cuda" ? at::Device(at::kCUDA) : at::Device(at::kCPU);
+  const auto model = models::CausalLM::load(model_dir, load);
   const models::ProcessCounters loaded = models::process_counters();
   nlohmann::json out = models::benchmark_forward(*model, bench);
   out["model"] = model_dir;
+  out["device"] = device;
   out["minor_faults_load"] = loaded.minor_faults - at_start.minor_faults;
   out["minor_faults_total"] = models::process_counters().minor_faults;
   const BlasInfo blas = detect_blas();

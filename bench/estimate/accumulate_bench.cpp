@@ -1,5 +1,5 @@
 // Accumulate throughput of the estimator against the bare z W^T GEMM of the same batch.
-// Usage: bench_accumulate [--batches N] [--layers L] [--threads T] [--hidden D]
+// Usage: bench_accumulate [--batches N] [--layers L] [--threads T] [--hidden D] [--fold on|off|both]
 // Prints one JSON object per hidden size: tokens/s per layer for the GEMM, the soft assignment
 // (GEMM + softmax, the floor), and the whole accumulate step with 8 n-gram label sets (exact
 // fixed-point counts), plus the ratios and peak RSS. Then how the scatter of L layers scales with
@@ -120,7 +120,7 @@ double scatter_rows_per_s(const std::vector<est::BatchRows>& batches, const std:
   return static_cast<double>(total_rows * layers) / seconds_since(t0);
 }
 
-void bench(int64_t d, int64_t n_batches, int64_t layers) {
+void bench(int64_t d, int64_t n_batches, int64_t layers, const std::vector<bool>& folds) {
   constexpr int64_t kSeqPerBatch = 8, kLength = 512;
   const est::LabelPlan plan;  // input/output 1..4
   const auto sequences = zipf_sequences(n_batches * kSeqPerBatch, kLength, 1);
@@ -130,7 +130,7 @@ void bench(int64_t d, int64_t n_batches, int64_t layers) {
     for (int64_t s = 0; s < kSeqPerBatch; ++s) batch.push_back({sequences[b * kSeqPerBatch + s], {}, 0});
     batches.push_back(est::select_rows(batch, kLength, plan));
   }
-  for (const bool fold : {false, true}) {
+  for (const bool fold : folds) {
     const Timing t = run(d, batches, fold);
     // Labels are indexed once per batch and shared by every layer of the model.
     const double step = t.assign + t.scatter + t.labels / static_cast<double>(layers);
@@ -177,19 +177,21 @@ int main(int argc, char** argv) {
   infobound::reexec_with_runtime_env(argv);
   int64_t batches = 40, layers = 12, hidden = 0;
   int threads = 2;
+  std::vector<bool> folds = {false, true};  // --fold on|off|both: the runs to make
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--batches")) batches = std::stoll(argv[i + 1]);
     if (!std::strcmp(argv[i], "--layers")) layers = std::stoll(argv[i + 1]);
     if (!std::strcmp(argv[i], "--threads")) threads = std::stoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--hidden")) hidden = std::stoll(argv[i + 1]);
+    if (!std::strcmp(argv[i], "--fold") && std::strcmp(argv[i + 1], "both")) folds = {!std::strcmp(argv[i + 1], "on")};
   }
   at::set_num_threads(threads);
   if (hidden > 0) {  // one hidden size, for profiling
-    bench(hidden, batches, layers);
+    bench(hidden, batches, layers, folds);
     return 0;
   }
-  bench(768, batches, layers);
-  bench(2048, batches, layers);
+  bench(768, batches, layers, folds);
+  bench(2048, batches, layers, folds);
   bench_threads(std::max<int64_t>(4, batches / 4), layers);
 
   return 0;

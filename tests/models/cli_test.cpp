@@ -128,4 +128,23 @@ TEST_F(CliGolden, BadInputsExitWithCodeTwoAndAMessage) {
   EXPECT_NE(bad_dtype.output.find("--dtype must be float32 or bfloat16"), std::string::npos) << bad_dtype.output;
 }
 
+// bench forward names its device in the JSON; an unknown device, or CUDA where this libtorch or
+// machine has none, is a usage error, not a crash.
+TEST_F(CliGolden, BenchForwardRunsOnTheDeviceItNames) {
+  const std::string model = "bench forward --batch 1 --length 8 --reps 1 --model " + (test::fixtures() / "models" / "llama").string();
+  const auto cpu = run(model + " --device cpu");
+  ASSERT_EQ(cpu.exit_code, 0) << cpu.output;
+  const auto json = nlohmann::json::parse(cpu.output.substr(cpu.output.find('{')));
+  EXPECT_EQ(json["device"], "cpu");
+  EXPECT_GT(json["tokens_per_second"].get<double>(), 0.0);
+  EXPECT_GT(json["matmul_peak_gflops"].get<double>(), 0.0);
+  const auto tpu = run(model + " --device tpu");
+  EXPECT_EQ(tpu.exit_code, 2);
+  EXPECT_NE(tpu.output.find("--device must be cpu or cuda, got 'tpu'"), std::string::npos) << tpu.output;
+  if (at::hasCUDA()) return;
+  const auto cuda = run(model + " --device cuda");
+  EXPECT_EQ(cuda.exit_code, 2);
+  EXPECT_NE(cuda.output.find("no CUDA support"), std::string::npos) << cuda.output;
+}
+
 }  // namespace

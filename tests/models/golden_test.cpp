@@ -1,5 +1,6 @@
 // Every fixture in ../shared/fixtures/models against HF transformers' hidden states and logits
-// (MANIFEST.md: compare real tokens only, atol 1e-4 rtol 1e-4 in float32).
+// (MANIFEST.md: compare real tokens only, atol 1e-4 rtol 1e-4 in float32). INFOBOUND_TEST_DEVICE=cuda
+// runs the model on a GPU instead (docs/cuda.md); the tolerances stay the same.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -51,11 +52,14 @@ TEST_P(ModelGolden, HiddenStatesAndLogitsMatchTransformers) {
   const fs::path dir = test::fixtures() / "models" / GetParam().model;
   const fs::path golden_path = dir / GetParam().golden;
   if (!fs::exists(golden_path)) GTEST_SKIP() << "fixture not found: " << golden_path;
+  if (const auto why = test::test_device_unavailable(); !why.empty()) GTEST_SKIP() << why;
   const auto golden = io::SafetensorsFile::open(golden_path);
   const at::Tensor ids = golden.tensor("input_ids");
   const at::Tensor mask = golden.tensor("attention_mask");
 
-  const auto model = models::CausalLM::load(dir);
+  models::LoadOptions load;
+  load.device = test::test_device();  // float32; CausalLM::load turns TF32 off on CUDA
+  const auto model = models::CausalLM::load(dir, load);
   ASSERT_EQ(model->num_hidden_states(), 4);
   models::ForwardOptions options;
   options.compute_logits = true;
@@ -75,12 +79,13 @@ TEST_P(ModelGolden, HiddenStatesAndLogitsMatchTransformers) {
         options);
   }
   EXPECT_EQ(seen, (std::vector<int>{0, 1, 2, 3}));
+  EXPECT_EQ(logits.device(), load.device);
   for (const auto& [layer, diff] : diffs) EXPECT_LE(diff, 1e-4) << "hidden_states." << layer;
   ASSERT_EQ(logits.sizes(), (std::vector<int64_t>{3, 11, 512}));
   EXPECT_LE(test::excess_over_rtol(logits, golden.tensor("logits"), mask, 1e-4), 1e-4);
   double worst_hidden = 0;
   for (const auto& [layer, diff] : diffs) worst_hidden = std::max(worst_hidden, diff);
-  std::cout << "[ max |diff| ] hidden " << worst_hidden << ", logits "
+  std::cout << "[ max |diff| ] device " << load.device << ", hidden " << worst_hidden << ", logits "
             << test::max_abs_diff(logits, golden.tensor("logits"), mask) << "\n";
   EXPECT_FALSE(logits.isnan().any().item<bool>()) << "NaN leaked (padding rows must stay finite)";
 }
@@ -130,9 +135,11 @@ TEST(ModelGoldenSensitivity, Llama3RopeScalingMatters) {
 TEST(ModelGoldenBfloat16, Bfloat16ComputeStaysCloseToFloat32Golden) {
   const fs::path dir = test::fixtures() / "models" / "llama";
   if (!fs::exists(dir)) GTEST_SKIP() << "fixture not found: " << dir;
+  if (const auto why = test::test_device_unavailable(); !why.empty()) GTEST_SKIP() << why;
   const auto golden = io::SafetensorsFile::open(dir / "golden.safetensors");
   models::LoadOptions load;
   load.dtype = at::kBFloat16;
+  load.device = test::test_device();
   const auto model = models::CausalLM::load(dir, load);
   at::NoGradGuard no_grad;
   models::ForwardOptions options;
@@ -147,6 +154,7 @@ TEST(ModelGoldenBfloat16, Bfloat16ComputeStaysCloseToFloat32Golden) {
       options);
   EXPECT_EQ(calls, 4);
   EXPECT_EQ(logits.scalar_type(), at::kBFloat16);
+  EXPECT_EQ(logits.device(), load.device);
   const double diff = test::max_abs_diff(logits, golden.tensor("logits"), golden.tensor("attention_mask"));
   EXPECT_LT(diff, 0.15);  // bf16 has 8 mantissa bits; logits reach 4.7
   EXPECT_GT(diff, 1e-5);  // and it really ran in bf16

@@ -44,17 +44,21 @@ ProcessCounters process_counters() {
   return {usage.ru_minflt, usage.ru_majflt, static_cast<double>(usage.ru_maxrss) / 1024.0};
 }
 
-double matmul_peak_gflops(int64_t rows, int64_t hidden_size, int repeats) {
+double matmul_peak_gflops(int64_t rows, int64_t hidden_size, int repeats, const at::Device& device) {
   std::vector<std::array<int64_t, 3>> shapes{{2048, 2048, 2048}};
   if (rows > 0 && hidden_size > 0) shapes.push_back({rows, hidden_size, 4 * hidden_size});
+  const int products = device.is_cpu() ? 1 : 20;
   double best = 0;
   for (const auto& [m, k, n] : shapes) {
-    const at::Tensor a = at::randn({m, k}), b = at::randn({k, n});
+    const auto on = at::TensorOptions().dtype(at::kFloat).device(device);
+    const at::Tensor a = at::randn({m, k}, on), b = at::randn({k, n}, on);
     at::Tensor c = at::mm(a, b);
+    c[0][0].item<float>();
     for (int rep = 0; rep < repeats; ++rep) {
       const auto start = Clock::now();
-      at::mm_out(c, a, b);
-      best = std::max(best, 2.0 * static_cast<double>(m * k * n) / seconds_since(start) / 1e9);
+      for (int i = 0; i < products; ++i) at::mm_out(c, a, b);
+      c[0][0].item<float>();
+      best = std::max(best, 2.0 * static_cast<double>(m * k * n) * products / seconds_since(start) / 1e9);
     }
   }
   return best;
@@ -95,7 +99,8 @@ nlohmann::json benchmark_forward(CausalLM& model, const ForwardBenchmarkOptions&
     if (logits.defined()) checksum += logits[0][0][0].item<double>();
   };
 
-  std::vector<double> peaks{matmul_peak_gflops(options.batch * options.length, info.hidden_size)};
+  const at::Device device = model.device();
+  std::vector<double> peaks{matmul_peak_gflops(options.batch * options.length, info.hidden_size, 3, device)};
   const ProcessCounters before_warmup = process_counters();
   auto start = Clock::now();
   run();
@@ -108,7 +113,7 @@ nlohmann::json benchmark_forward(CausalLM& model, const ForwardBenchmarkOptions&
     times.push_back(seconds_since(start));
   }
   const ProcessCounters after_timed = process_counters();
-  peaks.push_back(matmul_peak_gflops(options.batch * options.length, info.hidden_size));
+  peaks.push_back(matmul_peak_gflops(options.batch * options.length, info.hidden_size, 3, device));
 
   const double best = *std::min_element(times.begin(), times.end());
   const double peak = *std::max_element(peaks.begin(), peaks.end());

@@ -29,7 +29,9 @@ ProcessCounters process_counters();
 
 // Best GFLOP/s of a few float32 GEMMs: 2048^3, and [B*T, d] x [d, 4d] for the given hidden size
 // (0: square only). The best of repeats, so a loaded machine gives a conservative denominator.
-double matmul_peak_gflops(int64_t rows = 0, int64_t hidden_size = 0, int repeats = 3);
+// On a GPU (the model's device) each timing covers several products and ends on a value read back,
+// since kernels run asynchronously.
+double matmul_peak_gflops(int64_t rows = 0, int64_t hidden_size = 0, int repeats = 3, const at::Device& device = at::kCPU);
 
 // Matmul FLOPs of one token's forward as transformers' eager code runs it: 2 per weight of every
 // linear (the tied or untied LM head included when logits are on, embedding lookups excluded) plus
