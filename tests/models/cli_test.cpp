@@ -131,7 +131,8 @@ TEST_F(CliGolden, BadInputsExitWithCodeTwoAndAMessage) {
 // bench forward names its device in the JSON; an unknown device, or CUDA where this libtorch or
 // machine has none, is a usage error, not a crash.
 TEST_F(CliGolden, BenchForwardRunsOnTheDeviceItNames) {
-  const std::string model = "bench forward --batch 1 --length 8 --reps 1 --model " + (test::fixtures() / "models" / "llama").string();
+  const std::string model =
+      "bench forward --batch 1 --length 8 --reps 1 --model " + (test::fixtures() / "models" / "llama").string();
   const auto cpu = run(model + " --device cpu");
   ASSERT_EQ(cpu.exit_code, 0) << cpu.output;
   const auto json = nlohmann::json::parse(cpu.output.substr(cpu.output.find('{')));
