@@ -156,6 +156,22 @@ void for_each_index(bool threaded, int64_t n, int64_t grain, const Body& body) {
   });
 }
 
+// body(order[k]) for every k, the items taken in that order by whichever of torch's threads is
+// free (an even split of 8 label sets of unequal cost leaves one thread idle); in order when not
+// threaded. Each item writes its own memory, so no result depends on who took it.
+template <typename Body>
+void for_each_taken(bool threaded, const std::vector<int64_t>& order, const Body& body) {
+  const auto n = static_cast<int64_t>(order.size());
+  if (!threaded || n < 2) {
+    for (const int64_t item : order) body(item);
+    return;
+  }
+  std::atomic<int64_t> next = 0;
+  at::parallel_for(0, std::min<int64_t>(n, at::get_num_threads()), 1, [&](int64_t, int64_t) {
+    for (int64_t k = next++; k < n; k = next++) body(order[static_cast<std::size_t>(k)]);
+  });
+}
+
 }  // namespace
 
 void MultiLayerAccumulator::scatter(Layer& layer, const at::Tensor& p, const Routing* routing, Parts parts, bool threaded,
@@ -200,7 +216,15 @@ void MultiLayerAccumulator::scatter(Layer& layer, const at::Tensor& p, const Rou
     detail::add_row(layer.bins.data(), batch_sum.data(), n);
   }
   if (!tables) return;
-  for_each_index(threaded, static_cast<int64_t>(sets_.size()), 1, [&](int64_t s) {
+  // The costliest sets first: rows to add into tables, then rows to add or subtract.
+  std::vector<int64_t> by_cost(sets_.size());
+  for (std::size_t s = 0; s < by_cost.size(); ++s) by_cost[s] = static_cast<int64_t>(s);
+  const auto cost = [&](int64_t s) {
+    const Routing::Set& route = routing->sets[static_cast<std::size_t>(s)];
+    return route.order.size() + route.targets.size() + std::min(route.folded.size(), route.unlabelled.size());
+  };
+  std::stable_sort(by_cost.begin(), by_cost.end(), [&](int64_t a, int64_t b) { return cost(a) > cost(b); });
+  for_each_taken(threaded, by_cost, [&](int64_t s) {
     SetTable& set = layer.sets[static_cast<std::size_t>(s)];
     const Routing::Set& route = routing->sets[static_cast<std::size_t>(s)];
     const std::size_t needed = static_cast<std::size_t>(route.table_rows * n);
