@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command.hpp"
+#include "device_option.hpp"
 #include "infobound/core/blas.hpp"
 #include "infobound/core/error.hpp"
 #include "infobound/models/causal_lm.hpp"
@@ -57,9 +58,8 @@ int run_bench_forward(int argc, char** argv) {
   warn_if_slow_blas();
 
   const models::ProcessCounters at_start = models::process_counters();
-  if (device != "cpu" && device != "cuda") throw UsageError("--device must be cpu or cuda, got '" + device + "'");
   models::LoadOptions load;
-  load.device = device == "cuda" ? at::Device(at::kCUDA) : at::Device(at::kCPU);
+  load.device = parse_device(device);
   const auto model = models::CausalLM::load(model_dir, load);
   const models::ProcessCounters loaded = models::process_counters();
   nlohmann::json out = models::benchmark_forward(*model, bench);

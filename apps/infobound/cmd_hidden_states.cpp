@@ -7,6 +7,7 @@
 #include <boost/program_options.hpp>
 
 #include "command.hpp"
+#include "device_option.hpp"
 #include "infobound/core/blas.hpp"
 #include "infobound/core/error.hpp"
 #include "infobound/io/safetensors.hpp"
@@ -22,12 +23,6 @@ at::ScalarType parse_dtype(const std::string& name) {
   if (name == "float32") return at::kFloat;
   if (name == "bfloat16") return at::kBFloat16;
   throw UsageError("--dtype must be float32 or bfloat16, got '" + name + "'");
-}
-
-at::Device parse_device(const std::string& name) {
-  if (name == "cpu") return at::kCPU;
-  if (name == "cuda") return at::Device(at::kCUDA);
-  throw UsageError("--device must be cpu or cuda, got '" + name + "'");
 }
 
 at::Tensor integer_input(const io::SafetensorsFile& file, const std::string& name) {

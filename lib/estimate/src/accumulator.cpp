@@ -28,7 +28,8 @@ struct MultiLayerAccumulator::Routing {
   };
   int64_t n_rows = 0;
   std::vector<Set> sets;
-  std::vector<char> folded;  // per batch row: folded in some set (its entropy is needed)
+  std::vector<int64_t> sets_by_cost;  // the order in which scatters take the sets: costliest first
+  std::vector<char> folded;           // per batch row: folded in some set (its entropy is needed)
 };
 
 namespace {
@@ -137,6 +138,15 @@ void MultiLayerAccumulator::set_labels(const std::vector<at::Tensor>& labels, co
     group_by_table_row(table_row_of, route.order, route.targets, route.ends);
     route.table_rows = static_cast<int64_t>(set.counts.size());
   }
+  // Cost of a set's pass: rows to add into tables, groups, and rows to add or subtract.
+  const auto cost = [&](int64_t s) {
+    const Routing::Set& route = routing->sets[static_cast<std::size_t>(s)];
+    return route.order.size() + route.targets.size() + std::min(route.folded.size(), route.unlabelled.size());
+  };
+  routing->sets_by_cost.resize(sets_.size());
+  for (std::size_t s = 0; s < sets_.size(); ++s) routing->sets_by_cost[s] = static_cast<int64_t>(s);
+  std::stable_sort(routing->sets_by_cost.begin(), routing->sets_by_cost.end(),
+                   [&](int64_t a, int64_t b) { return cost(a) > cost(b); });
   routing_ = std::move(routing);
 }
 
@@ -216,15 +226,7 @@ void MultiLayerAccumulator::scatter(Layer& layer, const at::Tensor& p, const Rou
     detail::add_row(layer.bins.data(), batch_sum.data(), n);
   }
   if (!tables) return;
-  // The costliest sets first: rows to add into tables, then rows to add or subtract.
-  std::vector<int64_t> by_cost(sets_.size());
-  for (std::size_t s = 0; s < by_cost.size(); ++s) by_cost[s] = static_cast<int64_t>(s);
-  const auto cost = [&](int64_t s) {
-    const Routing::Set& route = routing->sets[static_cast<std::size_t>(s)];
-    return route.order.size() + route.targets.size() + std::min(route.folded.size(), route.unlabelled.size());
-  };
-  std::stable_sort(by_cost.begin(), by_cost.end(), [&](int64_t a, int64_t b) { return cost(a) > cost(b); });
-  for_each_taken(threaded, by_cost, [&](int64_t s) {
+  for_each_taken(threaded, routing->sets_by_cost, [&](int64_t s) {
     SetTable& set = layer.sets[static_cast<std::size_t>(s)];
     const Routing::Set& route = routing->sets[static_cast<std::size_t>(s)];
     const std::size_t needed = static_cast<std::size_t>(route.table_rows * n);
