@@ -11,8 +11,8 @@
 #   INFOBOUND_CHECK_SKIP_BUILD=1  reuse the binaries already in that directory (no configure, no build)
 #   INFOBOUND_CHECK_KIT=0         use the machine's own -dev packages instead of the kit
 #   JOBS=N                        build parallelism (default: nproc)
-# Writes to $OUT (at most 8 files): summary.txt (PASS/FAIL per check with figures), console.log,
-# build.log, golden.log, hidden-states.log, study.log, bench.log. Exit status 0 when every check passed.
+# Writes to $OUT (at most 9 files): summary.txt (PASS/FAIL per check with figures), console.log,
+# build.log, golden.log, hidden-states.log, study.log, ranks.log, bench.log. Exit status 0 when every check passed.
 set -uo pipefail
 main() {  # the whole script is one function, read before it runs: editing the file mid-run is safe
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -189,6 +189,30 @@ if [ -n "$INFOBOUND" ]; then
   grep -E "^study on|tok/s" "$OUT/study.log" | sed 's/^/   /' | tee -a "$SUMMARY"
 else
   result "c study: FAIL infobound not built"
+fi
+
+# ---- 3e. the same study with 2 ranks sharing its unit (mpirun) on $DEVICE vs check c's single rank -----
+note "check e: study on 2 MPI ranks (ranks_per_unit 2) on $DEVICE vs 1 rank"
+if [ -z "$INFOBOUND" ] || [ ! -f "$WORK/run-dev/metrics.csv" ]; then
+  result "e study on 2 ranks: SKIP (check c has no metrics.csv to compare with)"
+elif ! command -v mpirun >/dev/null; then
+  result "e study on 2 ranks: SKIP (no mpirun on this machine)"
+else
+  {
+    rm -rf "$WORK/run-ranks"
+    sed 's/^  device: .*/&\n  ranks_per_unit: 2/' "$WORK/study-dev.yaml" > "$WORK/study-ranks.yaml"
+    t0=$SECONDS
+    "$INFOBOUND" plan --config "$WORK/study-ranks.yaml" --out "$WORK/run-ranks" &&
+      timeout 300 mpirun -np 2 --bind-to none "$INFOBOUND" extract --run "$WORK/run-ranks" &&
+      "$INFOBOUND" reduce --run "$WORK/run-ranks"
+    echo "study on 2 ranks: exit $?, $((SECONDS - t0)) s"
+    # Both ranks compute batches of the same plan on the same GPU: the exact sums must agree bit for bit.
+    "$PY" "$ROOT/scripts/cuda_check_compare.py" compare-csv "$WORK/run-ranks/metrics.csv" "$WORK/run-dev/metrics.csv" 0
+  } > "$OUT/ranks.log" 2>&1
+  line=$(grep '^RESULT' "$OUT/ranks.log" | tail -1)
+  line=${line#RESULT }
+  result "e study metrics.csv (2 ranks vs 1, both $DEVICE): ${line:-FAIL no comparison (see ranks.log)}"
+  grep -E "^study on|device " "$OUT/ranks.log" | sed 's/^/   /' | tee -a "$SUMMARY"
 fi
 
 # ---- 3d. forward throughput: a Pythia-160M-sized model, batch 8 x 512 -------------------------------

@@ -54,6 +54,7 @@ pipeline::ExtractSummary extract_and_report(const PipelineArgs& args, const dist
   if (task_map && (args.array_task >= 0 || std::getenv("SLURM_ARRAY_TASK_ID"))) options.task_map = &*task_map;
   options.threads = args.threads;
   options.local_ranks = session.local_size();
+  options.local_rank = session.local_rank();
   options.show_bar = session.rank() == 0;
   const pipeline::ExtractSummary mine = pipeline::extract_units(planned, run, worker, team, options);
   char line[256];

@@ -183,3 +183,16 @@ TEST(Threads, ComeFromTheJobsCpus) {
   EXPECT_EQ(threads_for_job_cpus(1), cpus);  // capped by the affinity mask
   ::unsetenv("SLURM_CPUS_PER_TASK");
 }
+
+TEST(Devices, EachLocalRankGetsItsOwnGpuWhenSeveralAreVisible) {
+  // mpirun on a 4-GPU node: every rank sees all four.
+  EXPECT_EQ(device_for_local_rank("cuda", 0, 4), "cuda:0");
+  EXPECT_EQ(device_for_local_rank("cuda", 3, 4), "cuda:3");
+  EXPECT_EQ(device_for_local_rank("cuda", 5, 4), "cuda:1");  // more ranks than GPUs: shared in turn
+  // srun --gpus-per-task=1 (one visible GPU each), or a single-GPU machine.
+  EXPECT_EQ(device_for_local_rank("cuda", 3, 1), "cuda");
+  // An explicit index and the CPU are kept as configured.
+  EXPECT_EQ(device_for_local_rank("cuda:2", 0, 4), "cuda:2");
+  EXPECT_EQ(device_for_local_rank("cpu", 1, 4), "cpu");
+  EXPECT_EQ(device_for_local_rank("cuda", 1, 0), "cuda");  // no GPU: the load reports it
+}

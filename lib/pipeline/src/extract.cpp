@@ -5,6 +5,7 @@
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <ATen/detail/CUDAHooksInterface.h>
 
 #include <algorithm>
 #include <chrono>
@@ -48,7 +49,8 @@ at::ScalarType compute_dtype(const std::string& name) {
 // What one worker keeps between units: token caches, kept label keys and the last model.
 class UnitContext {
  public:
-  UnitContext(const PlannedRun& run_plan, const RunDir& run) : config_(run_plan.config), plan_(run_plan.plan), run_(run) {}
+  UnitContext(const PlannedRun& run_plan, const RunDir& run, std::string device)
+      : config_(run_plan.config), plan_(run_plan.plan), run_(run), device_(std::move(device)) {}
 
   const corpus::TokenizedCorpus& tokens(const std::string& tokenizer_id) {
     auto it = tokens_.find(tokenizer_id);
@@ -82,7 +84,7 @@ class UnitContext {
     model_.reset();  // free the previous weights before loading the next ones
     models::LoadOptions options;
     options.dtype = compute_dtype(config_.runtime.dtype);
-    options.device = at::Device(config_.runtime.device);
+    options.device = at::Device(device_);
     model_ = models::CausalLM::load(dir, options);
     model_->eval();
     model_dir_ = dir;
@@ -93,6 +95,7 @@ class UnitContext {
   const StudyConfig& config_;
   const Plan& plan_;
   const RunDir& run_;
+  const std::string device_;  // runtime.device, or this rank's GPU (device_for_local_rank)
   std::map<std::string, corpus::TokenizedCorpus> tokens_;
   std::map<std::string, std::vector<std::shared_ptr<const estimate::KeyIndex>>> kept_;
   std::shared_ptr<models::CausalLM> model_;
@@ -314,6 +317,12 @@ void remove_stale_temporaries(const RunDir& run, const PlanUnit& unit) {
     if (entry.path().filename().string().rfind(prefix, 0) == 0) fs::remove(entry.path(), error);
 }
 
+// GPUs this process sees (CUDA_VISIBLE_DEVICES applied); asked only when the config wants CUDA.
+int64_t visible_gpus(const StudyConfig& config) {
+  if (config.runtime.device.rfind("cuda", 0) != 0 || !at::hasCUDA()) return 0;
+  return at::detail::getCUDAHooks().getNumGPUs();
+}
+
 int64_t choose_threads(const StudyConfig& config, const ExtractOptions& options) {
   if (options.threads > 0) return options.threads;
   if (config.runtime.threads > 0) return config.runtime.threads;
@@ -337,8 +346,8 @@ std::string slurm_job_label() {
 int64_t choose_accumulate_threads(const StudyConfig& config, const ExtractOptions& options) {
   if (config.runtime.accumulate_threads >= 0) return config.runtime.accumulate_threads;
   if (config.runtime.device == "cpu") return 1;
-  const auto cores = static_cast<int64_t>(std::max(1u, std::thread::hardware_concurrency()));
-  return std::max<int64_t>(1, cores / std::max(1, options.local_ranks) - 1);
+  // This rank's share of the CPUs (not the node's: under Slurm a rank may hold 4 of 64 cores).
+  return std::max<int64_t>(1, threads_for_job_cpus(options.local_ranks) - 1);
 }
 
 void write_tables(const RunDir& run, const PlanUnit& unit, const dist::Team& team, const UnitResult& result) {
@@ -354,6 +363,11 @@ void write_tables(const RunDir& run, const PlanUnit& unit, const dist::Team& tea
 }
 
 }  // namespace
+
+std::string device_for_local_rank(const std::string& configured, int local_rank, int64_t visible_gpus) {
+  if (configured != "cuda" || visible_gpus <= 1) return configured;
+  return "cuda:" + std::to_string(std::max(0, local_rank) % visible_gpus);
+}
 
 int64_t cpus_of_job() {
   cpu_set_t mask;
@@ -425,10 +439,12 @@ ExtractSummary extract_units(const PlannedRun& run_plan, const RunDir& run, cons
   }
   summary.owned = lead ? static_cast<int64_t>(mine.size()) : 0;
   const int64_t accumulate_threads = choose_accumulate_threads(config, options);
-  log::info(
-      worker.describe() + (team.size() > 1 ? ", member " + std::to_string(team.rank()) + "/" + std::to_string(team.size()) : "") +
-      ": " + std::to_string(mine.size()) + " of " + std::to_string(plan.units.size()) + " units, " +
-      std::to_string(at::get_num_threads()) + " torch threads, " + std::to_string(accumulate_threads) + " accumulate threads");
+  const std::string device = device_for_local_rank(config.runtime.device, options.local_rank, visible_gpus(config));
+  log::info(worker.describe() +
+            (team.size() > 1 ? ", member " + std::to_string(team.rank()) + "/" + std::to_string(team.size()) : "") + ": " +
+            std::to_string(mine.size()) + " of " + std::to_string(plan.units.size()) + " units, " +
+            std::to_string(at::get_num_threads()) + " torch threads, " + std::to_string(accumulate_threads) +
+            " accumulate threads, device " + device);
 
   ProgressOptions progress_options;
   progress_options.terminal = ::isatty(STDERR_FILENO) != 0;
@@ -456,7 +472,7 @@ ExtractSummary extract_units(const PlannedRun& run_plan, const RunDir& run, cons
     h.tokens_per_second = snap.tokens_per_second;
     h.eta_seconds = snap.eta_seconds;
   });
-  UnitContext context(run_plan, run);
+  UnitContext context(run_plan, run, device);
   std::unique_ptr<estimate::AccumulateWorkers> workers;
   if (accumulate_threads > 0) workers = std::make_unique<estimate::AccumulateWorkers>(accumulate_threads, 32);
   try {

@@ -23,6 +23,8 @@ class Session {
   int size() const { return size_; }
   // Ranks sharing this node (for dividing the node's cores among them).
   int local_size() const { return local_size_; }
+  // This rank's index among them (for giving each its own GPU).
+  int local_rank() const { return local_rank_; }
 
   void barrier() const;
   int64_t sum(int64_t value) const;
@@ -40,6 +42,7 @@ class Session {
   int rank_ = 0;
   int size_ = 1;
   int local_size_ = 1;
+  int local_rank_ = 0;
 };
 
 // True when the environment shows an MPI launcher.

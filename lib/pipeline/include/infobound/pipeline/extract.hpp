@@ -17,6 +17,7 @@ namespace infobound::pipeline {
 struct ExtractOptions {
   int64_t threads = 0;                // torch threads; 0 = runtime.threads, else cores / ranks on the node
   int local_ranks = 1;                // ranks sharing this node
+  int local_rank = 0;                 // this rank's index among them
   bool show_bar = true;               // this worker draws the terminal bar (rank 0)
   const TaskMap* task_map = nullptr;  // RUN/tasks.json when this worker is an array task of a mapped run
 };
@@ -43,6 +44,11 @@ int64_t cpus_of_job();
 // Torch threads per rank when none are configured: SLURM_CPUS_PER_TASK (capped by the affinity
 // mask) under Slurm, else the affinity mask's CPUs divided among the ranks on this node.
 int64_t threads_for_job_cpus(int local_ranks);
+
+// The device a rank runs its models on: runtime.device as configured, except that a bare "cuda"
+// on a node whose ranks see several GPUs gives local rank r the GPU r mod visible_gpus (mpirun
+// starts every rank with every GPU visible; srun --gpus-per-task leaves each rank only its own).
+std::string device_for_local_rank(const std::string& configured, int local_rank, int64_t visible_gpus);
 
 // Why an existing unit file cannot be kept ("" when it can): reads and verifies all of it.
 std::string unit_file_problem(const RunDir& run, const Plan& plan, const PlanUnit& unit);
