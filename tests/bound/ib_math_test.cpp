@@ -48,6 +48,16 @@ TEST(IbMath, LogIsWithinOneUlpOfGlibcDownToSubnormals) {
   EXPECT_LE(ulps_apart(math::log(smallest), std::log(smallest)), 1);
 }
 
+TEST(IbMath, LogOfNormalIsLogsDouble) {
+  // The estimator's entropies call log_of_normal for q >= 1e-9: it must be log to the bit.
+  std::mt19937_64 rng(13);
+  std::uniform_real_distribution<double> exponent(-708, 709), unit(1e-9, 1);
+  for (int i = 0; i < 300000; ++i)
+    for (const double x : {std::exp(exponent(rng)), unit(rng)}) ASSERT_EQ(math::log_of_normal(x), math::log(x)) << x;
+  for (const double x : {std::numeric_limits<double>::min(), 1.0, std::numeric_limits<double>::max()})
+    EXPECT_EQ(math::log_of_normal(x), math::log(x)) << x;
+}
+
 // The kernels are compiled for x86-64, AVX2 and AVX-512; each must round as the scalar code
 // of the engine does, or a gain computed in a block and recomputed after a move would differ.
 TEST(IbKernels, VectorLoopsGiveTheScalarFunctionsDoubles) {

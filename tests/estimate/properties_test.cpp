@@ -133,7 +133,8 @@ TEST(EstimatorProperties, EntropyOfExactCountsMatchesThePlainFormula) {
   for (const int64_t n : {2, 3, 7, 8, 9, 63, 64, 65, 100, 1000}) {
     for (int trial = 0; trial < 200; ++trial) {
       // Sums of real rows stay below 2^62 (fixed_point_bits_for_rows).
-      const int shift = std::uniform_int_distribution<int>(0, 61 - static_cast<int>(std::bit_width(static_cast<uint64_t>(n))))(rng);
+      const int shift =
+          std::uniform_int_distribution<int>(0, 61 - static_cast<int>(std::bit_width(static_cast<uint64_t>(n))))(rng);
       std::vector<int64_t> counts(static_cast<std::size_t>(n));
       for (auto& c : counts) {
         const int kind = std::uniform_int_distribution<int>(0, 9)(rng);
@@ -241,7 +242,8 @@ TEST(EstimatorProperties, TheMarginalIsTheSumOfTheRoundedRows) {
   const double* row = p.data_ptr<double>();
   std::vector<int64_t> expected(20, 0);
   for (int64_t i = 0; i < 3000 * 20; ++i)
-    expected[static_cast<std::size_t>(i % 20)] += static_cast<int64_t>(std::nearbyint(std::ldexp(row[i], stats.fixed_point_bits)));
+    expected[static_cast<std::size_t>(i % 20)] +=
+        static_cast<int64_t>(std::nearbyint(std::ldexp(row[i], stats.fixed_point_bits)));
   EXPECT_EQ(stats.bins, expected);
   for (const auto& set : stats.label_sets) EXPECT_EQ(set.marginal, expected) << set.name;  // every row labelled
 }
@@ -320,6 +322,45 @@ TEST(EstimatorProperties, TorchThreadsOfAnInlineScatterGiveIdenticalStatistics) 
   at::set_num_threads(saved);
   EXPECT_GT(by_threads[0].label_sets[1].folded_rows, 0);
   expect_identical(by_threads[1], by_threads[0]);
+}
+
+TEST(EstimatorProperties, LabelSetsIndexedInParallelGiveTheSameKeysAndTables) {
+  // set_labels and LabelCounter::add index the label sets over torch's threads: the kept keys,
+  // and the table rows an unfolded accumulator gives its keys by first sight, must not depend on it.
+  const Data data = make_data(6000, 40, 23);
+  const int saved = at::get_num_threads();
+  std::vector<std::vector<std::shared_ptr<const est::KeyIndex>>> kept_by_threads;
+  std::vector<std::vector<est::LabelTable>> tables_by_threads;
+  for (const int threads : {1, 3}) {
+    at::set_num_threads(threads);
+    est::LabelCounter counter(data.specs);
+    est::MultiLayerAccumulator unfolded(40, {0}, data.specs, kMaxRows);
+    for (int64_t start = 0; start < 6000; start += 1500) {
+      counter.add(slice(data.labels, start, 1500));
+      unfolded.set_labels(slice(data.labels, start, 1500));
+      unfolded.add_layer(0, data.p.narrow(0, start, 1500));
+    }
+    kept_by_threads.push_back(counter.kept_keys());
+    std::vector<est::LabelTable> tables;
+    for (int64_t s = 0; s < static_cast<int64_t>(data.specs.size()); ++s) tables.push_back(unfolded.table(0, s));
+    tables_by_threads.push_back(std::move(tables));
+  }
+  at::set_num_threads(saved);
+  for (std::size_t s = 0; s < data.specs.size(); ++s) {
+    const est::KeyIndex& one = *kept_by_threads[0][s];
+    const est::KeyIndex& three = *kept_by_threads[1][s];
+    ASSERT_EQ(one.size(), three.size()) << data.specs[s].name;
+    for (int64_t r = 0; r < one.size(); ++r) {
+      const auto a = one.key(r), b = three.key(r);
+      ASSERT_TRUE(std::equal(a.begin(), a.end(), b.begin(), b.end())) << data.specs[s].name << " kept key " << r;
+    }
+    const est::LabelTable& a = tables_by_threads[0][s];
+    const est::LabelTable& b = tables_by_threads[1][s];
+    EXPECT_GT(a.counts.size(), 1u) << data.specs[s].name;
+    EXPECT_EQ(a.keys, b.keys) << data.specs[s].name;
+    EXPECT_EQ(a.counts, b.counts) << data.specs[s].name;
+    EXPECT_EQ(a.bins, b.bins) << data.specs[s].name;
+  }
 }
 
 TEST(EstimatorProperties, NonFiniteAssignmentsAreAnErrorNamingWhere) {

@@ -10,6 +10,7 @@
 #include "fixed_point.hpp"
 #include "infobound/core/error.hpp"
 #include "label_tensors.hpp"
+#include "parallel_items.hpp"
 
 namespace infobound::estimate {
 
@@ -100,6 +101,37 @@ const MultiLayerAccumulator::SetIndex& MultiLayerAccumulator::index_of(int64_t s
   return sets_.at(static_cast<std::size_t>(set));
 }
 
+void MultiLayerAccumulator::route_rows(std::size_t s, const std::vector<at::Tensor>& keys, const std::vector<at::Tensor>& masks,
+                                       int64_t n_rows, Routing& routing) {
+  SetIndex& set = sets_[s];
+  Routing::Set& route = routing.sets[s];
+  std::vector<int64_t> table_row_of(static_cast<std::size_t>(n_rows));
+  const int64_t* key = keys[s].data_ptr<int64_t>();
+  const bool* mask = masks[s].defined() ? masks[s].data_ptr<bool>() : nullptr;
+  for (int64_t i = 0; i < n_rows; ++i, key += specs_[s].key_width) {
+    int64_t row = -1;
+    if (!mask || mask[i]) {
+      if (set.kept) {
+        row = set.kept->find(key);
+      } else {
+        row = set.keys.find_or_insert(key);
+        if (row == static_cast<int64_t>(set.counts.size())) set.counts.push_back(0);
+      }
+      if (row >= 0) {
+        ++set.counts[static_cast<std::size_t>(row)];
+      } else {
+        ++set.folded_rows;
+        route.folded.push_back(i);
+      }
+    } else {
+      route.unlabelled.push_back(i);
+    }
+    table_row_of[static_cast<std::size_t>(i)] = row;
+  }
+  group_by_table_row(table_row_of, route.order, route.targets, route.ends);
+  route.table_rows = static_cast<int64_t>(set.counts.size());
+}
+
 void MultiLayerAccumulator::set_labels(const std::vector<at::Tensor>& labels, const std::vector<at::Tensor>& valid) {
   const auto keys = detail::checked_labels(specs_, labels);
   const int64_t n_rows = keys.empty() ? (valid.empty() || !valid[0].defined() ? 0 : valid[0].size(0)) : keys[0].size(0);
@@ -108,36 +140,11 @@ void MultiLayerAccumulator::set_labels(const std::vector<at::Tensor>& labels, co
   routing->n_rows = keys.empty() ? -1 : n_rows;
   routing->sets.resize(sets_.size());
   routing->folded.assign(static_cast<std::size_t>(n_rows), 0);
-  std::vector<int64_t> table_row_of(static_cast<std::size_t>(n_rows));
-  for (std::size_t s = 0; s < sets_.size(); ++s) {
-    SetIndex& set = sets_[s];
-    Routing::Set& route = routing->sets[s];
-    const int64_t* key = keys[s].data_ptr<int64_t>();
-    const bool* mask = masks[s].defined() ? masks[s].data_ptr<bool>() : nullptr;
-    for (int64_t i = 0; i < n_rows; ++i, key += specs_[s].key_width) {
-      int64_t row = -1;
-      if (!mask || mask[i]) {
-        if (set.kept) {
-          row = set.kept->find(key);
-        } else {
-          row = set.keys.find_or_insert(key);
-          if (row == static_cast<int64_t>(set.counts.size())) set.counts.push_back(0);
-        }
-        if (row >= 0) {
-          ++set.counts[static_cast<std::size_t>(row)];
-        } else {
-          ++set.folded_rows;
-          route.folded.push_back(i);
-          routing->folded[static_cast<std::size_t>(i)] = 1;
-        }
-      } else {
-        route.unlabelled.push_back(i);
-      }
-      table_row_of[static_cast<std::size_t>(i)] = row;
-    }
-    group_by_table_row(table_row_of, route.order, route.targets, route.ends);
-    route.table_rows = static_cast<int64_t>(set.counts.size());
-  }
+  // Each set looks up its keys in its own index: the sets in parallel.
+  detail::for_each_taken(true, detail::widest_keys_first(specs_),
+                         [&](int64_t s) { route_rows(static_cast<std::size_t>(s), keys, masks, n_rows, *routing); });
+  for (const auto& route : routing->sets)
+    for (const int64_t i : route.folded) routing->folded[static_cast<std::size_t>(i)] = 1;
   // Cost of a set's pass: rows to add into tables, groups, and rows to add or subtract.
   const auto cost = [&](int64_t s) {
     const Routing::Set& route = routing->sets[static_cast<std::size_t>(s)];
@@ -163,22 +170,6 @@ void for_each_index(bool threaded, int64_t n, int64_t grain, const Body& body) {
   }
   at::parallel_for(0, n, grain, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) body(i);
-  });
-}
-
-// body(order[k]) for every k, the items taken in that order by whichever of torch's threads is
-// free (an even split of 8 label sets of unequal cost leaves one thread idle); in order when not
-// threaded. Each item writes its own memory, so no result depends on who took it.
-template <typename Body>
-void for_each_taken(bool threaded, const std::vector<int64_t>& order, const Body& body) {
-  const auto n = static_cast<int64_t>(order.size());
-  if (!threaded || n < 2) {
-    for (const int64_t item : order) body(item);
-    return;
-  }
-  std::atomic<int64_t> next = 0;
-  at::parallel_for(0, std::min<int64_t>(n, at::get_num_threads()), 1, [&](int64_t, int64_t) {
-    for (int64_t k = next++; k < n; k = next++) body(order[static_cast<std::size_t>(k)]);
   });
 }
 
@@ -226,7 +217,7 @@ void MultiLayerAccumulator::scatter(Layer& layer, const at::Tensor& p, const Rou
     detail::add_row(layer.bins.data(), batch_sum.data(), n);
   }
   if (!tables) return;
-  for_each_taken(threaded, routing->sets_by_cost, [&](int64_t s) {
+  detail::for_each_taken(threaded, routing->sets_by_cost, [&](int64_t s) {
     SetTable& set = layer.sets[static_cast<std::size_t>(s)];
     const Routing::Set& route = routing->sets[static_cast<std::size_t>(s)];
     const std::size_t needed = static_cast<std::size_t>(route.table_rows * n);

@@ -35,7 +35,8 @@ INFOBOUND_KERNEL double sum_of_q_log_q(const int64_t* counts, int64_t n, int64_t
     for (int64_t i = 0; i < m; ++i) {
       const int64_t count = counts[start + i];
       const double q = count == total ? 1.0 : nearest_double(count) * inverse_total;
-      terms[i] = q * (q < 1e-9 ? log_clip : math::log(q));  // a zero count gives 0 * log_clip = 0
+      // A zero count gives 0 * log_clip = 0; q >= 1e-9 is normal.
+      terms[i] = q * (q < 1e-9 ? log_clip : math::log_of_normal(q));
     }
     const int64_t padded = (m + kLanes - 1) / kLanes * kLanes;
     std::fill(terms + m, terms + padded, 0.0);

@@ -4,6 +4,7 @@
 #include "infobound/core/error.hpp"
 #include "infobound/estimate/accumulator.hpp"
 #include "label_tensors.hpp"
+#include "parallel_items.hpp"
 
 namespace infobound::estimate {
 
@@ -18,7 +19,9 @@ void LabelCounter::add(const std::vector<at::Tensor>& labels, const std::vector<
   const auto keys = detail::checked_labels(specs_, labels);
   if (keys.empty()) return;
   const auto masks = detail::checked_masks(specs_, valid, keys[0].size(0));
-  for (size_t s = 0; s < specs_.size(); ++s) {
+  // Each set counts into its own index: the sets in parallel.
+  detail::for_each_taken(true, detail::widest_keys_first(specs_), [&](int64_t set) {
+    const auto s = static_cast<std::size_t>(set);
     const int64_t* key = keys[s].data_ptr<int64_t>();
     const bool* mask = masks[s].defined() ? masks[s].data_ptr<bool>() : nullptr;
     for (int64_t i = 0; i < keys[s].size(0); ++i, key += specs_[s].key_width) {
@@ -28,7 +31,7 @@ void LabelCounter::add(const std::vector<at::Tensor>& labels, const std::vector<
       if (row == static_cast<int64_t>(counts_[s].size())) counts_[s].push_back(0);
       ++counts_[s][row];
     }
-  }
+  });
 }
 
 void LabelCounter::merge(const LabelCounter& other) {

@@ -49,15 +49,14 @@ inline double exp(double x) {
   return x < -708.0 ? 0.0 : exp_r * scale;
 }
 
-// ln(x) for x >= 0 finite; ln 0 = -infinity.
-inline double log(double x) {
+namespace detail {
+// ln(normal * 2^(1023 - exponent_bias)) for a normal normal > 0.
+[[gnu::always_inline]] inline double log_of_normal(double normal, double exponent_bias) {
   // x = 2^e m with m in [sqrt(2)/2, sqrt(2)); ln m = ln(1 + f) = 2 atanh(s), s = f / (2 + f).
-  const bool subnormal = x < 0x1p-1022;
-  const double normal = subnormal ? x * 0x1p54 : x;
   const uint64_t bits = std::bit_cast<uint64_t>(normal);
   double m = std::bit_cast<double>((bits & 0x000FFFFFFFFFFFFFull) | 0x3FF0000000000000ull);
   // The biased exponent as a double, again without an int-to-float conversion.
-  double e = std::bit_cast<double>(0x4330000000000000ull | (bits >> 52)) - 0x1p52 - (subnormal ? 1077.0 : 1023.0);
+  double e = std::bit_cast<double>(0x4330000000000000ull | (bits >> 52)) - 0x1p52 - exponent_bias;
   const bool high = m > kSqrt2;
   m = high ? m * 0.5 : m;
   e = high ? e + 1 : e;
@@ -75,8 +74,18 @@ inline double log(double x) {
   // ln(1 + f) = 2s + sR, and 2s = f - s f = f - (h - s h) with h = f^2 / 2: f carries the value
   // exactly and the rest is a small correction.
   const double h = 0.5 * f * f;
-  const double ln = e * kLn2Hi + (f - (h - (s * (h + R) + e * kLn2Lo)));
+  return e * kLn2Hi + (f - (h - (s * (h + R) + e * kLn2Lo)));
+}
+}  // namespace detail
+
+// ln(x) for x >= 0 finite; ln 0 = -infinity.
+inline double log(double x) {
+  const bool subnormal = x < 0x1p-1022;
+  const double ln = detail::log_of_normal(subnormal ? x * 0x1p54 : x, subnormal ? 1077.0 : 1023.0);
   return x == 0 ? -std::numeric_limits<double>::infinity() : ln;
 }
+
+// log(x) for a normal x > 0, the same double, without the cost of the subnormal and zero cases.
+inline double log_of_normal(double x) { return detail::log_of_normal(x, 1023.0); }
 
 }  // namespace infobound::math

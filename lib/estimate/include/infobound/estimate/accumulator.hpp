@@ -125,6 +125,9 @@ class MultiLayerAccumulator {
   // p: the assignments on the CPU, contiguous float32 or float64; where: names them in errors.
   void scatter(Layer& layer, const at::Tensor& p, const Routing* routing, Parts parts, bool threaded, const std::string& where);
   const SetIndex& index_of(int64_t set) const;
+  // Set s's part of a batch's routing: its table rows looked up (or added), its folded and unlabelled rows.
+  void route_rows(std::size_t s, const std::vector<at::Tensor>& keys, const std::vector<at::Tensor>& masks, int64_t n_rows,
+                  Routing& routing);
 
   int64_t n_bins_;
   int bits_;
