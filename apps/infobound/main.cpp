@@ -14,6 +14,7 @@
 #include "infobound/core/error.hpp"
 #include "infobound/core/error_context.hpp"
 #include "infobound/core/log.hpp"
+#include "infobound/core/page_faults.hpp"
 #include "infobound/core/runtime_env.hpp"
 #include "infobound/core/version.hpp"
 
@@ -38,6 +39,7 @@ void print_usage() {
 int main(int argc, char** argv) {
   using namespace infobound;
   reexec_with_runtime_env(argv, thread_waits_for_command(argv));
+  keep_freed_memory_for_reuse();
   if (argc < 2 || std::string(argv[1]) == "--help" || std::string(argv[1]) == "-h" || std::string(argv[1]) == "help") {
     cli::print_usage();
     return argc < 2 ? 2 : 0;

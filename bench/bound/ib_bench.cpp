@@ -40,6 +40,7 @@
 #include "ib_threads.hpp"
 #include "infobound/bound/information_bottleneck.hpp"
 #include "infobound/bound/ngram_joint.hpp"
+#include "infobound/core/page_faults.hpp"
 #include "infobound/core/runtime_env.hpp"
 #include "infobound/corpus/token_cache.hpp"
 
@@ -152,6 +153,7 @@ void time_engine_loops(const ib::JointDistribution& joint, int64_t n_clusters, i
 
 int main(int argc, char** argv) {
   infobound::reexec_with_runtime_env(argv, infobound::ThreadWaits::spinning);  // as `infobound bound`
+  infobound::keep_freed_memory_for_reuse();                                    // as the commands do
   std::string cache_path, curve_out, compare_curve;
   int64_t positions = 20000, order = 1, vocab = 2000, context_cap = 0, converged_iterations = 0, iterate = 0;
   double iterate_beta = 5;

@@ -9,7 +9,6 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <memory>
 #include <random>
 #include <string>
@@ -19,6 +18,7 @@
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
+#include "infobound/core/page_faults.hpp"
 #include "infobound/core/runtime_env.hpp"
 #include "infobound/estimate/accumulator.hpp"
 #include "infobound/estimate/calibration.hpp"
@@ -175,15 +175,29 @@ void bench_threads(int64_t n_batches, int64_t layers) {
 
 int main(int argc, char** argv) {
   infobound::reexec_with_runtime_env(argv);
+  infobound::keep_freed_memory_for_reuse();  // as the commands do
   int64_t batches = 40, layers = 12, hidden = 0;
   int threads = 2;
   std::vector<bool> folds = {false, true};  // --fold on|off|both: the runs to make
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--batches")) batches = std::stoll(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--layers")) layers = std::stoll(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--threads")) threads = std::stoi(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--hidden")) hidden = std::stoll(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--fold") && std::strcmp(argv[i + 1], "both")) folds = {!std::strcmp(argv[i + 1], "on")};
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const bool has_value = i + 1 < argc;
+    const std::string value = has_value ? argv[i + 1] : "";
+    if (arg == "--batches" && has_value) batches = std::stoll(argv[++i]);
+    else if (arg == "--layers" && has_value) layers = std::stoll(argv[++i]);
+    else if (arg == "--threads" && has_value) threads = std::stoi(argv[++i]);
+    else if (arg == "--hidden" && has_value) hidden = std::stoll(argv[++i]);
+    else if (arg == "--fold" && (value == "on" || value == "off" || value == "both")) {
+      folds = value == "both" ? std::vector<bool>{false, true} : std::vector<bool>{value == "on"};
+      ++i;
+    } else {
+      // A mistyped flag would otherwise run the whole default suite (minutes) and look like an answer.
+      std::fprintf(stderr,
+                   "bench_accumulate: unknown or incomplete argument '%s'\n"
+                   "usage: bench_accumulate [--batches N] [--layers L] [--threads T] [--hidden D] [--fold on|off|both]\n",
+                   arg.c_str());
+      return 2;
+    }
   }
   at::set_num_threads(threads);
   if (hidden > 0) {  // one hidden size, for profiling

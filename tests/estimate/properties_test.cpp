@@ -163,6 +163,9 @@ TEST(EstimatorProperties, EntropyOfExactCountsMatchesThePlainFormula) {
   EXPECT_EQ(est::normalised_entropy(std::vector<int64_t>{0, 7, 0}), 0.0);
   EXPECT_THROW(est::normalised_entropy(std::vector<int64_t>{0, 0}), infobound::InputError);
   EXPECT_THROW(est::normalised_entropy(std::vector<int64_t>{3, -1}), infobound::InputError);
+  std::vector<int64_t> one_negative(100, 5);  // the check runs after a vectorised loop
+  one_negative[70] = -1;
+  EXPECT_THROW(est::normalised_entropy(one_negative), infobound::InputError);
 }
 
 TEST(EstimatorProperties, ASingleLabelCarriesNoInformation) {

@@ -106,15 +106,18 @@ void MultiLayerAccumulator::route_rows(std::size_t s, const std::vector<at::Tens
   SetIndex& set = sets_[s];
   Routing::Set& route = routing.sets[s];
   std::vector<int64_t> table_row_of(static_cast<std::size_t>(n_rows));
-  const int64_t* key = keys[s].data_ptr<int64_t>();
+  const int64_t* all = keys[s].data_ptr<int64_t>();
+  const int64_t width = specs_[s].key_width;
   const bool* mask = masks[s].defined() ? masks[s].data_ptr<bool>() : nullptr;
-  for (int64_t i = 0; i < n_rows; ++i, key += specs_[s].key_width) {
+  const KeyIndex& index = set.kept ? *set.kept : set.keys;
+  index.for_each_hashed(all, n_rows, [&](int64_t i, uint64_t key_hash) {
+    const int64_t* key = all + i * width;
     int64_t row = -1;
     if (!mask || mask[i]) {
       if (set.kept) {
-        row = set.kept->find(key);
+        row = set.kept->find(key, key_hash);
       } else {
-        row = set.keys.find_or_insert(key);
+        row = set.keys.find_or_insert(key, key_hash);
         if (row == static_cast<int64_t>(set.counts.size())) set.counts.push_back(0);
       }
       if (row >= 0) {
@@ -127,7 +130,7 @@ void MultiLayerAccumulator::route_rows(std::size_t s, const std::vector<at::Tens
       route.unlabelled.push_back(i);
     }
     table_row_of[static_cast<std::size_t>(i)] = row;
-  }
+  });
   group_by_table_row(table_row_of, route.order, route.targets, route.ends);
   route.table_rows = static_cast<int64_t>(set.counts.size());
 }

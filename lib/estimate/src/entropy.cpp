@@ -49,16 +49,26 @@ INFOBOUND_KERNEL double sum_of_q_log_q(const int64_t* counts, int64_t n, int64_t
 }  // namespace
 
 double normalised_entropy(std::span<const int64_t> counts) {
-  int64_t total = 0;
+  // Checked after the loop, not in it, so that the loop vectorises: this runs once per folded row
+  // and layer, where the check was a fifth of the entropy's time.
+  int64_t total = 0, any_sign = 0;
   for (const int64_t c : counts) {
-    if (c < 0) throw InputError("the entropy of a negative soft count");
     total += c;
+    any_sign |= c;
   }
+  if (any_sign < 0) throw InputError("the entropy of a negative soft count");
   if (total <= 0) throw InputError("the entropy of an empty soft count (no assignment mass)");
   if (counts.size() < 2) return 0.0;
   static const double kLogClip = std::log(1e-9);
   const auto n = static_cast<int64_t>(counts.size());
-  return sum_of_q_log_q(counts.data(), n, total, kLogClip) / std::log(static_cast<double>(n));
+  // Rows of one estimator share n: its logarithm once per thread and n, not once per row.
+  thread_local int64_t last_n = 0;
+  thread_local double log_n = 0.0;
+  if (n != last_n) {
+    log_n = std::log(static_cast<double>(n));
+    last_n = n;
+  }
+  return sum_of_q_log_q(counts.data(), n, total, kLogClip) / log_n;
 }
 
 }  // namespace infobound::estimate

@@ -22,15 +22,18 @@ void LabelCounter::add(const std::vector<at::Tensor>& labels, const std::vector<
   // Each set counts into its own index: the sets in parallel.
   detail::for_each_taken(true, detail::widest_keys_first(specs_), [&](int64_t set) {
     const auto s = static_cast<std::size_t>(set);
-    const int64_t* key = keys[s].data_ptr<int64_t>();
+    const int64_t* all = keys[s].data_ptr<int64_t>();
+    const int64_t width = specs_[s].key_width;
     const bool* mask = masks[s].defined() ? masks[s].data_ptr<bool>() : nullptr;
-    for (int64_t i = 0; i < keys[s].size(0); ++i, key += specs_[s].key_width) {
-      if (mask && !mask[i]) continue;
-      if (n_owners_ > 1 && key_owner(key, specs_[s].key_width, n_owners_) != owner_) continue;
-      const int64_t row = keys_[s].find_or_insert(key);
+    KeyIndex& index = keys_[s];
+    index.for_each_hashed(all, keys[s].size(0), [&](int64_t i, uint64_t key_hash) {
+      const int64_t* key = all + i * width;
+      if (mask && !mask[i]) return;
+      if (n_owners_ > 1 && key_owner(key, width, n_owners_) != owner_) return;
+      const int64_t row = index.find_or_insert(key, key_hash);
       if (row == static_cast<int64_t>(counts_[s].size())) counts_[s].push_back(0);
-      ++counts_[s][row];
-    }
+      ++counts_[s][static_cast<std::size_t>(row)];
+    });
   });
 }
 

@@ -38,26 +38,35 @@ bool KeyIndex::equal(int64_t row, const int64_t* key) const {
   return true;
 }
 
-int64_t KeyIndex::find(const int64_t* key) const {
-  const uint64_t mask = slots_.size() - 1;
-  for (uint64_t slot = hash(key) & mask;; slot = (slot + 1) & mask) {
-    const int64_t entry = slots_[slot];
+namespace {
+constexpr uint64_t kRowBits = 0xFFFFFFFFull;
+uint64_t high_bits(uint64_t key_hash) { return key_hash & ~kRowBits; }
+}  // namespace
+
+int64_t KeyIndex::find(const int64_t* key, uint64_t key_hash) const {
+  const uint64_t mask = slots_.size() - 1, high = high_bits(key_hash);
+  for (uint64_t slot = key_hash & mask;; slot = (slot + 1) & mask) {
+    const uint64_t entry = slots_[slot];
     if (entry == 0) return -1;
-    if (equal(entry - 1, key)) return entry - 1;
+    const auto row = static_cast<int64_t>(entry & kRowBits) - 1;
+    if (high_bits(entry) == high && equal(row, key)) return row;
   }
 }
 
-int64_t KeyIndex::find_or_insert(const int64_t* key) {
-  const uint64_t mask = slots_.size() - 1;
-  uint64_t slot = hash(key) & mask;
+int64_t KeyIndex::find_or_insert(const int64_t* key, uint64_t key_hash) {
+  const uint64_t mask = slots_.size() - 1, high = high_bits(key_hash);
+  uint64_t slot = key_hash & mask;
   for (;; slot = (slot + 1) & mask) {
-    const int64_t entry = slots_[slot];
+    const uint64_t entry = slots_[slot];
     if (entry == 0) break;
-    if (equal(entry - 1, key)) return entry - 1;
+    const auto row = static_cast<int64_t>(entry & kRowBits) - 1;
+    if (high_bits(entry) == high && equal(row, key)) return row;
   }
   const int64_t row = size();
+  if (static_cast<uint64_t>(row) + 1 >= kRowBits)
+    throw std::length_error("more than 2^32 - 2 distinct label keys in one label set");
   keys_.insert(keys_.end(), key, key + width_);
-  slots_[slot] = row + 1;
+  slots_[slot] = high | static_cast<uint64_t>(row + 1);
   if (2 * static_cast<uint64_t>(size()) > slots_.size()) grow();
   return row;
 }
@@ -68,12 +77,13 @@ void KeyIndex::reserve(int64_t n) {
 }
 
 void KeyIndex::grow() {
-  std::vector<int64_t> slots(slots_.size() * 2, 0);
+  std::vector<uint64_t> slots(slots_.size() * 2, 0);
   const uint64_t mask = slots.size() - 1;
   for (int64_t row = 0; row < size(); ++row) {
-    uint64_t slot = hash(keys_.data() + row * width_) & mask;
+    const uint64_t key_hash = hash(keys_.data() + row * width_);
+    uint64_t slot = key_hash & mask;
     while (slots[slot] != 0) slot = (slot + 1) & mask;
-    slots[slot] = row + 1;
+    slots[slot] = high_bits(key_hash) | static_cast<uint64_t>(row + 1);
   }
   slots_ = std::move(slots);
 }

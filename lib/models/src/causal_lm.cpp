@@ -1,12 +1,10 @@
 #include "infobound/models/causal_lm.hpp"
 
-#include <malloc.h>
 #include <unistd.h>
 
 #include <fstream>
 #include <limits>
 #include <map>
-#include <mutex>
 #include <set>
 
 #include <ATen/Context.h>
@@ -15,6 +13,7 @@
 #include "infobound/core/error.hpp"
 #include "infobound/core/error_context.hpp"
 #include "infobound/core/log.hpp"
+#include "infobound/core/page_faults.hpp"
 #include "infobound/io/checkpoint.hpp"
 #include "infobound/io/json_file.hpp"
 #include "infobound/io/safetensors.hpp"
@@ -193,26 +192,12 @@ std::string stored_dtypes(const io::Checkpoint& checkpoint) {
   return out;
 }
 
-// glibc returns large freed blocks to the kernel (mmap'd allocations, heap trimming), so each
-// forward pass first-touched its activations afresh: ~100k page faults per pass of Pythia-160M on
-// 4 x 512 tokens. Process-wide, set when the first model is made.
-void keep_freed_memory_for_reuse() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    // Below 512 MiB, freed blocks stay in the heap for the next batch instead of going back to the
-    // kernel and being faulted in again; larger ones (label tables, whole logits of big batches)
-    // are still mapped and unmapped, so memory planned per unit is given back between units.
-    mallopt(M_MMAP_THRESHOLD, 512 << 20);
-    mallopt(M_TRIM_THRESHOLD, 1024 << 20);
-  });
-}
-
 }  // namespace
 
 CausalLM::CausalLM(nlohmann::json config, std::string source, const LoadOptions& options)
     : config_(std::move(config)), options_(options) {
   check_options(options);
-  keep_freed_memory_for_reuse();
+  keep_freed_memory_for_reuse();  // core/page_faults.hpp
   architecture_ = make_architecture(config_, source);
   if (options.device.is_cpu()) require_memory_for(declared_parameters(*architecture_), options.dtype, source);
   info_.model_type = config_.at("model_type").get<std::string>();

@@ -20,22 +20,48 @@ class KeyIndex {
   // Room for `n` keys without growing (exact memory for tables whose keys are known in advance).
   void reserve(int64_t n);
   // Row of `key`, inserted at the end when new.
-  int64_t find_or_insert(const int64_t* key);
+  int64_t find_or_insert(const int64_t* key) { return find_or_insert(key, hash(key)); }
+  int64_t find_or_insert(const int64_t* key, uint64_t key_hash);
   // Row of `key`, or -1.
-  int64_t find(const int64_t* key) const;
+  int64_t find(const int64_t* key) const { return find(key, hash(key)); }
+  int64_t find(const int64_t* key, uint64_t key_hash) const;
+  uint64_t hash(const int64_t* key) const;
+  // body(i, hash of key i) for the n keys at `keys` in order, each key's slot fetched from memory
+  // while the keys before it are looked up: a corpus's keys hit the slots at random, so each
+  // lookup would otherwise wait for memory. body may insert (the hashes stay valid).
+  template <typename Body>
+  void for_each_hashed(const int64_t* keys, int64_t n, const Body& body) const;
   const std::vector<int64_t>& keys() const { return keys_; }
   // Bytes held (keys and slots), for memory planning.
   int64_t memory_bytes() const { return static_cast<int64_t>((keys_.capacity() + slots_.capacity()) * sizeof(int64_t)); }
   std::span<const int64_t> key(int64_t row) const { return {keys_.data() + row * width_, static_cast<size_t>(width_)}; }
 
  private:
-  uint64_t hash(const int64_t* key) const;
+  static constexpr int64_t kAhead = 8;  // keys whose slots are being fetched
+
   bool equal(int64_t row, const int64_t* key) const;
   void grow();
 
   int64_t width_;
-  std::vector<int64_t> keys_;   // [size * width]
-  std::vector<int64_t> slots_;  // row + 1, 0 = empty; power-of-two size
+  std::vector<int64_t> keys_;  // [size * width]
+  // The hash's high 32 bits above row + 1, 0 = empty; power-of-two size. A probe compares keys
+  // only where the high bits agree, so a new key's probes seldom read the keys.
+  std::vector<uint64_t> slots_;
 };
+
+template <typename Body>
+void KeyIndex::for_each_hashed(const int64_t* keys, int64_t n, const Body& body) const {
+  uint64_t ahead[kAhead];
+  for (int64_t i = 0; i < n && i < kAhead; ++i) ahead[i] = hash(keys + i * width_);
+  for (int64_t i = 0; i < n; ++i) {
+    const uint64_t key_hash = ahead[i % kAhead];
+    if (i + kAhead < n) {
+      const uint64_t later = hash(keys + (i + kAhead) * width_);
+      ahead[i % kAhead] = later;
+      __builtin_prefetch(slots_.data() + (later & (slots_.size() - 1)));
+    }
+    body(i, key_hash);
+  }
+}
 
 }  // namespace infobound::estimate
