@@ -9,6 +9,8 @@
 // clone gives the same doubles, and results are bit-identical for any thread count.
 #include <cstdint>
 
+#include "infobound/core/prefetch.hpp"
+
 namespace infobound::bound::kernels {
 
 // Asks the cache for rows index[0 .. n) of a [rows * T] table. The IB loops read one row per
@@ -18,11 +20,7 @@ namespace infobound::bound::kernels {
 constexpr int64_t kRowsAhead = 4;
 template <typename Value>
 [[gnu::always_inline]] inline void prefetch_rows(const Value* table, int64_t T, const int32_t* index, int64_t n) {
-  constexpr int64_t kPerLine = 64 / static_cast<int64_t>(sizeof(Value));
-  for (int64_t i = 0; i < n; ++i) {
-    const Value* row = table + static_cast<int64_t>(index[i]) * T;
-    for (int64_t t = 0; t < T; t += kPerLine) __builtin_prefetch(row + t);
-  }
+  for (int64_t i = 0; i < n; ++i) prefetch_row(table + static_cast<int64_t>(index[i]) * T, T);
 }
 
 // acc[t] = sum_e weight[e] * table[index[e] * T + t], e = 0 .. n-1 in order (acc is overwritten).

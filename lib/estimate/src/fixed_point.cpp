@@ -5,6 +5,7 @@
 #include <cmath>
 #include <vector>
 
+#include "infobound/core/prefetch.hpp"
 #include "infobound/core/vector_math.hpp"
 
 namespace infobound::estimate::detail {
@@ -51,14 +52,6 @@ INFOBOUND_KERNEL bool quantize_doubles(const double* p, int64_t n_rows, int64_t 
 // the latency.
 constexpr int64_t kRowsAhead = 4, kGroupsAhead = 4;
 
-inline void prefetch_row(const int64_t* row, int64_t n, bool for_write) {
-  constexpr int64_t kPerLine = 64 / sizeof(int64_t);
-  for (int64_t j = 0; j < n; j += kPerLine) {
-    if (for_write) __builtin_prefetch(row + j, 1, 3);
-    else __builtin_prefetch(row + j, 0, 3);
-  }
-}
-
 }  // namespace
 
 INFOBOUND_KERNEL void add_row(int64_t* __restrict into, const int64_t* __restrict row, int64_t n) {
@@ -81,7 +74,7 @@ void add_row_groups(const int64_t* q, int64_t n, std::span<const int64_t> order,
   for (int64_t g = 0; g < groups; ++g) {
     const int64_t end = ends[static_cast<std::size_t>(g)];
     for (int64_t k = start + kRowsAhead; k < end + kRowsAhead && k < rows; ++k)
-      prefetch_row(q + order[static_cast<std::size_t>(k)] * n, n, false);
+      prefetch_row(q + order[static_cast<std::size_t>(k)] * n, n);
     if (g + kGroupsAhead < groups) prefetch_row(table + targets[static_cast<std::size_t>(g + kGroupsAhead)] * n, n, true);
     const int64_t* sum = q + order[static_cast<std::size_t>(start)] * n;
     if (end - start > 1) {

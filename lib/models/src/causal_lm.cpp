@@ -197,7 +197,7 @@ std::string stored_dtypes(const io::Checkpoint& checkpoint) {
 CausalLM::CausalLM(nlohmann::json config, std::string source, const LoadOptions& options)
     : config_(std::move(config)), options_(options) {
   check_options(options);
-  keep_freed_memory_for_reuse();  // core/page_faults.hpp
+  keep_freed_memory_for_reuse();
   architecture_ = make_architecture(config_, source);
   if (options.device.is_cpu()) require_memory_for(declared_parameters(*architecture_), options.dtype, source);
   info_.model_type = config_.at("model_type").get<std::string>();
