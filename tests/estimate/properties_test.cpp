@@ -10,6 +10,7 @@
 #include <ATen/Parallel.h>
 
 #include "infobound/core/error.hpp"
+#include "infobound/core/vector_math.hpp"
 #include "infobound/estimate/accumulator.hpp"
 #include "infobound/estimate/entropy.hpp"
 #include "infobound/estimate/ngram.hpp"
@@ -168,6 +169,44 @@ TEST(EstimatorProperties, EntropyOfExactCountsMatchesThePlainFormula) {
   EXPECT_THROW(est::normalised_entropy(one_negative), infobound::InputError);
 }
 
+// The entropy kernel runs its logarithm stage by stage over blocks of counts (entropy.cpp): each
+// term and each partial sum must still be the double of the plain per-count sum, with term i in
+// partial sum i mod 8, on every instruction set the kernel is built for.
+TEST(EstimatorProperties, EntropyIsTheSameDoubleAsThePlainLaneSums) {
+  const auto plain = [](const std::vector<int64_t>& counts) {
+    int64_t total = 0;
+    for (const int64_t c : counts) total += c;
+    const double inverse_total = 1.0 / static_cast<double>(total);
+    double lane[8] = {};
+    for (std::size_t i = 0; i < counts.size(); ++i) {
+      const double q = counts[i] == total ? 1.0 : static_cast<double>(counts[i]) * inverse_total;
+      lane[i % 8] -= q * (q < 1e-9 ? std::log(1e-9) : infobound::math::log_of_normal(q));
+    }
+    const double sum = ((lane[0] + lane[1]) + (lane[2] + lane[3])) + ((lane[4] + lane[5]) + (lane[6] + lane[7]));
+    return sum / std::log(static_cast<double>(counts.size()));
+  };
+  std::mt19937_64 rng(17);
+  for (const int64_t n : {2, 7, 8, 63, 64, 65, 100, 129, 300}) {
+    for (const int shift : {20, 44, 51, 54}) {  // rows of soft assignments, and sums of many (tables)
+      for (int trial = 0; trial < 20; ++trial) {
+        std::vector<int64_t> counts(static_cast<std::size_t>(n));
+        for (auto& c : counts) {
+          const int kind = std::uniform_int_distribution<int>(0, 9)(rng);
+          c = kind == 0   ? 0
+              : kind == 1 ? 1
+                          : static_cast<int64_t>(std::uniform_real_distribution<double>(0, 1)(rng) * std::ldexp(1.0, shift));
+        }
+        counts[0] = std::max<int64_t>(counts[0], 1);
+        const double expected = plain(counts), kernel = est::normalised_entropy(counts);
+        ASSERT_EQ(std::bit_cast<uint64_t>(kernel), std::bit_cast<uint64_t>(expected)) << "n " << n << ", shift " << shift;
+      }
+    }
+  }
+  std::vector<int64_t> hard(100, 0);
+  hard[37] = int64_t{1} << 44;
+  EXPECT_EQ(est::normalised_entropy(hard), 0.0);
+}
+
 TEST(EstimatorProperties, ASingleLabelCarriesNoInformation) {
   const Data data = make_data(1000, 20, 2);
   est::Accumulator acc(20, {{"constant", 1}}, kMaxRows);
@@ -249,6 +288,50 @@ TEST(EstimatorProperties, TheMarginalIsTheSumOfTheRoundedRows) {
         static_cast<int64_t>(std::nearbyint(std::ldexp(row[i], stats.fixed_point_bits)));
   EXPECT_EQ(stats.bins, expected);
   for (const auto& set : stats.label_sets) EXPECT_EQ(set.marginal, expected) << set.name;  // every row labelled
+}
+
+// Each table row is the sum of its key's rows rounded to fixed point: float32 rows (the
+// pipeline's, rounded where the set pass adds them) and float64 ones, tables of more rows than one
+// pass of the grouping's radix sort orders, with and without kept keys, over several batches.
+TEST(EstimatorProperties, EveryTableRowIsTheSumOfItsKeysRoundedRows) {
+  constexpr int64_t kRows = 12000, kBins = 6, kKeys = 5000, kBatch = 3000;
+  at::manual_seed(21);
+  const at::Tensor keys = at::randint(0, kKeys, {kRows}, at::kLong);
+  const std::vector<est::LabelSetSpec> specs{{"keys", 1}};
+  for (const auto dtype : {at::kFloat, at::kDouble}) {
+    const at::Tensor p = at::softmax(at::randn({kRows, kBins}, at::kDouble) * 3, 1).to(dtype).contiguous();
+    for (const bool kept : {true, false}) {
+      est::MultiLayerAccumulator acc(kBins, {0}, specs, kMaxRows);
+      if (kept) {
+        est::LabelCounter counter(specs);
+        counter.add({keys});
+        acc.use_kept_keys(counter.kept_keys());
+      }
+      for (int64_t start = 0; start < kRows; start += kBatch) {
+        acc.set_labels({keys.narrow(0, start, kBatch)});
+        acc.add_layer(0, p.narrow(0, start, kBatch));
+      }
+      const est::LabelTable table = acc.table(0, 0);
+      const at::Tensor widened = p.to(at::kDouble).contiguous();  // a float32 value widens exactly
+      const double* value = widened.data_ptr<double>();
+      const int64_t* key = keys.data_ptr<int64_t>();
+      std::vector<int64_t> expected(static_cast<std::size_t>(kKeys * kBins), 0), count(kKeys, 0);
+      for (int64_t i = 0; i < kRows; ++i) {
+        ++count[static_cast<std::size_t>(key[i])];
+        for (int64_t j = 0; j < kBins; ++j)
+          expected[static_cast<std::size_t>(key[i] * kBins + j)] +=
+              static_cast<int64_t>(std::nearbyint(std::ldexp(value[i * kBins + j], acc.fixed_point_bits())));
+      }
+      ASSERT_GT(table.counts.size(), 2048u) << "the grouping's radix sort takes one pass";
+      for (std::size_t r = 0; r < table.counts.size(); ++r) {
+        const int64_t k = table.keys[r];
+        ASSERT_EQ(table.counts[r], count[static_cast<std::size_t>(k)]) << "key " << k;
+        for (int64_t j = 0; j < kBins; ++j)
+          ASSERT_EQ(table.bins[r * kBins + static_cast<std::size_t>(j)], expected[static_cast<std::size_t>(k * kBins + j)])
+              << "key " << k << ", bin " << j << (dtype == at::kFloat ? ", float32" : ", float64") << (kept ? ", kept keys" : "");
+      }
+    }
+  }
 }
 
 TEST(EstimatorProperties, KeysSplitAmongOwnersGiveIdenticalStatistics) {

@@ -4,8 +4,7 @@
 #include <atomic>
 #include <bit>
 #include <cmath>
-
-#include <ATen/Parallel.h>
+#include <utility>
 
 #include "fixed_point.hpp"
 #include "infobound/core/error.hpp"
@@ -35,23 +34,34 @@ struct MultiLayerAccumulator::Routing {
 
 namespace {
 
-// order, targets, ends: see Routing::Set.
-void group_by_table_row(const std::vector<int64_t>& table_row_of, std::vector<int64_t>& order, std::vector<int64_t>& targets,
-                        std::vector<int64_t>& ends) {
-  // One int64 per row, table row major, sorts faster than pairs.
+// order, targets, ends: see Routing::Set; table rows are below table_rows. A stable radix sort by
+// table row of the rows taken in ascending order: a few passes over the rows instead of a
+// comparison sort's log2(rows) (it was a fifth of set_labels).
+void group_by_table_row(const std::vector<int64_t>& table_row_of, int64_t table_rows, std::vector<int64_t>& order,
+                        std::vector<int64_t>& targets, std::vector<int64_t>& ends) {
   const auto n_rows = static_cast<int64_t>(table_row_of.size());
-  std::vector<int64_t> sorted;
+  const auto row_of = [&](int64_t i) { return table_row_of[static_cast<std::size_t>(i)]; };
   for (int64_t i = 0; i < n_rows; ++i)
-    if (table_row_of[static_cast<std::size_t>(i)] >= 0) sorted.push_back(table_row_of[static_cast<std::size_t>(i)] * n_rows + i);
-  std::sort(sorted.begin(), sorted.end());
-  order.reserve(sorted.size());
-  for (std::size_t k = 0; k < sorted.size(); ++k) {
-    const int64_t target = sorted[k] / n_rows;
+    if (row_of(i) >= 0) order.push_back(i);
+  constexpr int kDigitBits = 11;
+  constexpr int64_t kRadix = int64_t{1} << kDigitBits;
+  std::vector<int64_t> sorted(order.size()), starts(kRadix);
+  const int row_bits = static_cast<int>(std::bit_width(static_cast<uint64_t>(std::max<int64_t>(table_rows - 1, 1))));
+  for (int shift = 0; shift < row_bits; shift += kDigitBits) {
+    std::fill(starts.begin(), starts.end(), 0);
+    for (const int64_t i : order) ++starts[static_cast<std::size_t>((row_of(i) >> shift) & (kRadix - 1))];
+    int64_t start = 0;
+    for (int64_t& slot : starts) start += std::exchange(slot, start);
+    for (const int64_t i : order)
+      sorted[static_cast<std::size_t>(starts[static_cast<std::size_t>((row_of(i) >> shift) & (kRadix - 1))]++)] = i;
+    order.swap(sorted);
+  }
+  for (std::size_t k = 0; k < order.size(); ++k) {
+    const int64_t target = row_of(order[k]);
     if (k > 0 && target != targets.back()) ends.push_back(static_cast<int64_t>(k));
     if (k == 0 || target != targets.back()) targets.push_back(target);
-    order.push_back(sorted[k] % n_rows);
   }
-  if (!sorted.empty()) ends.push_back(static_cast<int64_t>(sorted.size()));
+  if (!order.empty()) ends.push_back(static_cast<int64_t>(order.size()));
 }
 
 }  // namespace
@@ -131,7 +141,7 @@ void MultiLayerAccumulator::route_rows(std::size_t s, const std::vector<at::Tens
     }
     table_row_of[static_cast<std::size_t>(i)] = row;
   });
-  group_by_table_row(table_row_of, route.order, route.targets, route.ends);
+  group_by_table_row(table_row_of, static_cast<int64_t>(set.counts.size()), route.order, route.targets, route.ends);
   route.table_rows = static_cast<int64_t>(set.counts.size());
 }
 
@@ -160,89 +170,80 @@ void MultiLayerAccumulator::set_labels(const std::vector<at::Tensor>& labels, co
   routing_ = std::move(routing);
 }
 
-namespace {
-
-// body(i) for i in [0, n): over torch's threads when the scatter runs on the caller's thread,
-// in order on an accumulate worker (the forward pass already has the other cores). Each i
-// writes its own memory and every sum is exact, so no result depends on the split.
-template <typename Body>
-void for_each_index(bool threaded, int64_t n, int64_t grain, const Body& body) {
-  if (!threaded) {
-    for (int64_t i = 0; i < n; ++i) body(i);
-    return;
-  }
-  at::parallel_for(0, n, grain, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) body(i);
-  });
-}
-
-}  // namespace
-
 void MultiLayerAccumulator::scatter(Layer& layer, const at::Tensor& p, const Routing* routing, Parts parts, bool threaded,
                                     const std::string& where) {
   const int64_t n = n_bins_, n_rows = p.size(0);
+  std::lock_guard lock(layer.busy);
+  if (parts != Parts::tables && layer.n_rows + n_rows > max_rows_)
+    throw InputError("more rows (" + std::to_string(layer.n_rows + n_rows) + ") than the " + std::to_string(max_rows_) +
+                     " this accumulator was sized for");
+  const bool tables = parts != Parts::marginal && routing && !sets_.empty();
+  const int64_t n_sets = tables ? static_cast<int64_t>(sets_.size()) : 0;
   constexpr int64_t kBlockRows = 64;
   const int64_t n_blocks = (n_rows + kBlockRows - 1) / kBlockRows;
-  // Reused by the thread's next scatter: a fresh buffer of this size per batch and layer costs
-  // ~800 first-touch page faults.
-  thread_local std::vector<int64_t> quantized, block_sums;
-  if (quantized.size() < static_cast<std::size_t>(n_rows * n)) quantized.resize(static_cast<std::size_t>(n_rows * n));
-  block_sums.assign(static_cast<std::size_t>(n_blocks * n), 0);
-  int64_t* q = quantized.data();
-  int64_t* sums = block_sums.data();  // thread_local: the loop's other threads reach it through this pointer
-  // One pass over the rows: fixed point, the sum of each block of rows, and the entropy of each
-  // row folded in some label set (computed once however many sets fold it, and rounded once for
-  // all their exact sums).
-  const bool tables = parts != Parts::marginal && routing && !sets_.empty();
+  std::vector<int64_t> block_sums(static_cast<std::size_t>(n_blocks * n), 0);
   std::vector<ExactSum> entropies(tables ? static_cast<std::size_t>(n_rows) : 0);
+  std::vector<std::vector<int64_t>> not_folded(static_cast<std::size_t>(n_sets));
   std::atomic<bool> in_range = true;
-  for_each_index(threaded, n_blocks, 1, [&](int64_t block) {
+  const detail::FixedPointRows rows(p, bits_);
+
+  // A block of rows: their sum in fixed point, and the entropy of each row folded in some label
+  // set (computed once however many sets fold it, and rounded once for all their exact sums).
+  const auto block_pass = [&](int64_t block) {
     const int64_t begin = block * kBlockRows, end = std::min(begin + kBlockRows, n_rows);
-    if (!detail::quantize_rows(p, bits_, begin, end, q + begin * n, sums + block * n)) {
+    thread_local std::vector<int64_t> quantized;  // one block, kept in cache
+    quantized.resize(static_cast<std::size_t>(kBlockRows * n));
+    int64_t* q = quantized.data();
+    if (!detail::quantize_rows(p, bits_, begin, end, q, block_sums.data() + block * n)) {
       in_range.store(false, std::memory_order_relaxed);
       return;
     }
     for (int64_t i = begin; tables && i < end; ++i)
       if (routing->folded[static_cast<std::size_t>(i)])
-        entropies[static_cast<std::size_t>(i)] = ExactSum::of_term(detail::fixed_point_entropy(q + i * n, n));
-  });
-  if (!in_range) throw InputError(where + ": soft assignments outside [0, 1] (the hidden states hold NaN or infinite values)");
-  // Integer sums: the same whatever the blocks and their order.
-  std::vector<int64_t> batch_sum(static_cast<std::size_t>(n), 0);
-  for (int64_t block = 0; block < n_blocks; ++block) detail::add_row(batch_sum.data(), sums + block * n, n);
-
-  std::lock_guard lock(layer.busy);
-  if (parts != Parts::tables) {
-    layer.n_rows += n_rows;
-    if (layer.n_rows > max_rows_)
-      throw InputError("more rows (" + std::to_string(layer.n_rows) + ") than the " + std::to_string(max_rows_) +
-                       " this accumulator was sized for");
-    detail::add_row(layer.bins.data(), batch_sum.data(), n);
-  }
-  if (!tables) return;
-  detail::for_each_taken(threaded, routing->sets_by_cost, [&](int64_t s) {
+        entropies[static_cast<std::size_t>(i)] = ExactSum::of_term(detail::fixed_point_entropy(q + (i - begin) * n, n));
+  };
+  // A label set's rows into its table (the set pass rounds the rows to fixed point again where it
+  // adds them). Most rows of the long n-grams are folded: then the folded part is the batch less
+  // the rows in the table and the unlabelled ones (after all blocks are summed), and folded rows
+  // are never read. Where more rows are unlabelled than folded (a team member's share of a unit),
+  // the folded rows are added.
+  const auto set_pass = [&](int64_t s) {
     SetTable& set = layer.sets[static_cast<std::size_t>(s)];
     const Routing::Set& route = routing->sets[static_cast<std::size_t>(s)];
     const std::size_t needed = static_cast<std::size_t>(route.table_rows * n);
     if (set.table.size() < needed) set.table.resize(needed, 0);
-    // Most rows of the long n-grams are folded: then the folded part is the batch less the rows
-    // in the table and the unlabelled ones, and folded rows are never read again. Where more rows
-    // are unlabelled than folded (a team member's share of a unit), the folded rows are added.
-    const bool subtract = route.folded.size() > route.unlabelled.size();
-    std::vector<int64_t> not_folded(subtract ? static_cast<std::size_t>(n) : 0, 0);
-    detail::add_row_groups(q, n, route.order, route.targets, route.ends, set.table.data(),
-                           subtract ? not_folded.data() : nullptr);
-    for (const int64_t i : route.folded) set.folded_conditional.add(entropies[static_cast<std::size_t>(i)]);
-    if (!subtract) {
-      detail::add_listed_rows(q, n, route.folded, set.folded_bins.data());
-      return;
-    }
-    detail::add_listed_rows(q, n, route.unlabelled, not_folded.data());
-    for (int64_t j = 0; j < n; ++j) {
-      const auto k = static_cast<std::size_t>(j);
-      set.folded_bins[k] += batch_sum[k] - not_folded[k];
-    }
+    std::vector<int64_t>& unfolded = not_folded[static_cast<std::size_t>(s)];
+    if (route.folded.size() > route.unlabelled.size()) unfolded.assign(static_cast<std::size_t>(n), 0);
+    detail::add_row_groups(rows, route.order, route.targets, route.ends, set.table.data(),
+                           unfolded.empty() ? nullptr : unfolded.data());
+    if (unfolded.empty()) detail::add_listed_rows(rows, route.folded, set.folded_bins.data());
+    else detail::add_listed_rows(rows, route.unlabelled, unfolded.data());
+  };
+  // One pool of work for both, the sets (costliest first) before the blocks, so that the many
+  // small blocks even out the sets' unequal costs.
+  std::vector<int64_t> work(static_cast<std::size_t>(n_sets + n_blocks));
+  for (int64_t k = 0; k < n_sets + n_blocks; ++k) work[static_cast<std::size_t>(k)] = k;
+  detail::for_each_taken(threaded, work, [&](int64_t k) {
+    if (k < n_sets) set_pass(routing->sets_by_cost[static_cast<std::size_t>(k)]);
+    else block_pass(k - n_sets);
   });
+  // The tables may hold a part of this batch now: the caller discards the accumulator.
+  if (!in_range) throw InputError(where + ": soft assignments outside [0, 1] (the hidden states hold NaN or infinite values)");
+
+  // Integer sums: the same whatever the blocks and their order.
+  std::vector<int64_t> batch_sum(static_cast<std::size_t>(n), 0);
+  for (int64_t block = 0; block < n_blocks; ++block) detail::add_row(batch_sum.data(), block_sums.data() + block * n, n);
+  if (parts != Parts::tables) {
+    layer.n_rows += n_rows;
+    detail::add_row(layer.bins.data(), batch_sum.data(), n);
+  }
+  for (int64_t s = 0; s < n_sets; ++s) {
+    SetTable& set = layer.sets[static_cast<std::size_t>(s)];
+    const Routing::Set& route = routing->sets[static_cast<std::size_t>(s)];
+    for (const int64_t i : route.folded) set.folded_conditional.add(entropies[static_cast<std::size_t>(i)]);
+    const std::vector<int64_t>& unfolded = not_folded[static_cast<std::size_t>(s)];
+    for (std::size_t j = 0; j < unfolded.size(); ++j) set.folded_bins[j] += batch_sum[j] - unfolded[j];
+  }
 }
 
 void MultiLayerAccumulator::add_layer(int64_t slot, const at::Tensor& p, Parts parts, const std::string& where) {

@@ -7,6 +7,15 @@
 
 namespace infobound::estimate {
 
+namespace detail {
+inline uint64_t mix(uint64_t x) {  // splitmix64 finaliser
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+}  // namespace detail
+
 // The rank that owns `key` among `n_owners` ranks sharing one unit: a hash independent of the
 // index's own slot hash, so that the keys of one owner still spread over that owner's slots.
 int64_t key_owner(const int64_t* key, int64_t key_width, int64_t n_owners);
@@ -25,7 +34,11 @@ class KeyIndex {
   // Row of `key`, or -1.
   int64_t find(const int64_t* key) const { return find(key, hash(key)); }
   int64_t find(const int64_t* key, uint64_t key_hash) const;
-  uint64_t hash(const int64_t* key) const;
+  uint64_t hash(const int64_t* key) const {
+    uint64_t h = 0x243f6a8885a308d3ULL;
+    for (int64_t i = 0; i < width_; ++i) h = detail::mix(h ^ static_cast<uint64_t>(key[i]));
+    return h;
+  }
   // body(i, hash of key i) for the n keys at `keys` in order, each key's slot fetched from memory
   // while the keys before it are looked up: a corpus's keys hit the slots at random, so each
   // lookup would otherwise wait for memory. body may insert (the hashes stay valid).
@@ -39,14 +52,20 @@ class KeyIndex {
  private:
   static constexpr int64_t kAhead = 8;  // keys whose slots are being fetched
 
+  // A key's first slot: the hash's top bits.
+  uint64_t home(uint64_t key_hash) const { return key_hash >> shift_; }
+
   bool equal(int64_t row, const int64_t* key) const;
   void grow();
 
   int64_t width_;
   std::vector<int64_t> keys_;  // [size * width]
   // The hash's high 32 bits above row + 1, 0 = empty; power-of-two size. A probe compares keys
-  // only where the high bits agree, so a new key's probes seldom read the keys.
+  // only where the high bits agree, so a new key's probes seldom read the keys. A key's first
+  // slot is the hash's top log2(size) bits, so up to 2^32 slots a slot says where it goes in a
+  // table twice the size, and growing reads neither the keys nor their hashes.
   std::vector<uint64_t> slots_;
+  int shift_ = 60;  // 64 - log2(slots_.size())
 };
 
 template <typename Body>
@@ -58,7 +77,7 @@ void KeyIndex::for_each_hashed(const int64_t* keys, int64_t n, const Body& body)
     if (i + kAhead < n) {
       const uint64_t later = hash(keys + (i + kAhead) * width_);
       ahead[i % kAhead] = later;
-      __builtin_prefetch(slots_.data() + (later & (slots_.size() - 1)));
+      __builtin_prefetch(slots_.data() + home(later));
     }
     body(i, key_hash);
   }
